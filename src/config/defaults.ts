@@ -1,0 +1,70 @@
+/**
+ * The values a configuration takes when the file (or the command line) leaves a key out.
+ *
+ * `schema.ts` applies them while validating, so a missing key and a key set to its default give the
+ * same `Config`. Relative paths here (`data_dir`) are resolved by `load.ts` against the working
+ * directory, not against the config file's directory.
+ */
+
+import { hostname } from 'node:os'
+
+import type { Config, ListenerConfig, ListenerType } from './types.js'
+
+/** Port a listener binds when its entry has no `port`, by listener type. */
+export const DEFAULT_LISTENER_PORTS: Readonly<Record<ListenerType, number>> = {
+  mqtt: 1883,
+  mqtts: 8883,
+  ws: 8080,
+  wss: 8443,
+}
+
+/** Address a listener binds when its entry has no `host`: every IPv4 interface. */
+export const DEFAULT_LISTENER_HOST = '0.0.0.0'
+
+/** WebSocket path used when a ws/wss listener has no `path` (and carried, unused, by the others). */
+export const DEFAULT_WS_PATH = '/mqtt'
+
+/** Defaults of every scalar key; `node_name`, `listeners` and `redirect` are below. */
+export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect'>> = {
+  data_dir: './data',
+  allow_anonymous: true,
+  max_packet_size: 16 * 1024 * 1024,
+  max_keepalive: 65_535,
+  max_inflight: 100,
+  max_queued_messages: 1000,
+  max_connections: 0,
+  max_topic_length: 65_535,
+  max_topic_levels: 200,
+  max_subscriptions_per_client: 0,
+  topic_alias_maximum: 10,
+  connect_timeout: 10,
+  direct_messaging: false,
+  store: 'memory',
+  log_level: 'info',
+}
+
+/** The default node name: this machine's host name. */
+export function defaultNodeName(): string {
+  return hostname()
+}
+
+/** A fully defaulted listener of the given type (fresh object). */
+export function defaultListener(type: ListenerType = 'mqtt'): ListenerConfig {
+  return {
+    type,
+    host: DEFAULT_LISTENER_HOST,
+    port: DEFAULT_LISTENER_PORTS[type],
+    path: DEFAULT_WS_PATH,
+    require_certificate: false,
+  }
+}
+
+/** The listeners used when the configuration names none: plain MQTT on 0.0.0.0:1883. */
+export function defaultListeners(): ListenerConfig[] {
+  return [defaultListener('mqtt')]
+}
+
+/** A complete configuration made of defaults only (fresh object on every call). */
+export function defaultConfig(): Config {
+  return { node_name: defaultNodeName(), ...DEFAULTS, listeners: defaultListeners() }
+}

@@ -1,0 +1,67 @@
+/**
+ * The broker's configuration as the rest of the code sees it: every key resolved, defaults applied.
+ *
+ * Keys keep the config file's snake_case spelling so that one name travels unchanged from the YAML
+ * file through `mqttctl config show/set` to the code that reads it. `schema.ts` validates a file
+ * into this shape; `defaults.ts` holds the values used when a key is absent.
+ */
+
+export type ListenerType = 'mqtt' | 'mqtts' | 'ws' | 'wss'
+
+export interface ListenerConfig {
+  /** Transport: plain TCP, TLS, WebSocket or secure WebSocket. */
+  type: ListenerType
+  /** Address to bind; `0.0.0.0` for every IPv4 interface, `::` for every interface. */
+  host: string
+  /** Port to bind; 0 picks a free port (tests). */
+  port: number
+  /** WebSocket path (ws/wss only). */
+  path: string
+  /** PEM file paths (mqtts/wss only; cert and key required there). */
+  cert?: string
+  key?: string
+  ca?: string
+  /** Ask for a client certificate and refuse the TLS handshake without a valid one (mqtts/wss). */
+  require_certificate: boolean
+}
+
+export interface RedirectConfig {
+  /** Server Reference sent to v5 clients, e.g. `other-host:1883` (space-separated list allowed). */
+  server_reference: string
+  /** true → reason 0x9D Server moved; false → 0x9C Use another server. */
+  permanent: boolean
+}
+
+export interface Config {
+  node_name: string
+  data_dir: string
+  listeners: ListenerConfig[]
+  allow_anonymous: boolean
+  /** Largest MQTT packet accepted (and the v5 Maximum Packet Size announced), in bytes. */
+  max_packet_size: number
+  /** Upper bound on a client's keep alive, in seconds; a v5 client asking for more gets Server Keep Alive. */
+  max_keepalive: number
+  /** Inflight window per session, both ways (the Receive Maximum announced; cap on outgoing). */
+  max_inflight: number
+  /** QoS 1/2 messages queued per session while its inflight window is full or it is offline. */
+  max_queued_messages: number
+  /** Open MQTT connections allowed at once; 0 means no limit. */
+  max_connections: number
+  /** Longest topic name or filter, in bytes. */
+  max_topic_length: number
+  /** Most levels in a topic name or filter. */
+  max_topic_levels: number
+  /** Subscriptions one session may hold; 0 means no limit. */
+  max_subscriptions_per_client: number
+  /** Topic Alias Maximum announced to v5 clients (aliases they may use towards us); 0 disables. */
+  topic_alias_maximum: number
+  /** Seconds a socket may stay open without sending CONNECT. */
+  connect_timeout: number
+  /** PUBLISH to `$direct/<client id>` reaches that session without a subscription. */
+  direct_messaging: boolean
+  /** When set, every CONNECT is answered with a redirect (v5) or "server unavailable" (v3). */
+  redirect?: RedirectConfig
+  /** Storage backend. This release keeps state in memory; the embedded database comes with issue 5. */
+  store: 'memory'
+  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}

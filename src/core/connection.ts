@@ -1,0 +1,331 @@
+/**
+ * Connection: one network stream ⇄ MQTT packets. Lives exactly as long as the socket; the state that
+ * outlives it is the Session (core/session/session.ts).
+ *
+ * Inbound: bytes → this connection's own StrictParser (never shared: it is stateful) → size guard →
+ * core/dispatch.ts. Packets are handled strictly in arrival order: synchronous handlers run inline;
+ * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
+ * socket is paused when it fills.
+ *
+ * Outbound: packets are encoded with mqtt-packet's `generate` into one Buffer each and written to the
+ * stream, corked on the first write of a tick and uncorked once for all connections on the next
+ * tick, so a tick's packets leave in one syscall per socket. QoS 0 fan-out can hand us a Buffer that
+ * was encoded once for many subscribers (`writeShared`). A subscriber whose socket does not drain
+ * loses QoS 0 messages past OUTGOING_BUFFER_LIMIT instead of growing memory without bound.
+ *
+ * `close()` is idempotent and records one CloseReason (NATS' closeConnection).
+ */
+import type { Duplex } from 'node:stream'
+import mqttPacket from 'mqtt-packet'
+import type { ConnectionInfo } from '../transport/listener.js'
+import { StrictParser } from '../protocol/strict-parser.js'
+import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
+import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
+import { CloseReason, type CloseReasonValue } from './close-reason.js'
+import { dispatch } from './dispatch.js'
+import type { Engine } from './engine.js'
+import { type Message, secondsLeft } from './message.js'
+import type { Session } from './session/session.js'
+import type { WillMessage } from './will.js'
+
+/** Bytes a slow subscriber may have waiting in its socket before QoS 0 messages to it are dropped. */
+export const OUTGOING_BUFFER_LIMIT = 8 * 1024 * 1024
+/** Packets that may wait behind an asynchronous handler before the socket is paused. */
+const BACKLOG_PAUSE = 64
+/** How long a closing socket may take to flush before it is destroyed (ms). */
+const CLOSE_FLUSH_TIMEOUT = 2000
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed'
+
+const GENERATE_V5 = { protocolVersion: 5 }
+const GENERATE_V4 = { protocolVersion: 4 }
+
+/** Total encoded size of a packet whose remaining length is `remaining`. */
+export function packetSize (remaining: number): number {
+  const lengthBytes = remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4
+  return 1 + lengthBytes + remaining
+}
+
+export class Connection {
+  state: ConnectionState = 'new'
+  protocolVersion: ProtocolVersion = 4
+  clientId = ''
+  username: string | undefined
+  session: Session | null = null
+  will: WillMessage | null = null
+  /** Effective keep alive in seconds (after max_keepalive); 0 = none. */
+  keepalive = 0
+  readonly openedAt: number
+  /** Time of the last byte received (ms since the epoch), for keep alive. */
+  lastReceivedAt: number
+  closeReason: CloseReasonValue | null = null
+
+  // Limits negotiated in CONNECT (v5), with v3 defaults.
+  /** Largest packet the client accepts [MQTT-3.1.2-24]. */
+  maxOutgoingPacketSize = 268435460
+  /** Topic aliases the client accepts from us. */
+  clientTopicAliasMaximum = 0
+  /** Whether the client asked for reason strings / user properties on acks. */
+  requestProblemInformation = true
+  /** Session Expiry Interval given in CONNECT (DISCONNECT may not raise it from 0 [MQTT-3.14.2-2]). */
+  sessionExpiryAtConnect = 0
+
+  /** Topic aliases the client defined towards us (alias → topic) [MQTT-3.3.2-10]. */
+  readonly inboundAliases = new Map<number, string>()
+  /** Aliases we defined towards the client (topic → alias). */
+  private outboundAliases: Map<string, number> | null = null
+
+  private readonly parser = new StrictParser()
+  private generateOpts: object = GENERATE_V4
+  private backlog: Packet[] | null = null
+  private busy = false
+  private paused = false
+  private corked = false
+
+  constructor (
+    readonly engine: Engine,
+    readonly stream: Duplex,
+    readonly info: ConnectionInfo,
+  ) {
+    this.openedAt = this.lastReceivedAt = Date.now()
+    this.parser.on('packet', this.onPacket)
+    this.parser.on('error', this.onParseError)
+    stream.on('data', this.onData)
+    stream.on('error', this.onStreamClosed)
+    stream.on('end', this.onStreamClosed)
+    stream.on('close', this.onStreamClosed)
+  }
+
+  get closed (): boolean { return this.state === 'closed' }
+
+  /** Called by the CONNECT handler once the protocol level is known. */
+  setProtocolVersion (version: ProtocolVersion): void {
+    this.protocolVersion = version
+    this.generateOpts = version === 5 ? GENERATE_V5 : GENERATE_V4
+  }
+
+  /** True when a pre-encoded QoS 0 PUBLISH (no per-connection alias or properties) suits this connection. */
+  get acceptsSharedEncoding (): boolean {
+    return this.clientTopicAliasMaximum === 0
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.lastReceivedAt = Date.now()
+    this.engine.counters.bytesReceived += chunk.length
+    this.parser.parse(chunk)
+    // Size guard on the packet still being assembled: refuse a declared remaining length above the
+    // limit as soon as the fixed header has arrived, before buffering its body.
+    const pending = this.parser.packet.length
+    if (pending > 0 && !this.closed && packetSize(pending) > this.engine.config.max_packet_size) {
+      this.tooLarge()
+    }
+  }
+
+  private readonly onPacket = (packet: Packet): void => {
+    if (this.closed) return
+    if (packet.length !== undefined && packetSize(packet.length) > this.engine.config.max_packet_size) {
+      this.tooLarge()
+      return
+    }
+    this.engine.counters.packetsReceived++
+    if (this.busy) {
+      const backlog = this.backlog ??= []
+      backlog.push(packet)
+      if (backlog.length >= BACKLOG_PAUSE && !this.paused) {
+        this.paused = true
+        this.stream.pause()
+      }
+      return
+    }
+    this.handle(packet)
+  }
+
+  private handle (packet: Packet): void {
+    const pending = dispatch(this, packet)
+    if (pending !== undefined) {
+      this.busy = true
+      void pending.then(this.drainBacklog)
+    }
+  }
+
+  private readonly drainBacklog = (): void => {
+    this.busy = false
+    const backlog = this.backlog
+    while (backlog !== null && backlog.length > 0 && !this.busy && !this.closed) {
+      this.handle(backlog.shift() as Packet)
+    }
+    if (this.paused && !this.busy && !this.closed) {
+      this.paused = false
+      this.stream.resume()
+    }
+  }
+
+  private tooLarge (): void {
+    this.engine.counters.protocolErrors++
+    this.engine.log.debug({ clientId: this.clientId, peer: this.peer }, 'packet above max_packet_size')
+    this.close(CloseReason.PacketTooLarge, ReasonCode.PacketTooLarge)
+  }
+
+  private readonly onParseError = (err: Error): void => {
+    if (this.closed) return
+    this.engine.counters.protocolErrors++
+    this.engine.log.debug({ clientId: this.clientId, peer: this.peer, err: err.message }, 'malformed packet')
+    if (this.state === 'new' && err.message === 'Invalid protocol version') {
+      // [MQTT-3.1.2-2] unacceptable protocol level: CONNACK 0x01 (in v3 form), then close.
+      this.writeRaw(Buffer.from([0x20, 0x02, 0x00, 0x01]))
+      this.close(CloseReason.ConnectRefused)
+      return
+    }
+    this.close(CloseReason.MalformedPacket, ReasonCode.MalformedPacket)
+  }
+
+  private readonly onStreamClosed = (): void => {
+    this.close(CloseReason.SocketClosed)
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  /** Encodes and writes one packet. Returns false when the stream asks us to wait for 'drain'. */
+  send (packet: Packet): boolean {
+    if (this.closed) return false
+    return this.writeRaw(mqttPacket.generate(packet, this.generateOpts))
+  }
+
+  /** Writes a PUBLISH pre-encoded for many QoS 0 subscribers; false when dropped. */
+  writeShared (buf: Buffer): boolean {
+    if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
+    if (this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
+    this.engine.counters.publishSent++
+    this.writeRaw(buf)
+    return true
+  }
+
+  /**
+   * Sends one PUBLISH of `msg` to this client. Adds the per-delivery v5 properties (remaining
+   * expiry, subscription identifiers, topic alias). Returns false when the message was discarded:
+   * too large for the client [MQTT-3.1.2-25], or a QoS 0 message to a subscriber that does not drain.
+   */
+  sendPublish (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean,
+    subscriptionIds: readonly number[] | null, now: number): boolean {
+    if (this.closed) return false
+    if (qos === 0 && this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
+    let topic = msg.topic
+    let properties: PublishProperties | undefined
+    let newAlias = 0
+    if (this.protocolVersion === 5) {
+      properties = msg.properties
+      if (msg.expiresAt !== 0 || subscriptionIds !== null || this.clientTopicAliasMaximum > 0) {
+        properties = properties === undefined ? {} : { ...properties }
+        if (msg.expiresAt !== 0) properties.messageExpiryInterval = secondsLeft(msg, now) // [MQTT-3.3.2-6]
+        if (subscriptionIds !== null) {
+          properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds.slice()
+        }
+        if (this.clientTopicAliasMaximum > 0) {
+          const aliases = this.outboundAliases ??= new Map()
+          const alias = aliases.get(topic)
+          if (alias !== undefined) {
+            properties.topicAlias = alias
+            topic = ''
+          } else if (aliases.size < this.clientTopicAliasMaximum) {
+            newAlias = aliases.size + 1 // [MQTT-3.3.2-9] never above the client's Topic Alias Maximum
+            properties.topicAlias = newAlias
+          }
+        }
+      }
+    }
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
+    if (qos > 0) packet.messageId = packetId
+    const buf = mqttPacket.generate(packet, this.generateOpts)
+    if (buf.length > this.maxOutgoingPacketSize) return false
+    if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
+    this.engine.counters.publishSent++
+    this.writeRaw(buf)
+    return true
+  }
+
+  /** Writes bytes, corking the stream for the rest of this tick. */
+  writeRaw (buf: Buffer): boolean {
+    if (this.stream.destroyed || this.stream.writableEnded) return false
+    if (!this.corked) {
+      this.corked = true
+      this.stream.cork()
+      scheduleUncork(this)
+    }
+    this.engine.counters.packetsSent++
+    this.engine.counters.bytesSent += buf.length
+    return this.stream.write(buf)
+  }
+
+  /** @internal called by the tick flusher. */
+  uncork (): void {
+    if (!this.corked) return
+    this.corked = false
+    this.stream.uncork()
+  }
+
+  // ---- close ---------------------------------------------------------------------------------
+
+  /**
+   * Closes the connection once; later calls do nothing. With `rc` and a v5 client past CONNACK,
+   * a DISCONNECT carrying it is sent first [MQTT-4.13.1-1].
+   */
+  close (reason: CloseReasonValue, rc?: ReasonCodeValue, properties?: { reasonString?: string; serverReference?: string }): void {
+    if (this.state === 'closed') return
+    const wasConnected = this.state === 'connected'
+    this.state = 'closed'
+    this.closeReason = reason
+    if (rc !== undefined && wasConnected && this.protocolVersion === 5 && !this.stream.destroyed) {
+      this.writeRaw(mqttPacket.generate({ cmd: 'disconnect', reasonCode: rc, properties }, GENERATE_V5))
+    }
+    this.uncork()
+    this.stream.off('data', this.onData)
+    this.parser.removeAllListeners('packet')
+    this.backlog = null
+    if (!this.stream.destroyed) {
+      const timer = setTimeout(() => this.stream.destroy(), CLOSE_FLUSH_TIMEOUT)
+      timer.unref()
+      this.stream.end(() => { clearTimeout(timer); this.stream.destroy() })
+    }
+    this.engine.connectionClosed(this)
+  }
+
+  /** `ip:port` of the peer, for logs. */
+  get peer (): string {
+    return `${this.info.remoteAddress}:${this.info.remotePort}`
+  }
+}
+
+// One uncork pass per tick for every connection written to in that tick.
+let toUncork: Connection[] = []
+let uncorkScheduled = false
+
+function scheduleUncork (conn: Connection): void {
+  toUncork.push(conn)
+  if (!uncorkScheduled) {
+    uncorkScheduled = true
+    process.nextTick(uncorkAll)
+  }
+}
+
+function uncorkAll (): void {
+  const batch = toUncork
+  toUncork = []
+  uncorkScheduled = false
+  for (let i = 0; i < batch.length; i++) batch[i].uncork()
+}
+
+/**
+ * Encodes a QoS 0 PUBLISH of `msg` once for every subscriber that needs no per-connection
+ * properties (no topic alias, no subscription identifier). v3.1 and v3.1.1 share one encoding.
+ */
+export function encodeSharedPublish (msg: Message, v5: boolean, retain: boolean, now: number): Buffer {
+  let properties: PublishProperties | undefined
+  if (v5) {
+    properties = msg.properties
+    if (msg.expiresAt !== 0) properties = { ...properties, messageExpiryInterval: secondsLeft(msg, now) }
+  }
+  const packet: PublishPacket = { cmd: 'publish', topic: msg.topic, payload: msg.payload, qos: 0, retain, dup: false, properties }
+  return mqttPacket.generate(packet, v5 ? GENERATE_V5 : GENERATE_V4)
+}

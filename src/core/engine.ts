@@ -1,0 +1,111 @@
+/**
+ * Engine: the MQTT engine's shared state and the few operations that span its parts. One per
+ * broker; every Connection holds a reference to it.
+ *
+ * It owns the session registry, the router, retained messages, delayed wills, the counters and the
+ * set of open connections, and runs the one-per-second keep alive sweep. Listeners (src/broker.ts)
+ * hand it accepted streams through `accept()`; handlers publish through `publish()`.
+ */
+import type { Duplex } from 'node:stream'
+import { randomBytes } from 'node:crypto'
+import type { Config } from '../config/types.js'
+import type { Logger } from '../log.js'
+import { Counters } from '../metrics/counters.js'
+import { ReasonCode } from '../protocol/reason-codes.js'
+import type { ConnectionInfo } from '../transport/listener.js'
+import { CloseReason } from './close-reason.js'
+import { Connection } from './connection.js'
+import { sweepConnections } from './keepalive.js'
+import type { Message } from './message.js'
+import { RetainedMessages } from './retained.js'
+import { Router } from './router/router.js'
+import { SessionRegistry } from './session/registry.js'
+import { WillScheduler } from './will.js'
+
+export class Engine {
+  readonly counters = new Counters()
+  readonly sessions: SessionRegistry
+  readonly router: Router
+  readonly retained = new RetainedMessages()
+  readonly wills: WillScheduler
+  readonly connections = new Set<Connection>()
+  readonly startedAt = Date.now()
+  private sweepTimer: NodeJS.Timeout | null = null
+  private stopping = false
+
+  constructor (readonly config: Config, readonly log: Logger) {
+    this.sessions = new SessionRegistry(this)
+    this.router = new Router(this)
+    this.wills = new WillScheduler(this)
+  }
+
+  /** Starts the keep alive / CONNECT timeout sweep. */
+  start (): void {
+    this.sweepTimer = setInterval(() => {
+      sweepConnections(this.connections, this.config.connect_timeout, Date.now())
+    }, 1000)
+    this.sweepTimer.unref()
+  }
+
+  /** Takes a freshly accepted stream; refuses it when max_connections is reached. */
+  accept (stream: Duplex, info: ConnectionInfo): Connection | null {
+    if (this.stopping || (this.config.max_connections > 0 && this.connections.size >= this.config.max_connections)) {
+      this.counters.connectionsRefused++
+      stream.destroy()
+      return null
+    }
+    this.counters.connectionsAccepted++
+    const conn = new Connection(this, stream, info)
+    this.connections.add(conn)
+    return conn
+  }
+
+  /**
+   * Publishes an application message: updates the retained store when RETAIN is set
+   * [MQTT-3.3.1-5] and routes it. Returns the number of sessions it was delivered to.
+   */
+  publish (msg: Message, now: number): number {
+    if (msg.retain) this.retained.set(msg)
+    return this.router.route(msg, now)
+  }
+
+  /** Bookkeeping after a connection closed (called once, by Connection.close). */
+  connectionClosed (conn: Connection): void {
+    this.connections.delete(conn)
+    const session = conn.session
+    if (session === null || session.connection !== conn) return
+    const will = conn.will
+    conn.will = null
+    const now = Date.now()
+    if (will !== null && conn.closeReason !== CloseReason.ServerShutdown) {
+      // Delay is capped by the session's own life [MQTT-3.1.3-9]: the session end fires it anyway.
+      this.wills.schedule(session.clientId, will, will.delay)
+    }
+    this.sessions.detach(session, now)
+  }
+
+  /** A fresh client identifier for a CONNECT with an empty one [MQTT-3.1.3-6]. */
+  assignClientId (): string {
+    let id: string
+    do id = `auto-${randomBytes(12).toString('hex')}`
+    while (this.sessions.get(id) !== undefined)
+    return id
+  }
+
+  /**
+   * Graceful stop: every v5 client gets DISCONNECT 0x8B, every socket is closed, timers stop.
+   * Resolves when all sockets have closed (or after `timeoutMs`).
+   */
+  async shutdown (timeoutMs = 5000): Promise<void> {
+    this.stopping = true
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
+    const streams = [...this.connections].map((c) => c.stream)
+    for (const conn of [...this.connections]) conn.close(CloseReason.ServerShutdown, ReasonCode.ServerShuttingDown)
+    this.wills.clear()
+    this.sessions.clearTimers()
+    await Promise.race([
+      Promise.all(streams.map((s) => s.destroyed ? undefined : new Promise((resolve) => s.once('close', resolve)))),
+      new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+    ])
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * CONNECT → CONNACK, as a list of small named steps (aedes' connectActions, mosquitto's
+ * read_and_verify_* functions). Each step either returns normally or refuses: a refusal is a
+ * CONNACK with an error code (v3: the closest return code) followed by a close [MQTT-3.2.2-5];
+ * a ProtocolError before CONNACK becomes CONNACK with its reason in v5 and a bare close in v3.
+ *
+ * 1. checkProtocol     name/level pairs: MQIsdp+3, MQTT+4, MQTT+5 [MQTT-3.1.2-2]
+ * 2. checkFlags        properties, will QoS/topic [MQTT-3.1.2-12], [MQTT-3.1.2-14], password
+ *                      without user name in 3.1.1 [MQTT-3.1.2-22]
+ * 3. resolveClientId   empty id: assigned (v5 Assigned Client Identifier, 3.1.1 with clean session)
+ *                      or refused [MQTT-3.1.3-8]
+ * 4. checkAccess       authentication method (none offered: 0x8C), configured redirect
+ *                      (0x9C/0x9D + Server Reference), anonymous access
+ * 5. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
+ *                      Maximum Packet Size, Topic Alias Maximum, Request Problem Information
+ * 6. attach            take over / resume / create the session (core/session/registry.ts)
+ * 7. connack           session present, v5 capabilities; then resend of unacknowledged messages
+ *                      [MQTT-4.4.0-1]
+ */
+import type { ConnackPacket, ConnectPacket, ProtocolVersion } from '../../protocol/packets.js'
+import { ProtocolError } from '../../protocol/errors.js'
+import { validateProperties } from '../../protocol/properties.js'
+import { ReasonCode, type ReasonCodeValue, allowedIn, toV3ConnackCode } from '../../protocol/reason-codes.js'
+import { validateTopicName } from '../../protocol/topic.js'
+import { hasForbiddenCharacters } from '../../protocol/utf8.js'
+import { CloseReason } from '../close-reason.js'
+import type { Connection } from '../connection.js'
+import { negotiateKeepalive } from '../keepalive.js'
+import { forwardableProperties } from '../message.js'
+import { NEVER_EXPIRES } from '../session/session.js'
+
+/** An expected refusal of a CONNECT: becomes a CONNACK with `reason`. */
+class ConnectRefusal {
+  constructor (readonly reason: ReasonCodeValue, readonly detail: string, readonly properties?: ConnackPacket['properties']) {}
+}
+
+export function handleConnect (conn: Connection, packet: ConnectPacket): undefined {
+  conn.state = 'connecting'
+  try {
+    checkProtocol(conn, packet)
+    checkFlags(conn, packet)
+    const { clientId, assigned } = resolveClientId(conn, packet)
+    checkAccess(conn, packet)
+    const serverKeepAlive = negotiate(conn, packet)
+    accept(conn, packet, clientId, assigned, serverKeepAlive)
+  } catch (err) {
+    if (err instanceof ConnectRefusal) {
+      refuse(conn, err.reason, err.detail, err.properties)
+      return undefined
+    }
+    if (err instanceof ProtocolError && conn.protocolVersion === 5 && allowedIn[err.reason]?.includes('connack')) {
+      refuse(conn, err.reason, err.message)
+      return undefined
+    }
+    throw err
+  }
+  return undefined
+}
+
+function checkProtocol (conn: Connection, packet: ConnectPacket): void {
+  const version = packet.protocolVersion ?? 4
+  const pairOk = packet.protocolId === 'MQIsdp' ? version === 3 : version === 4 || version === 5
+  conn.setProtocolVersion(version as ProtocolVersion)
+  if (!pairOk) {
+    // Answer in the v3 form, which every client understands [MQTT-3.1.2-2].
+    conn.setProtocolVersion(4)
+    throw new ConnectRefusal(ReasonCode.UnsupportedProtocolVersion, `protocol ${packet.protocolId} level ${version}`)
+  }
+}
+
+function checkFlags (conn: Connection, packet: ConnectPacket): void {
+  const v5 = conn.protocolVersion === 5
+  if (v5) validateProperties('connect', packet.properties)
+  const will = packet.will
+  if (will !== undefined) {
+    if ((will.qos ?? 0) > 2) throw ProtocolError.malformed('MQTT-3.1.2-12', 'will QoS 3')
+    if (v5) validateProperties('will', will.properties)
+    const config = conn.engine.config
+    if (validateTopicName(will.topic, config.max_topic_length, config.max_topic_levels) !== null || hasForbiddenCharacters(will.topic)) {
+      throw new ProtocolError(ReasonCode.TopicNameInvalid, 'MQTT-3.1.3-11', 'invalid will topic')
+    }
+  }
+  if (!v5 && packet.password !== undefined && packet.username === undefined) {
+    throw ProtocolError.protocol('MQTT-3.1.2-22', 'password without user name')
+  }
+}
+
+function resolveClientId (conn: Connection, packet: ConnectPacket): { clientId: string; assigned: boolean } {
+  const clientId = packet.clientId
+  if (clientId.length > 0) {
+    if (hasForbiddenCharacters(clientId)) {
+      throw new ConnectRefusal(ReasonCode.ClientIdentifierNotValid, 'client id with control characters')
+    }
+    return { clientId, assigned: false }
+  }
+  if (conn.protocolVersion === 3) throw new ConnectRefusal(ReasonCode.ClientIdentifierNotValid, 'empty client id in MQTT 3.1')
+  if (conn.protocolVersion === 4 && !packet.clean) {
+    throw new ConnectRefusal(ReasonCode.ClientIdentifierNotValid, 'empty client id without clean session [MQTT-3.1.3-8]')
+  }
+  return { clientId: conn.engine.assignClientId(), assigned: true } // [MQTT-3.1.3-6]
+}
+
+function checkAccess (conn: Connection, packet: ConnectPacket): void {
+  const config = conn.engine.config
+  if (packet.properties?.authenticationMethod !== undefined) {
+    throw new ConnectRefusal(ReasonCode.BadAuthenticationMethod, `authentication method ${packet.properties.authenticationMethod} not supported`)
+  }
+  if (config.redirect !== undefined) {
+    const reason = config.redirect.permanent ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer
+    throw new ConnectRefusal(reason, `redirected to ${config.redirect.server_reference}`, { serverReference: config.redirect.server_reference })
+  }
+  if (!config.allow_anonymous) {
+    // No account store in this release: with anonymous access off, nobody is let in.
+    throw new ConnectRefusal(packet.username === undefined ? ReasonCode.NotAuthorized : ReasonCode.BadUserNameOrPassword,
+      'anonymous access disabled')
+  }
+}
+
+/** Applies the client's v5 limits and the keep alive; returns the Server Keep Alive to announce, if any. */
+function negotiate (conn: Connection, packet: ConnectPacket): number | undefined {
+  const config = conn.engine.config
+  const { keepalive, capped } = negotiateKeepalive(packet.keepalive ?? 0, config.max_keepalive)
+  if (capped && conn.protocolVersion !== 5) {
+    // v3 cannot be told another keep alive (Mosquitto refuses the same way).
+    throw new ConnectRefusal(ReasonCode.ClientIdentifierNotValid, `keep alive ${packet.keepalive} above max_keepalive`)
+  }
+  conn.keepalive = keepalive
+  const props = packet.properties
+  if (props !== undefined) {
+    if (props.maximumPacketSize !== undefined) conn.maxOutgoingPacketSize = props.maximumPacketSize
+    if (props.topicAliasMaximum !== undefined) conn.clientTopicAliasMaximum = props.topicAliasMaximum
+    if (props.requestProblemInformation === false) conn.requestProblemInformation = false
+  }
+  return capped ? keepalive : undefined
+}
+
+function accept (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, serverKeepAlive: number | undefined): void {
+  const engine = conn.engine
+  const config = engine.config
+  const v5 = conn.protocolVersion === 5
+  const props = packet.properties
+  const cleanStart = packet.clean !== false
+  const expiry = v5 ? (props?.sessionExpiryInterval ?? 0) : (cleanStart ? 0 : NEVER_EXPIRES)
+  conn.clientId = clientId
+  conn.username = packet.username
+  conn.sessionExpiryAtConnect = expiry
+  const now = Date.now()
+  const { session, present } = engine.sessions.attach(conn, clientId, cleanStart, expiry, now)
+  conn.session = session
+  session.outbound.window = Math.min(props?.receiveMaximum ?? 65535, config.max_inflight)
+  const will = packet.will
+  if (will !== undefined) {
+    conn.will = {
+      topic: will.topic,
+      payload: Buffer.isBuffer(will.payload) ? will.payload : Buffer.from(will.payload),
+      qos: will.qos ?? 0,
+      retain: will.retain === true,
+      properties: v5 ? forwardableProperties(will.properties) : undefined,
+      messageExpiryInterval: will.properties?.messageExpiryInterval ?? 0,
+      delay: Math.min(will.properties?.willDelayInterval ?? 0, expiry),
+    }
+  }
+  conn.state = 'connected'
+  const connack: ConnackPacket = { cmd: 'connack', sessionPresent: present, reasonCode: 0, returnCode: 0 }
+  if (v5) {
+    connack.properties = {
+      receiveMaximum: config.max_inflight,
+      maximumPacketSize: config.max_packet_size,
+      topicAliasMaximum: config.topic_alias_maximum,
+      ...(assigned ? { assignedClientIdentifier: clientId } : {}),
+      ...(serverKeepAlive !== undefined ? { serverKeepAlive } : {}),
+    }
+  }
+  conn.send(connack)
+  engine.log.debug({ clientId, peer: conn.peer, protocol: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected')
+  if (present) session.outbound.resume(now)
+}
+
+function refuse (conn: Connection, reason: ReasonCodeValue, detail: string, properties?: ConnackPacket['properties']): void {
+  const engine = conn.engine
+  engine.log.info({ peer: conn.peer, clientId: conn.clientId, reason, detail }, 'connection refused')
+  const connack: ConnackPacket = conn.protocolVersion === 5
+    ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, properties }
+    : { cmd: 'connack', sessionPresent: false, returnCode: toV3ConnackCode(reason) } // [MQTT-3.2.2-4]
+  conn.send(connack)
+  conn.close(CloseReason.ConnectRefused)
+}

@@ -1,0 +1,110 @@
+/**
+ * PUBLISH from a client: guard → validate → accept (route) → acknowledge.
+ *
+ * Validation: QoS 0 with DUP [MQTT-3.3.1-2]; packet id 0 [MQTT-2.2.1-3]; v5 properties; topic alias
+ * resolution [MQTT-3.3.2-10..12] with the alias bounded by our Topic Alias Maximum [MQTT-3.3.2-9];
+ * no wildcards or empty topic [MQTT-3.3.2-2], [MQTT-4.7.3-1]; the Receive Maximum we announced
+ * [MQTT-3.3.4-9] (DISCONNECT 0x93).
+ * Refusals are acks, not errors: an invalid UTF-8 payload flagged as UTF-8 is answered 0x99, no
+ * subscribers 0x10 (v5 PUBACK/PUBREC only); QoS 0 refusals are silent drops.
+ * QoS 2 follows method A of MQTT 5.0 §4.3.3: route on PUBLISH, remember the packet id until PUBREL,
+ * and answer a re-sent PUBLISH with that id with PUBREC only — never a second delivery [MQTT-4.3.3-9].
+ */
+import { isUtf8 } from 'node:buffer'
+import type { PublishPacket } from '../../protocol/packets.js'
+import { ProtocolError } from '../../protocol/errors.js'
+import { validateProperties } from '../../protocol/properties.js'
+import { ReasonCode, type ReasonCodeValue } from '../../protocol/reason-codes.js'
+import { validateTopicName } from '../../protocol/topic.js'
+import { CloseReason } from '../close-reason.js'
+import type { Connection } from '../connection.js'
+import { type Message, forwardableProperties } from '../message.js'
+import { hasForbiddenCharacters } from '../../protocol/utf8.js'
+
+export function handlePublish (conn: Connection, packet: PublishPacket): void {
+  const engine = conn.engine
+  const config = engine.config
+  const session = conn.session
+  if (session === null) return
+  engine.counters.publishReceived++
+  const qos = packet.qos
+  const packetId = packet.messageId ?? 0
+  if (qos === 0 && packet.dup) throw ProtocolError.malformed('MQTT-3.3.1-2', 'DUP set on a QoS 0 PUBLISH')
+  if (qos > 0 && packetId === 0) throw ProtocolError.protocol('MQTT-2.2.1-3', 'QoS > 0 PUBLISH with packet id 0')
+
+  let topic = packet.topic
+  const props = packet.properties
+  if (conn.protocolVersion === 5 && props !== undefined) {
+    validateProperties('publish', props)
+    const alias = props.topicAlias
+    if (alias !== undefined) {
+      if (alias > config.topic_alias_maximum) {
+        throw new ProtocolError(ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9', `Topic Alias ${alias} above maximum ${config.topic_alias_maximum}`)
+      }
+      if (topic === '') {
+        const known = conn.inboundAliases.get(alias)
+        if (known === undefined) throw ProtocolError.protocol('MQTT-3.3.2-12', `Topic Alias ${alias} not defined`)
+        topic = known
+      } else {
+        conn.inboundAliases.set(alias, topic)
+      }
+    }
+  }
+  const topicError = validateTopicName(topic, config.max_topic_length, config.max_topic_levels)
+  if (topicError !== null || hasForbiddenCharacters(topic)) {
+    throw new ProtocolError(ReasonCode.TopicNameInvalid, 'MQTT-3.3.2-2', `invalid topic name (${topicError ?? 'control character'})`)
+  }
+
+  if (qos === 2) {
+    if (session.inboundQos2.has(packetId)) {
+      // A re-sent QoS 2 PUBLISH we already routed: acknowledge again, deliver nothing [MQTT-4.3.3-9].
+      conn.send({ cmd: 'pubrec', messageId: packetId })
+      return
+    }
+    if (conn.protocolVersion === 5 && session.inboundQos2.size >= config.max_inflight) {
+      conn.close(CloseReason.ReceiveMaximumExceeded, ReasonCode.ReceiveMaximumExceeded) // [MQTT-3.3.4-9]
+      return
+    }
+  }
+
+  const payload = packet.payload as Buffer
+  if (props?.payloadFormatIndicator === true && !isUtf8(payload)) {
+    refuse(conn, qos, packetId, ReasonCode.PayloadFormatInvalid)
+    return
+  }
+
+  const now = Date.now()
+  const expiry = props?.messageExpiryInterval
+  const msg: Message = {
+    topic,
+    payload,
+    qos,
+    retain: packet.retain,
+    properties: conn.protocolVersion === 5 ? forwardableProperties(props) : undefined,
+    expiresAt: expiry !== undefined && expiry > 0 ? now + expiry * 1000 : 0,
+    origin: conn.clientId,
+    receivedAt: now,
+  }
+  const delivered = engine.publish(msg, now)
+  if (qos === 0) return
+  const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success
+  if (qos === 1) {
+    conn.send({ cmd: 'puback', messageId: packetId, reasonCode: rc })
+  } else {
+    session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
+    conn.send({ cmd: 'pubrec', messageId: packetId, reasonCode: rc })
+  }
+}
+
+/** An expected refusal: v5 ack with the reason for QoS 1/2, silence for QoS 0 and v3. */
+function refuse (conn: Connection, qos: number, packetId: number, rc: ReasonCodeValue): void {
+  conn.engine.counters.publishDropped++
+  if (qos === 0) return
+  if (conn.protocolVersion !== 5) {
+    // v3 has no way to say no: acknowledge so the client does not resend for ever.
+    conn.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId })
+    if (qos === 2) conn.session?.inboundQos2.add(packetId)
+    return
+  }
+  conn.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc })
+}

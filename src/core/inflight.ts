@@ -1,0 +1,156 @@
+/**
+ * Outbound QoS 1/2 flow of one session: packet identifiers, the inflight window and the queue behind
+ * it (MQTT 5.0 §4.3, §4.9).
+ *
+ * - Window: at most min(client Receive Maximum, max_inflight) PUBLISH/PUBREL unacknowledged
+ *   [MQTT-3.3.4-7]; further messages wait in `pending`, bounded by max_queued_messages (overflow is
+ *   dropped and counted: never an unbounded queue).
+ * - QoS 1: PUBLISH → PUBACK frees the slot. QoS 2: PUBLISH → PUBREC → we send PUBREL → PUBCOMP frees
+ *   it; a PUBREC with a reason code of 0x80 or more ends the flow (MQTT 5.0 §4.3.3).
+ * - Resume: when a session is taken up by a new connection, every unacknowledged PUBLISH is sent
+ *   again with DUP=1 and every PUBREL again, in the original order [MQTT-4.4.0-1], [MQTT-3.3.1-1].
+ * - Offline: entries stay in `pending`/`inflight` until the session resumes or expires.
+ * Packet ids cycle 1..65535 and skip ids still in flight [MQTT-2.2.1-3].
+ */
+import type { QoS } from '../protocol/packets.js'
+import { type Message, isExpired } from './message.js'
+import type { Session } from './session/session.js'
+
+export interface OutboundEntry {
+  readonly msg: Message
+  readonly qos: 1 | 2
+  readonly retain: boolean
+  readonly subscriptionIds: readonly number[] | null
+  packetId: number
+  /** 'publish': PUBLISH sent (or to send), awaiting PUBACK/PUBREC; 'pubrel': PUBREL sent, awaiting PUBCOMP. */
+  state: 'publish' | 'pubrel'
+}
+
+export class OutboundFlow {
+  /** Unacknowledged entries by packet id, in send order (Map keeps insertion order). */
+  private readonly inflight = new Map<number, OutboundEntry>()
+  private pending: OutboundEntry[] = []
+  private pendingHead = 0
+  private nextPacketId = 1
+  /** Inflight window for the current connection. */
+  window = 65535
+
+  constructor (private readonly session: Session) {}
+
+  get inflightCount (): number { return this.inflight.size }
+  get queuedCount (): number { return this.pending.length - this.pendingHead }
+
+  /** Queues a QoS 1/2 delivery and sends what the window allows. False when the queue was full. */
+  enqueue (msg: Message, qos: 1 | 2, retain: boolean, subscriptionIds: readonly number[] | null, now: number): boolean {
+    const engine = this.session.engine
+    if (this.queuedCount >= engine.config.max_queued_messages && !this.canSendNow()) {
+      engine.counters.publishDropped++
+      return false
+    }
+    this.pending.push({ msg, qos, retain, subscriptionIds, packetId: 0, state: 'publish' })
+    this.pump(now)
+    return true
+  }
+
+  private canSendNow (): boolean {
+    const conn = this.session.connection
+    return conn !== null && conn.state === 'connected' && this.inflight.size < this.window && this.queuedCount === 0
+  }
+
+  /** Sends queued entries while the window has room and a connection is up. */
+  pump (now: number): void {
+    const conn = this.session.connection
+    if (conn === null || conn.state !== 'connected') return
+    while (this.inflight.size < this.window && this.pendingHead < this.pending.length) {
+      const entry = this.pending[this.pendingHead]
+      this.pending[this.pendingHead++] = undefined as unknown as OutboundEntry
+      if (isExpired(entry.msg, now)) { // [MQTT-3.3.2-5]
+        this.session.engine.counters.publishDropped++
+        continue
+      }
+      entry.packetId = this.allocatePacketId()
+      this.inflight.set(entry.packetId, entry)
+      if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
+        // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
+        this.inflight.delete(entry.packetId)
+        this.session.engine.counters.publishDropped++
+      }
+    }
+    this.compact()
+  }
+
+  private compact (): void {
+    if (this.pendingHead === this.pending.length) {
+      this.pending = []
+      this.pendingHead = 0
+    } else if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead)
+      this.pendingHead = 0
+    }
+  }
+
+  private allocatePacketId (): number {
+    let id = this.nextPacketId
+    while (this.inflight.has(id)) id = id === 65535 ? 1 : id + 1
+    this.nextPacketId = id === 65535 ? 1 : id + 1
+    return id
+  }
+
+  /** PUBACK received. False when no QoS 1 PUBLISH with that id was in flight. */
+  onPuback (packetId: number, now: number): boolean {
+    const entry = this.inflight.get(packetId)
+    if (entry === undefined || entry.qos !== 1) return false
+    this.inflight.delete(packetId)
+    this.pump(now)
+    return true
+  }
+
+  /** PUBREC received: the entry moves to 'pubrel' (answered by the caller), or ends on a failure code. */
+  onPubrec (packetId: number, reasonCode: number, now: number): 'pubrel' | 'ended' | 'unknown' {
+    const entry = this.inflight.get(packetId)
+    if (entry === undefined || entry.qos !== 2) return 'unknown'
+    if (reasonCode >= 0x80) {
+      this.inflight.delete(packetId)
+      this.pump(now)
+      return 'ended'
+    }
+    entry.state = 'pubrel'
+    return 'pubrel'
+  }
+
+  /** PUBCOMP received. False when no PUBREL with that id was outstanding. */
+  onPubcomp (packetId: number, now: number): boolean {
+    const entry = this.inflight.get(packetId)
+    if (entry === undefined || entry.state !== 'pubrel') return false
+    this.inflight.delete(packetId)
+    this.pump(now)
+    return true
+  }
+
+  /** Re-sends everything unacknowledged on a resumed session, then fills the window. */
+  resume (now: number): void {
+    const conn = this.session.connection
+    if (conn === null) return
+    for (const entry of this.inflight.values()) {
+      if (entry.state === 'pubrel') {
+        conn.send({ cmd: 'pubrel', messageId: entry.packetId })
+      } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
+        this.inflight.delete(entry.packetId)
+        this.session.engine.counters.publishDropped++
+      }
+    }
+    this.pump(now)
+  }
+
+  /** Entries still unacknowledged, in order (for listings and persistence). */
+  inflightEntries (): IterableIterator<OutboundEntry> {
+    return this.inflight.values()
+  }
+
+  /** Forgets everything (session discarded). */
+  clear (): void {
+    this.inflight.clear()
+    this.pending = []
+    this.pendingHead = 0
+  }
+}

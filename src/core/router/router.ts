@@ -1,0 +1,177 @@
+/**
+ * Router: from a published topic to the sessions that receive it (MQTT 5.0 §4.7, §4.8).
+ *
+ * Two tries (router/topic-tree.ts): ordinary subscriptions keyed by client id, and shared
+ * subscriptions keyed by share group, one SharedGroup per (group, filter).
+ *
+ * `route()` is synchronous and allocation-light:
+ * 1. every ordinary subscription that matches is merged per session through scratch fields on the
+ *    Session (no Map per message): overlapping subscriptions yield ONE delivery at the highest
+ *    granted QoS carrying every Subscription Identifier [MQTT-3.3.4-2], [MQTT-3.3.4-3]; No Local
+ *    skips the publisher's own subscriptions [MQTT-3.8.3-3]; the RETAIN flag is kept only with
+ *    Retain As Published [MQTT-3.3.1-12], [MQTT-3.3.1-13];
+ * 2. each matching shared group delivers to ONE member, round-robin over the online members
+ *    (an offline persistent member gets it queued only when no member is online; MQTT 5.0 §4.8.2);
+ * 3. QoS 0 deliveries to connections that need no per-connection properties share one encoded
+ *    Buffer per protocol flavour and RETAIN value.
+ * Cost: the trie walk (depth × matching branches) plus one step per matched subscription.
+ */
+import type { QoS } from '../../protocol/packets.js'
+import { encodeSharedPublish } from '../connection.js'
+import type { Engine } from '../engine.js'
+import type { Message } from '../message.js'
+import type { Session } from '../session/session.js'
+import type { Subscription } from './subscription.js'
+import { TopicTree } from './topic-tree.js'
+
+/** The members of one `$share/<group>/<filter>` and the round-robin cursor. */
+export interface SharedGroup {
+  readonly group: string
+  readonly topicFilter: string
+  readonly members: Subscription[]
+  next: number
+}
+
+const DIRECT_PREFIX = '$direct/'
+
+export class Router {
+  private readonly ordinary = new TopicTree<Subscription>()
+  private readonly shared = new TopicTree<SharedGroup>()
+  private stamp = 0
+  // Per-route scratch, reused across calls.
+  private readonly matched: Session[] = []
+  private readonly sharedPicks: Subscription[] = []
+  private current: Message | null = null
+
+  constructor (private readonly engine: Engine) {}
+
+  /** Number of subscriptions (ordinary + shared members). */
+  get subscriptionCount (): number {
+    let n = this.ordinary.size
+    for (const [, , group] of this.shared.entries()) n += group.members.length
+    return n
+  }
+
+  /** Adds or replaces a subscription. True when it did not exist before. */
+  add (sub: Subscription): boolean {
+    if (sub.shareGroup === null) return this.ordinary.add(sub.topicFilter, sub.clientId, sub)
+    let group = this.shared.get(sub.topicFilter, sub.shareGroup)
+    if (group === undefined) {
+      group = { group: sub.shareGroup, topicFilter: sub.topicFilter, members: [], next: 0 }
+      this.shared.add(sub.topicFilter, sub.shareGroup, group)
+    }
+    const i = group.members.findIndex((m) => m.clientId === sub.clientId)
+    if (i >= 0) {
+      group.members[i] = sub
+      return false
+    }
+    group.members.push(sub)
+    return true
+  }
+
+  /** Removes a subscription; true when it existed. */
+  remove (sub: Subscription): boolean {
+    if (sub.shareGroup === null) return this.ordinary.remove(sub.topicFilter, sub.clientId) !== undefined
+    const group = this.shared.get(sub.topicFilter, sub.shareGroup)
+    if (group === undefined) return false
+    const i = group.members.findIndex((m) => m.clientId === sub.clientId)
+    if (i < 0) return false
+    group.members.splice(i, 1)
+    if (group.members.length === 0) this.shared.remove(sub.topicFilter, sub.shareGroup)
+    else if (group.next >= group.members.length) group.next = 0
+    return true
+  }
+
+  /** Every ordinary subscription that would receive a publish to `topic` (for tools and tests). */
+  subscribersOf (topic: string): Subscription[] {
+    const out: Subscription[] = []
+    this.ordinary.match(topic, (sub) => { out.push(sub) })
+    this.shared.match(topic, (group) => { out.push(...group.members) })
+    return out
+  }
+
+  /** Routes `msg` to every matching session. Returns the number of sessions it was delivered to. */
+  route (msg: Message, now: number): number {
+    if (this.engine.config.direct_messaging && msg.topic.startsWith(DIRECT_PREFIX)) {
+      return this.routeDirect(msg, now)
+    }
+    const stamp = ++this.stamp
+    const matched = this.matched
+    const picks = this.sharedPicks
+    this.current = msg
+    this.ordinary.match(msg.topic, this.visitOrdinary)
+    this.shared.match(msg.topic, this.visitShared)
+    this.current = null
+
+    let delivered = 0
+    let encoded: (Buffer | undefined)[] | null = null
+    for (let i = 0; i < matched.length; i++) {
+      const session = matched[i]
+      matched[i] = undefined as unknown as Session
+      if (session.routeStamp !== stamp) continue
+      const conn = session.connection
+      if (session.routeQos === 0 && session.routeSubIds === null && conn !== null &&
+          conn.state === 'connected' && conn.acceptsSharedEncoding) {
+        // [MQTT-3.3.1-9] for v3 the RETAIN flag of forwarded messages is always 0 (routeRetain is false).
+        const slot = (conn.protocolVersion === 5 ? 2 : 0) + (session.routeRetain ? 1 : 0)
+        encoded ??= [undefined, undefined, undefined, undefined]
+        const buf = encoded[slot] ??= encodeSharedPublish(msg, conn.protocolVersion === 5, session.routeRetain, now)
+        if (conn.writeShared(buf)) delivered++
+        else this.engine.counters.publishDropped++
+      } else if (session.deliver(msg, session.routeQos, session.routeRetain, session.routeSubIds, now)) {
+        delivered++
+      }
+    }
+    matched.length = 0
+    for (let i = 0; i < picks.length; i++) {
+      const sub = picks[i]
+      const qos = (msg.qos < sub.qos ? msg.qos : sub.qos) as QoS
+      const retain = sub.retainAsPublished && msg.retain
+      if (sub.session.deliver(msg, qos, retain, sub.subscriptionId === 0 ? null : [sub.subscriptionId], now)) delivered++
+    }
+    picks.length = 0
+    return delivered
+  }
+
+  private readonly visitOrdinary = (sub: Subscription): void => {
+    const msg = this.current as Message
+    if (sub.noLocal && msg.origin === sub.clientId) return // [MQTT-3.8.3-3]
+    const session = sub.session
+    const qos = (msg.qos < sub.qos ? msg.qos : sub.qos) as QoS // [MQTT-3.8.4-8] min(published, granted)
+    const retain = sub.retainAsPublished && msg.retain
+    if (session.routeStamp !== this.stamp) {
+      session.routeStamp = this.stamp
+      session.routeQos = qos
+      session.routeRetain = retain
+      session.routeSubIds = sub.subscriptionId === 0 ? null : [sub.subscriptionId]
+      this.matched.push(session)
+      return
+    }
+    if (qos > session.routeQos) session.routeQos = qos
+    if (retain) session.routeRetain = true
+    if (sub.subscriptionId !== 0) (session.routeSubIds ??= []).push(sub.subscriptionId)
+  }
+
+  private readonly visitShared = (group: SharedGroup): void => {
+    const members = group.members
+    const n = members.length
+    for (let k = 0; k < n; k++) {
+      const i = (group.next + k) % n
+      if (members[i].session.online) {
+        group.next = (i + 1) % n
+        this.sharedPicks.push(members[i])
+        return
+      }
+    }
+    // Nobody online: queue on the next persistent member in turn (QoS 0 to an offline session is lost).
+    const i = group.next % n
+    group.next = (i + 1) % n
+    this.sharedPicks.push(members[i])
+  }
+
+  private routeDirect (msg: Message, now: number): number {
+    const session = this.engine.sessions.get(msg.topic.slice(DIRECT_PREFIX.length))
+    if (session === undefined) return 0
+    return session.deliver(msg, msg.qos, false, null, now) ? 1 : 0
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Session: the state of one client id that outlives its network connections (MQTT 5.0 §4.1):
+ * subscriptions, the outbound QoS 1/2 flow (inflight + queue), the packet ids of inbound QoS 2
+ * messages awaiting PUBREL, and the expiry interval. A Connection attaches to it after CONNECT and
+ * detaches when it closes; a session with expiry 0 is discarded at that point, others wait for
+ * their expiry (core/session/registry.ts).
+ *
+ * `deliver()` is the end of the routing hot path: synchronous, no allocation for QoS 0 beyond the
+ * encoded packet.
+ */
+import type { ProtocolVersion, QoS } from '../../protocol/packets.js'
+import type { Connection } from '../connection.js'
+import type { Engine } from '../engine.js'
+import { OutboundFlow } from '../inflight.js'
+import type { Message } from '../message.js'
+import type { Subscription } from '../router/subscription.js'
+
+/** Session Expiry Interval meaning "never expires" (MQTT 5.0 §3.1.2.11.2). */
+export const NEVER_EXPIRES = 0xffffffff
+
+export class Session {
+  connection: Connection | null = null
+  /** Subscriptions by filter as subscribed (including any `$share/<group>/` prefix). */
+  readonly subscriptions = new Map<string, Subscription>()
+  readonly outbound: OutboundFlow
+  /** Packet ids of QoS 2 PUBLISH received, PUBREC sent, PUBREL not yet received [MQTT-4.3.3-9]. */
+  readonly inboundQos2 = new Set<number>()
+  /** Seconds the session survives its connection; NEVER_EXPIRES for ever; 0 ends with the connection. */
+  expiryInterval = 0
+  expiryTimer: NodeJS.Timeout | null = null
+  protocolVersion: ProtocolVersion = 4
+  username: string | undefined
+  readonly createdAt: number
+  /** When the last connection closed (ms since the epoch), 0 while connected. */
+  disconnectedAt = 0
+
+  // Scratch fields of the router, so overlapping subscriptions merge without allocating a map per
+  // message: valid only while `routeStamp` equals the router's current stamp.
+  routeStamp = 0
+  routeQos: QoS = 0
+  routeRetain = false
+  routeSubIds: number[] | null = null
+
+  constructor (readonly engine: Engine, readonly clientId: string, now: number) {
+    this.createdAt = now
+    this.outbound = new OutboundFlow(this)
+  }
+
+  get online (): boolean {
+    return this.connection !== null && this.connection.state === 'connected'
+  }
+
+  /** Whether this session should outlive its connection. */
+  get persistent (): boolean {
+    return this.expiryInterval > 0
+  }
+
+  /**
+   * Delivers one message to this session at `qos`. QoS 0 goes straight to an online connection
+   * (and is not kept for offline sessions); QoS 1/2 go through the outbound flow.
+   * Returns false when the message was dropped.
+   */
+  deliver (msg: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | null, now: number): boolean {
+    if (qos === 0) {
+      const conn = this.connection
+      if (conn === null || conn.state !== 'connected') return false
+      if (!conn.sendPublish(msg, 0, 0, retain, false, subscriptionIds, now)) {
+        this.engine.counters.publishDropped++
+        return false
+      }
+      return true
+    }
+    return this.outbound.enqueue(msg, qos, retain, subscriptionIds, now)
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Will messages (MQTT 5.0 §3.1.2.5, §3.1.3.2).
+ *
+ * A connection's will is taken from its CONNECT and published when the connection closes without a
+ * normal DISCONNECT [MQTT-3.1.2-8], [MQTT-3.1.2-10]. With a v5 Will Delay Interval, publication
+ * waits for the delay or the end of the session, whichever comes first, and is cancelled when the
+ * client reconnects to the session in the meantime [MQTT-3.1.3-9]. The Message Expiry Interval of a
+ * will counts from its publication.
+ */
+import type { PublishProperties, QoS } from '../protocol/packets.js'
+import type { Engine } from './engine.js'
+import type { Message } from './message.js'
+
+export interface WillMessage {
+  readonly topic: string
+  readonly payload: Buffer
+  readonly qos: QoS
+  readonly retain: boolean
+  /** Forwardable properties (no Will Delay, no Message Expiry). */
+  readonly properties: PublishProperties | undefined
+  /** Seconds; 0 = never expires. */
+  readonly messageExpiryInterval: number
+  /** Seconds to wait before publishing (v5 Will Delay Interval). */
+  readonly delay: number
+}
+
+/** Delayed wills by client id, each with its timer. */
+export class WillScheduler {
+  private readonly pending = new Map<string, { will: WillMessage; timer: NodeJS.Timeout }>()
+
+  constructor (private readonly engine: Engine) {}
+
+  get pendingCount (): number {
+    return this.pending.size
+  }
+
+  /** Publishes `will` now, or after `delaySeconds` unless cancelled first. */
+  schedule (clientId: string, will: WillMessage, delaySeconds: number): void {
+    this.cancel(clientId)
+    if (delaySeconds <= 0) {
+      this.publish(clientId, will)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(clientId)
+      this.publish(clientId, will)
+    }, delaySeconds * 1000)
+    timer.unref()
+    this.pending.set(clientId, { will, timer })
+  }
+
+  /** The client came back before the delay ran out: the will is not sent [MQTT-3.1.3-9]. */
+  cancel (clientId: string): void {
+    const entry = this.pending.get(clientId)
+    if (entry === undefined) return
+    clearTimeout(entry.timer)
+    this.pending.delete(clientId)
+  }
+
+  /** The session ended before the delay ran out: publish now. */
+  fireNow (clientId: string): void {
+    const entry = this.pending.get(clientId)
+    if (entry === undefined) return
+    clearTimeout(entry.timer)
+    this.pending.delete(clientId)
+    this.publish(clientId, entry.will)
+  }
+
+  /** Stops every timer without publishing (broker shutdown). */
+  clear (): void {
+    for (const { timer } of this.pending.values()) clearTimeout(timer)
+    this.pending.clear()
+  }
+
+  private publish (clientId: string, will: WillMessage): void {
+    const now = Date.now()
+    const msg: Message = {
+      topic: will.topic,
+      payload: will.payload,
+      qos: will.qos,
+      retain: will.retain,
+      properties: will.properties,
+      expiresAt: will.messageExpiryInterval > 0 ? now + will.messageExpiryInterval * 1000 : 0,
+      origin: clientId,
+      receivedAt: now,
+    }
+    this.engine.log.debug({ clientId, topic: will.topic, qos: will.qos }, 'publishing will')
+    this.engine.publish(msg, now)
+  }
+}

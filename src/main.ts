@@ -1,0 +1,150 @@
+/**
+ * Broker process glue for `mqttctl start --foreground`: configuration → logger → data directory →
+ * `Broker.start()`, then SIGINT/SIGTERM → `Broker.close()`.
+ *
+ * This is the translation point for start-up failures (STYLE.md §2.3): each becomes one clear line
+ * and an exit code (DESIGN.md §2), never a stack trace. A configuration problem is printed as plain
+ * text before the logger exists; everything after goes through the logger. A first signal closes the
+ * broker gracefully; a second one while that is under way exits at once with 130.
+ */
+
+import { mkdir } from 'node:fs/promises'
+import { getSystemErrorMap } from 'node:util'
+
+import { Broker } from './broker.js'
+import { ConfigError } from './config/errors.js'
+import { loadConfig, type ConfigOverrides } from './config/load.js'
+import type { Config } from './config/types.js'
+import { createLogger, type Logger } from './log.js'
+
+/** Exit codes this module returns (sysexits, as in DESIGN.md §2). */
+const EXIT = {
+  OK: 0,
+  SOFTWARE: 70,
+  NO_PERMISSION: 77,
+  CONFIG: 78,
+  INTERRUPTED: 130,
+} as const
+
+/** What `mqttctl start --foreground` passes on. */
+export interface ForegroundOptions {
+  configFile?: string
+  port?: number
+  dataDir?: string
+}
+
+/** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
+export async function runForeground(opts: ForegroundOptions): Promise<number> {
+  let config: Config
+  try {
+    config = await loadConfig({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
+  } catch (err) {
+    if (!(err instanceof ConfigError)) {
+      process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
+      return EXIT.SOFTWARE
+    }
+    for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
+    return EXIT.CONFIG
+  }
+
+  const logger = createLogger(config.log_level)
+  const dirFailure = await createDataDir(config.data_dir, logger)
+  if (dirFailure !== undefined) return dirFailure
+
+  const broker = new Broker(config, { logger })
+  try {
+    await broker.start()
+  } catch (err) {
+    logger.fatal({ err }, describeStartError(err, config))
+    await broker.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'close after failed start failed'))
+    return err instanceof ConfigError ? EXIT.CONFIG : EXIT.SOFTWARE
+  }
+
+  logger.info({ version: broker.version, node_name: config.node_name, data_dir: config.data_dir }, 'broker started')
+  for (const l of broker.listeners) {
+    const where = `${l.type} ${l.host}:${l.port}${l.path ?? ''}`
+    logger.info({ type: l.type, host: l.host, port: l.port, path: l.path }, `listening on ${where}`)
+  }
+  return closeOnSignal(broker, logger)
+}
+
+function overrides(opts: ForegroundOptions): ConfigOverrides {
+  return {
+    ...(opts.port === undefined ? {} : { port: opts.port }),
+    ...(opts.dataDir === undefined ? {} : { data_dir: opts.dataDir }),
+  }
+}
+
+/** `mkdir -p` with mode 0700 (an existing directory keeps its mode); an exit code on failure. */
+async function createDataDir(dir: string, logger: Logger): Promise<number | undefined> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    return undefined
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException
+    logger.fatal({ err }, `data directory ${dir}: ${systemReason(err)}`)
+    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+  }
+}
+
+/** Resolves once the broker has closed after the first SIGINT/SIGTERM; a second signal exits at once. */
+function closeOnSignal(broker: Broker, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let closing = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) {
+        logger.warn({ signal }, 'second signal while closing: exiting now')
+        process.exit(EXIT.INTERRUPTED)
+      }
+      closing = true
+      logger.info({ signal }, 'closing')
+      broker.close().then(
+        () => finish(EXIT.OK),
+        (err: unknown) => {
+          logger.error({ err }, 'close failed')
+          finish(EXIT.SOFTWARE)
+        },
+      )
+    }
+    const finish = (code: number): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      if (code === EXIT.OK) logger.info('closed')
+      resolve(code)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+/**
+ * `listener mqtt 0.0.0.0:1883: address already in use` for a bind failure. The failing listener is
+ * found by the port (and address) that Node reports on the error or on its `cause`.
+ */
+function describeStartError(err: unknown, config: Config): string {
+  const bind = findBindError(err)
+  if (bind === undefined) return `broker failed to start: ${err instanceof Error ? err.message : String(err)}`
+  const candidates = config.listeners.filter((l) => l.port === bind.port)
+  const listener = candidates.find((l) => l.host === bind.address) ?? candidates[0]
+  const where =
+    listener === undefined
+      ? `${bind.address ?? '?'}:${bind.port}`
+      : `${listener.type} ${listener.host}:${listener.port}${listener.type === 'ws' || listener.type === 'wss' ? listener.path : ''}`
+  return `listener ${where}: ${systemReason(bind)}`
+}
+
+type BindError = NodeJS.ErrnoException & { address?: string; port: number }
+
+function findBindError(err: unknown): BindError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (typeof (e as Partial<BindError>).port === 'number') return e as BindError
+  }
+  return undefined
+}
+
+/** `address already in use`, from the error's errno; the error's message when it has none. */
+function systemReason(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const { errno } = err as NodeJS.ErrnoException
+  return (errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1]) ?? err.message
+}

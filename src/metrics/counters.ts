@@ -1,0 +1,26 @@
+/**
+ * Broker-wide counters, incremented on the hot path as plain integer fields (no maps, no labels:
+ * one add per event). The $SYS publisher and `mqttctl state` read them; rates are derived by the
+ * reader from two snapshots.
+ */
+export class Counters {
+  /** PUBLISH packets received from clients. */
+  publishReceived = 0
+  /** PUBLISH packets sent to clients (including resends). */
+  publishSent = 0
+  /** Messages discarded: queue full, expired, too large for the receiver, slow QoS 0 subscriber. */
+  publishDropped = 0
+  /** Every MQTT packet received / sent. */
+  packetsReceived = 0
+  packetsSent = 0
+  bytesReceived = 0
+  bytesSent = 0
+  /** Connections accepted at the socket level, ever. */
+  connectionsAccepted = 0
+  /** Sockets refused because max_connections was reached. */
+  connectionsRefused = 0
+  /** Sessions removed because their expiry interval ran out. */
+  sessionsExpired = 0
+  /** Connections closed for a protocol violation or malformed input. */
+  protocolErrors = 0
+}

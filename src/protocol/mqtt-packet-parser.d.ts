@@ -1,0 +1,27 @@
+// Type declarations for mqtt-packet's Parser class, which its own typings expose only as an interface.
+declare module 'mqtt-packet/parser.js' {
+  import { EventEmitter } from 'node:events'
+  import type { Packet } from 'mqtt-packet'
+
+  interface BufferList {
+    readonly length: number
+    slice (start: number, end: number): Buffer
+    readUInt16BE (offset: number): number
+  }
+
+  class Parser extends EventEmitter {
+    constructor ()
+    static parser (opts?: object): Parser
+    parse (buf: Buffer): number
+    settings: { protocolVersion?: number }
+    packet: { cmd?: string; length: number }
+    error: Error | null
+    protected _list: BufferList
+    protected _pos: number
+    protected _parseNum (): number
+    protected _emitError (err: Error): void
+    on (event: 'packet', listener: (packet: Packet) => void): this
+    on (event: 'error', listener: (err: Error) => void): this
+  }
+  export = Parser
+}

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { test, type TestContext } from 'node:test'
+
+import { defaultConfig } from '../../src/config/defaults.js'
+import { ConfigError } from '../../src/config/errors.js'
+import { loadConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config/schema.js'
+
+/** A fresh temp directory, removed when the test ends. */
+async function tempDir(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'mqttd-config-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+async function writeConfig(t: TestContext, text: string, name = 'broker.yaml'): Promise<string> {
+  const file = join(await tempDir(t), name)
+  await writeFile(file, text)
+  return file
+}
+
+/** The ConfigError that `fn` throws (fails the test when it does not throw one). */
+async function configError(fn: () => unknown): Promise<ConfigError> {
+  try {
+    await fn()
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`)
+    return err
+  }
+  assert.fail('expected a ConfigError')
+}
+
+/** The issue messages by path. */
+function issuesOf(err: ConfigError): Record<string, string> {
+  return Object.fromEntries(err.issues.map((i) => [i.path, i.message]))
+}
+
+test('no file: every default, data_dir resolved against the working directory', async () => {
+  const config = await loadConfig({})
+  assert.deepEqual(config, { ...defaultConfig(), data_dir: resolve('data') })
+  assert.equal(config.node_name, hostname())
+  assert.deepEqual(config.listeners, [
+    { type: 'mqtt', host: '0.0.0.0', port: 1883, path: '/mqtt', require_certificate: false },
+  ])
+  assert.equal(config.max_packet_size, 16_777_216)
+  assert.equal(config.redirect, undefined)
+})
+
+test('an empty file and a comments-only file give the defaults', async (t: TestContext) => {
+  for (const text of ['', '# nothing here\n']) {
+    const config = await loadConfig({ file: await writeConfig(t, text) })
+    assert.deepEqual(config, { ...defaultConfig(), data_dir: resolve('data') })
+  }
+})
+
+test('a JSON file is read as YAML; listener defaults depend on the type', async (t: TestContext) => {
+  const json = {
+    node_name: 'n1',
+    max_inflight: 20,
+    listeners: [{ type: 'ws' }, { type: 'wss', host: '::', cert: '/tls/c.pem', key: '/tls/k.pem' }, { type: 'mqtts', cert: '/c', key: '/k', port: 0 }],
+    redirect: { server_reference: 'other:1883' },
+  }
+  const config = await loadConfig({ file: await writeConfig(t, JSON.stringify(json), 'broker.json') })
+  assert.equal(config.node_name, 'n1')
+  assert.equal(config.max_inflight, 20)
+  assert.deepEqual(config.listeners, [
+    { type: 'ws', host: '0.0.0.0', port: 8080, path: '/mqtt', require_certificate: false },
+    { type: 'wss', host: '::', port: 8443, path: '/mqtt', cert: '/tls/c.pem', key: '/tls/k.pem', require_certificate: false },
+    { type: 'mqtts', host: '0.0.0.0', port: 0, path: '/mqtt', cert: '/c', key: '/k', require_certificate: false },
+  ])
+  assert.deepEqual(config.redirect, { server_reference: 'other:1883', permanent: false })
+})
+
+test('every bad value is reported, each named by its key path', async () => {
+  const err = await configError(() =>
+    parseConfig({
+      listeners: [
+        { type: 'mqtt', port: 1883 },
+        { type: 'mqtt', port: 70000 },
+        { type: 'quic' },
+        { type: 'mqtts', cert: 'c.pem' },
+        { type: 'mqtt', cert: 'c.pem', require_certificate: true },
+        { type: 'tcp', path: 'mqtt' },
+        { type: 'ws', path: 'mqtt' },
+        { type: 'mqtt', path: '/mqtt' },
+        { port: 1 },
+        { type: 'wss', port: '8443' },
+      ],
+      max_packet_size: 268_435_456,
+      max_inflight: 0,
+      max_queued_messages: -1,
+      max_topic_length: 1.5,
+      max_topic_levels: 0,
+      topic_alias_maximum: 65_536,
+      connect_timeout: 0,
+      allow_anonymous: 'yes',
+      node_name: '',
+      redirect: { server_reference: '' },
+      store: 'embedded',
+      log_level: 'verbose',
+    }),
+  )
+  assert.deepEqual(issuesOf(err), {
+    'listeners[1].port': 'must be an integer between 0 and 65535',
+    'listeners[2].type': 'must be one of mqtt, mqtts, ws, wss',
+    'listeners[3].key': 'is required on mqtts listeners',
+    'listeners[4].cert': 'only allowed on mqtts and wss listeners',
+    'listeners[4].require_certificate': 'only allowed on mqtts and wss listeners',
+    'listeners[5].type': 'must be one of mqtt, mqtts, ws, wss',
+    'listeners[5].path': "must start with '/'",
+    'listeners[6].path': "must start with '/'",
+    'listeners[7].path': 'only allowed on ws and wss listeners',
+    'listeners[8].type': 'is required',
+    'listeners[9].port': 'must be an integer between 0 and 65535',
+    'listeners[9].cert': 'is required on wss listeners',
+    'listeners[9].key': 'is required on wss listeners',
+    max_packet_size: 'must be an integer between 20 and 268435455',
+    max_inflight: 'must be an integer between 1 and 65535',
+    max_queued_messages: 'must be an integer of at least 0',
+    max_topic_length: 'must be an integer between 1 and 65535',
+    max_topic_levels: 'must be an integer of at least 1',
+    topic_alias_maximum: 'must be an integer between 0 and 65535',
+    connect_timeout: 'must be a number of seconds greater than 0',
+    allow_anonymous: 'must be true or false',
+    node_name: 'must be a non-empty string',
+    'redirect.server_reference': 'must be a non-empty string',
+    store: "only 'memory' is available in this release",
+    log_level: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  assert.equal(err.code, 'BRK_ERR_CONFIG_INVALID')
+  assert.equal(err.message.split('\n').length, err.issues.length)
+  assert.match(err.message, /^listeners\[1\]\.port: must be an integer between 0 and 65535$/m)
+})
+
+test('listeners: not empty, not a mapping, no two on one host:port', async () => {
+  assert.deepEqual(issuesOf(await configError(() => parseConfig({ listeners: [] }))), {
+    listeners: 'must contain at least one listener',
+  })
+  assert.deepEqual(issuesOf(await configError(() => parseConfig({ listeners: { type: 'mqtt' } }))), {
+    listeners: 'must be a list of listeners',
+  })
+  const twice = [{ type: 'mqtt', port: 1883 }, { type: 'ws', port: 1883 }, { type: 'mqtt', port: 0 }, { type: 'mqtt', port: 0 }]
+  assert.deepEqual(issuesOf(await configError(() => parseConfig({ listeners: twice }))), {
+    'listeners[1].port': '0.0.0.0:1883 is already used by listeners[0]',
+  })
+})
+
+test('a document that is not a mapping is refused', async (t: TestContext) => {
+  const err = await configError(async () => loadConfig({ file: await writeConfig(t, '- a\n- b\n') }))
+  assert.deepEqual(err.issues, [{ path: '', message: 'must be a mapping of configuration keys' }])
+})
+
+test('unknown keys are errors, with the nearest allowed key at that level', async (t: TestContext) => {
+  const file = await writeConfig(
+    t,
+    ['max_inflght: 10', 'sys_interval: 10', 'listeners:', '  - type: mqtt', '    prot: 1884', 'redirect:', '    server_reference: x', '    permanant: true'].join('\n'),
+  )
+  const err = await configError(() => loadConfig({ file }))
+  assert.deepEqual(issuesOf(err), {
+    max_inflght: 'unknown key (did you mean max_inflight?)',
+    sys_interval: 'unknown key',
+    'listeners[0].prot': 'unknown key (did you mean port?)',
+    'redirect.permanant': 'unknown key (did you mean permanent?)',
+  })
+  assert.equal(err.file, file)
+  assert.match(err.message, new RegExp(`^${escape(file)}: max_inflght: unknown key \\(did you mean max_inflight\\?\\)$`, 'm'))
+})
+
+test('port override: one plain MQTT listener on 0.0.0.0, replacing the file\'s', async (t: TestContext) => {
+  const file = await writeConfig(t, 'listeners:\n  - {type: ws, port: 9001}\n  - {type: mqtt, port: 1884}\nmax_inflight: 5\n')
+  const config = await loadConfig({ file, overrides: { port: 2883 } })
+  assert.deepEqual(config.listeners, [
+    { type: 'mqtt', host: '0.0.0.0', port: 2883, path: '/mqtt', require_certificate: false },
+  ])
+  assert.equal(config.max_inflight, 5)
+
+  const bad = await configError(() => loadConfig({ overrides: { port: 65_536 } }))
+  assert.deepEqual(issuesOf(bad), { 'listeners[0].port': 'must be an integer between 0 and 65535' })
+})
+
+test('overrides are validated like the file and keep the file\'s other values', async (t: TestContext) => {
+  const file = await writeConfig(t, 'max_inflight: 5\n')
+  const config = await loadConfig({ file, overrides: { max_inflight: 7, log_level: undefined, listeners: defaultConfig().listeners } })
+  assert.equal(config.max_inflight, 7)
+  assert.equal(config.log_level, 'info')
+  assert.deepEqual(config.listeners, defaultConfig().listeners)
+
+  const bad = await configError(() => loadConfig({ file, overrides: { max_inflight: 0 } }))
+  assert.equal(bad.file, undefined)
+  assert.deepEqual(issuesOf(bad), { max_inflight: 'must be an integer between 1 and 65535' })
+})
+
+test('relative paths: from a file against its directory, from overrides against the working directory', async (t: TestContext) => {
+  const dir = await tempDir(t)
+  await mkdir(join(dir, 'etc'))
+  const file = join(dir, 'etc', 'broker.yaml')
+  await writeFile(
+    file,
+    ['data_dir: state', 'listeners:', '  - {type: mqtts, cert: tls/cert.pem, key: /abs/key.pem, ca: ../ca.pem}'].join('\n'),
+  )
+  const config = await loadConfig({ file })
+  assert.equal(config.data_dir, join(dir, 'etc', 'state'))
+  assert.equal(config.listeners[0]?.cert, join(dir, 'etc', 'tls', 'cert.pem'))
+  assert.equal(config.listeners[0]?.key, '/abs/key.pem')
+  assert.equal(config.listeners[0]?.ca, join(dir, 'ca.pem'))
+
+  const overridden = await loadConfig({ file, overrides: { data_dir: 'elsewhere' } })
+  assert.equal(overridden.data_dir, resolve('elsewhere'))
+  assert.equal(overridden.listeners[0]?.cert, join(dir, 'etc', 'tls', 'cert.pem'))
+})
+
+test('a YAML syntax error names the file, line and column', async (t: TestContext) => {
+  const file = await writeConfig(t, 'node_name: a\nlisteners:\n  - type: mqtt\n   port: 1883\n')
+  const err = await configError(() => loadConfig({ file }))
+  assert.ok(err.issues.length >= 1)
+  assert.match(err.message, new RegExp(`^${escape(file)}: YAML syntax error at 4:\\d+: `))
+})
+
+test('a duplicate key is a YAML error', async (t: TestContext) => {
+  const err = await configError(async () => loadConfig({ file: await writeConfig(t, 'max_inflight: 1\nmax_inflight: 2\n') }))
+  assert.match(err.message, /YAML syntax error at 2:1: /)
+})
+
+test('a missing file names the file and the OS reason', async (t: TestContext) => {
+  const file = join(await tempDir(t), 'missing.yaml')
+  const err = await configError(() => loadConfig({ file }))
+  assert.equal(err.message, `${file}: cannot read the file: no such file or directory (ENOENT)`)
+})
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
