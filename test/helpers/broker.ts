@@ -1,0 +1,62 @@
+/**
+ * Test harness: a real broker in this process on 127.0.0.1 port 0, and real mqtt.js clients, all
+ * cleaned up through the test context (STYLE.md E10).
+ */
+import type { TestContext } from 'node:test'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { Broker } from '../../src/broker.js'
+import { parseConfig } from '../../src/config/schema.js'
+import type { Config } from '../../src/config/types.js'
+import { createLogger } from '../../src/log.js'
+
+export interface TestBroker {
+  broker: Broker
+  /** `mqtt://127.0.0.1:<port>` of the first listener. */
+  url: string
+  port: number
+  config: Config
+}
+
+/**
+ * Starts a broker with one plain listener on 127.0.0.1:0 (unless `cfg.listeners` says otherwise);
+ * `cfg` uses the config file's keys. Set BROKER_LOG=debug to see its log.
+ */
+export async function startBroker (t: TestContext, cfg: Record<string, unknown> = {}): Promise<TestBroker> {
+  const config = parseConfig({
+    listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }],
+    log_level: process.env.BROKER_LOG ?? 'silent',
+    ...cfg,
+  })
+  const broker = new Broker(config, { logger: createLogger(config.log_level) })
+  await broker.start()
+  t.after(() => broker.close())
+  const port = broker.listeners[0].port
+  return { broker, url: `mqtt://127.0.0.1:${port}`, port, config }
+}
+
+/** Connects an mqtt.js client (no reconnects) that is ended when the test finishes. */
+export async function connect (t: TestContext, url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts }, false)
+  t.after(() => client.endAsync(true))
+  return client
+}
+
+/** Resolves with the next `n` messages a client receives (topic, payload, packet), or rejects on timeout. */
+export function nextMessages (client: MqttClient, n: number, timeoutMs = 3000): Promise<Array<{ topic: string; payload: Buffer; packet: mqtt.IPublishPacket }>> {
+  return new Promise((resolve, reject) => {
+    const got: Array<{ topic: string; payload: Buffer; packet: mqtt.IPublishPacket }> = []
+    const timer = setTimeout(() => {
+      client.off('message', onMessage)
+      reject(new Error(`timed out waiting for ${n} message(s), got ${got.length}`))
+    }, timeoutMs)
+    function onMessage (topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
+      got.push({ topic, payload, packet })
+      if (got.length === n) {
+        clearTimeout(timer)
+        client.off('message', onMessage)
+        resolve(got)
+      }
+    }
+    client.on('message', onMessage)
+  })
+}
