@@ -1,14 +1,17 @@
 /**
  * Broker: the process-level object. Owns the listeners and the MQTT engine (src/core/engine.ts).
  *
- * `start()` binds every configured listener (all or nothing: if one fails, those already bound are
- * closed and the error propagates with the listener named); `close()` stops accepting, sends v5
- * clients DISCONNECT 0x8B, closes every connection and resolves when they are gone.
+ * `start()` opens the Store and restores its state, then binds every configured listener (all or
+ * nothing: if one fails, those already bound are closed and the error propagates with the listener
+ * named); `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every connection,
+ * flushes and closes the Store.
  */
 import { createRequire } from 'node:module'
 import type { Config, ListenerType } from './config/types.js'
 import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
+import { createStore } from './store/create.js'
+import type { Store } from './store/store.js'
 import { type RunningListener, openListener } from './transport/listener.js'
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
@@ -27,12 +30,15 @@ export class Broker {
   private running: RunningListener[] = []
   private closing: Promise<void> | null = null
 
-  constructor (readonly config: Config, deps: { logger: Logger }) {
-    this.engine = new Engine(config, deps.logger)
+  /** `deps.store` replaces the backend named in the config (tests restart a broker on one store). */
+  constructor (readonly config: Config, deps: { logger: Logger; store?: Store }) {
+    this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
   }
 
-  /** Binds all listeners and starts the engine's timers. */
+  /** Restores stored state, binds all listeners and starts the engine's timers. */
   async start (): Promise<void> {
+    await this.engine.store.open()
+    await this.engine.restore()
     this.engine.start()
     try {
       for (const listener of this.config.listeners) {
@@ -60,6 +66,8 @@ export class Broker {
     this.closing ??= (async () => {
       await Promise.all(this.running.map((l) => l.close()))
       await this.engine.shutdown()
+      await this.engine.store.flush()
+      await this.engine.store.close()
     })()
     return this.closing
   }

@@ -6,9 +6,8 @@
  * alignment distance, i.e. Levenshtein plus transpositions). Every problem becomes one `ConfigIssue`
  * named by its dotted path (`listeners[1].port`) and all of them are thrown together as one
  * `ConfigError`. Limit: the check for two listeners on one host:port runs only once every listener
- * is valid on its own.
- * The schema is declared key by key against `Config` (see `configShape`), so a key added to or
- * removed from `types.ts` fails to compile until it is handled here.
+ * is valid on its own. The schema is declared key by key against `Config` (see `configShape`), so
+ * a key added to or removed from `types.ts` fails to compile until it is handled here.
  */
 
 import { z } from 'zod'
@@ -24,7 +23,7 @@ import {
 import { ConfigError, type ConfigIssue } from './errors.js'
 import type { Config, ListenerConfig, ListenerType } from './types.js'
 
-/** Largest packet MQTT can frame: a 4-byte Remaining Length (268435455) is the spec's ceiling. */
+/** Ceiling of the v5 Maximum Packet Size property (also the largest Remaining Length). */
 const MQTT_MAX_PACKET_SIZE = 268_435_455
 /** Two-byte integers on the wire (keep alive, receive maximum, topic alias maximum, ports). */
 const UINT16_MAX = 65_535
@@ -192,7 +191,7 @@ function allowedKeysAt(path: readonly (string | number)[]): readonly string[] {
 }
 
 /** `['listeners', 1, 'port']` → `listeners[1].port`. */
-export function formatPath(path: readonly (string | number)[]): string {
+function formatPath(path: readonly (string | number)[]): string {
   let out = ''
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`

@@ -12,6 +12,7 @@ import type { Config } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { Counters } from '../metrics/counters.js'
 import { ReasonCode } from '../protocol/reason-codes.js'
+import type { Store } from '../store/store.js'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
@@ -26,17 +27,25 @@ export class Engine {
   readonly counters = new Counters()
   readonly sessions: SessionRegistry
   readonly router: Router
-  readonly retained = new RetainedMessages()
+  readonly retained: RetainedMessages
   readonly wills: WillScheduler
   readonly connections = new Set<Connection>()
   readonly startedAt = Date.now()
   private sweepTimer: NodeJS.Timeout | null = null
   private stopping = false
 
-  constructor (readonly config: Config, readonly log: Logger) {
+  constructor (readonly config: Config, readonly log: Logger, readonly store: Store) {
+    this.retained = new RetainedMessages(store)
     this.sessions = new SessionRegistry(this)
     this.router = new Router(this)
     this.wills = new WillScheduler(this)
+  }
+
+  /** Reads the state kept in the Store back into memory (before any listener accepts). */
+  async restore (): Promise<void> {
+    const now = Date.now()
+    for await (const msg of this.store.loadRetained()) this.retained.restore(msg, now)
+    for await (const record of this.store.loadSessions()) this.sessions.restore(record, now)
   }
 
   /** Starts the keep alive / CONNECT timeout sweep. */

@@ -3,16 +3,17 @@
  * it (MQTT 5.0 §4.3, §4.9).
  *
  * - Window: at most min(client Receive Maximum, max_inflight) PUBLISH/PUBREL unacknowledged
- *   [MQTT-3.3.4-7]; further messages wait in `pending`, bounded by max_queued_messages (overflow is
- *   dropped and counted: never an unbounded queue).
+ *   [MQTT-3.3.4-7]; further messages wait in the session's queue (a SessionQueue from the Store),
+ *   bounded by max_queued_messages (overflow is dropped and counted: never an unbounded queue).
  * - QoS 1: PUBLISH → PUBACK frees the slot. QoS 2: PUBLISH → PUBREC → we send PUBREL → PUBCOMP frees
  *   it; a PUBREC with a reason code of 0x80 or more ends the flow (MQTT 5.0 §4.3.3).
  * - Resume: when a session is taken up by a new connection, every unacknowledged PUBLISH is sent
  *   again with DUP=1 and every PUBREL again, in the original order [MQTT-4.4.0-1], [MQTT-3.3.1-1].
- * - Offline: entries stay in `pending`/`inflight` until the session resumes or expires.
+ * - Offline: entries stay queued / inflight until the session resumes or expires.
  * Packet ids cycle 1..65535 and skip ids still in flight [MQTT-2.2.1-3].
  */
 import type { QoS } from '../protocol/packets.js'
+import type { SessionQueue } from '../store/store.js'
 import { type Message, isExpired } from './message.js'
 import type { Session } from './session/session.js'
 
@@ -29,16 +30,14 @@ export interface OutboundEntry {
 export class OutboundFlow {
   /** Unacknowledged entries by packet id, in send order (Map keeps insertion order). */
   private readonly inflight = new Map<number, OutboundEntry>()
-  private pending: OutboundEntry[] = []
-  private pendingHead = 0
   private nextPacketId = 1
   /** Inflight window for the current connection. */
   window = 65535
 
-  constructor (private readonly session: Session) {}
+  constructor (private readonly session: Session, private readonly queue: SessionQueue) {}
 
   get inflightCount (): number { return this.inflight.size }
-  get queuedCount (): number { return this.pending.length - this.pendingHead }
+  get queuedCount (): number { return this.queue.length }
 
   /** Queues a QoS 1/2 delivery and sends what the window allows. False when the queue was full. */
   enqueue (msg: Message, qos: 1 | 2, retain: boolean, subscriptionIds: readonly number[] | null, now: number): boolean {
@@ -47,7 +46,7 @@ export class OutboundFlow {
       engine.counters.publishDropped++
       return false
     }
-    this.pending.push({ msg, qos, retain, subscriptionIds, packetId: 0, state: 'publish' })
+    this.queue.push({ msg, qos, retain, subscriptionIds })
     this.pump(now)
     return true
   }
@@ -61,31 +60,19 @@ export class OutboundFlow {
   pump (now: number): void {
     const conn = this.session.connection
     if (conn === null || conn.state !== 'connected') return
-    while (this.inflight.size < this.window && this.pendingHead < this.pending.length) {
-      const entry = this.pending[this.pendingHead]
-      this.pending[this.pendingHead++] = undefined as unknown as OutboundEntry
-      if (isExpired(entry.msg, now)) { // [MQTT-3.3.2-5]
+    while (this.inflight.size < this.window && this.queue.length > 0) {
+      const queued = this.queue.shift() as NonNullable<ReturnType<SessionQueue['shift']>>
+      if (isExpired(queued.msg, now)) { // [MQTT-3.3.2-5]
         this.session.engine.counters.publishDropped++
         continue
       }
-      entry.packetId = this.allocatePacketId()
+      const entry: OutboundEntry = { ...queued, packetId: this.allocatePacketId(), state: 'publish' }
       this.inflight.set(entry.packetId, entry)
       if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
         // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
         this.inflight.delete(entry.packetId)
         this.session.engine.counters.publishDropped++
       }
-    }
-    this.compact()
-  }
-
-  private compact (): void {
-    if (this.pendingHead === this.pending.length) {
-      this.pending = []
-      this.pendingHead = 0
-    } else if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.pendingHead)
-      this.pendingHead = 0
     }
   }
 
@@ -133,7 +120,7 @@ export class OutboundFlow {
     if (conn === null) return
     for (const entry of this.inflight.values()) {
       if (entry.state === 'pubrel') {
-        conn.send({ cmd: 'pubrel', messageId: entry.packetId })
+        conn.send({ cmd: 'pubrel', messageId: entry.packetId, reasonCode: 0 }) // 2-byte form, see handlers/pubrec.ts
       } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
         this.inflight.delete(entry.packetId)
         this.session.engine.counters.publishDropped++
@@ -150,7 +137,6 @@ export class OutboundFlow {
   /** Forgets everything (session discarded). */
   clear (): void {
     this.inflight.clear()
-    this.pending = []
-    this.pendingHead = 0
+    this.queue.clear()
   }
 }

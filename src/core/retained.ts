@@ -6,11 +6,14 @@
  * [MQTT-3.3.1-6], [MQTT-3.3.1-7] (and is itself never stored). Expired messages are dropped when
  * met [MQTT-3.3.2-5].
  */
+import type { Store } from '../store/store.js'
 import { TopicIndex } from './router/topic-index.js'
 import { type Message, isExpired } from './message.js'
 
 export class RetainedMessages {
   private readonly index = new TopicIndex<Message>()
+
+  constructor (private readonly store: Store) {}
 
   /** Number of retained messages. */
   get size (): number {
@@ -19,7 +22,17 @@ export class RetainedMessages {
 
   /** Stores, replaces or (empty payload) clears the retained message of `msg.topic`. */
   set (msg: Message): void {
-    if (msg.payload.length === 0) this.index.delete(msg.topic)
+    if (msg.payload.length === 0) {
+      if (this.index.delete(msg.topic)) this.store.deleteRetained(msg.topic)
+    } else {
+      this.index.set(msg.topic, msg)
+      this.store.setRetained(msg)
+    }
+  }
+
+  /** Re-inserts a message read from the Store at start-up (expired ones are deleted there). */
+  restore (msg: Message, now: number): void {
+    if (isExpired(msg, now)) this.store.deleteRetained(msg.topic)
     else this.index.set(msg.topic, msg)
   }
 
@@ -28,7 +41,9 @@ export class RetainedMessages {
   }
 
   delete (topic: string): boolean {
-    return this.index.delete(topic)
+    if (!this.index.delete(topic)) return false
+    this.store.deleteRetained(topic)
+    return true
   }
 
   /** Calls `visit` for each live retained message matching `filter`; expired ones are removed. */
@@ -38,7 +53,7 @@ export class RetainedMessages {
       if (isExpired(msg, now)) expired.push(topic)
       else visit(msg)
     })
-    for (const topic of expired) this.index.delete(topic)
+    for (const topic of expired) this.delete(topic)
   }
 
   /** Every retained message (listings). */

@@ -10,6 +10,7 @@
 import type { PublishProperties, QoS } from '../protocol/packets.js'
 import type { Engine } from './engine.js'
 import type { Message } from './message.js'
+import { type LongTimer, setLongTimeout } from './timers.js'
 
 export interface WillMessage {
   readonly topic: string
@@ -26,7 +27,7 @@ export interface WillMessage {
 
 /** Delayed wills by client id, each with its timer. */
 export class WillScheduler {
-  private readonly pending = new Map<string, { will: WillMessage; timer: NodeJS.Timeout }>()
+  private readonly pending = new Map<string, { will: WillMessage; timer: LongTimer }>()
 
   constructor (private readonly engine: Engine) {}
 
@@ -41,11 +42,10 @@ export class WillScheduler {
       this.publish(clientId, will)
       return
     }
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       this.pending.delete(clientId)
       this.publish(clientId, will)
     }, delaySeconds * 1000)
-    timer.unref()
     this.pending.set(clientId, { will, timer })
   }
 
@@ -53,7 +53,7 @@ export class WillScheduler {
   cancel (clientId: string): void {
     const entry = this.pending.get(clientId)
     if (entry === undefined) return
-    clearTimeout(entry.timer)
+    entry.timer.cancel()
     this.pending.delete(clientId)
   }
 
@@ -61,14 +61,14 @@ export class WillScheduler {
   fireNow (clientId: string): void {
     const entry = this.pending.get(clientId)
     if (entry === undefined) return
-    clearTimeout(entry.timer)
+    entry.timer.cancel()
     this.pending.delete(clientId)
     this.publish(clientId, entry.will)
   }
 
   /** Stops every timer without publishing (broker shutdown). */
   clear (): void {
-    for (const { timer } of this.pending.values()) clearTimeout(timer)
+    for (const { timer } of this.pending.values()) timer.cancel()
     this.pending.clear()
   }
 

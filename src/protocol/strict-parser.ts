@@ -8,15 +8,75 @@
  * a bad string makes the parser emit `error` and drop the packet, which the connection turns into a
  * close. One StrictParser per connection, always: the parser switches its own protocol version
  * after CONNECT.
+ *
+ * Two more holes are closed here: the stock parser reads fixed-size fields (packet id, keep alive,
+ * property values) from its whole buffer, so a packet cut short inside its Remaining Length borrowed
+ * the next packet's bytes; and a missing packet id came out as -1 instead of an error. Each body is
+ * now parsed from a view that ends at its Remaining Length, and a missing packet id is malformed.
+ * The property reader is redone so that a repeated property always becomes an array (the stock one
+ * let a second value overwrite a first 0, false or ''), which protocol/properties.ts refuses.
  */
 import { isUtf8 } from 'node:buffer'
 import Parser from 'mqtt-packet/parser.js'
+import constants from 'mqtt-packet/constants.js'
 
 export class StrictParser extends Parser {
   constructor () {
     super()
     // mqtt-packet sets up its state in the static `parser()` factory, bound to the instance.
     Parser.parser.call(this)
+  }
+
+  protected override _parsePayload (): boolean {
+    const list = this._list
+    const length = this.packet.length
+    if (list.length <= length) return super._parsePayload()
+    // Bytes of the following packets are already buffered: hide them while this body is parsed.
+    this._list = list.shallowSlice(0, length)
+    try {
+      return super._parsePayload()
+    } finally {
+      this._list = list
+    }
+  }
+
+  protected override _parseMessageId (): boolean {
+    const id = this._parseNum()
+    if (id === -1) {
+      this._emitError(new Error('Cannot parse messageId'))
+      return false
+    }
+    this.packet.messageId = id
+    return true
+  }
+
+  protected override _parseProperties (): Record<string, unknown> | false {
+    const length = this._parseVarByteNum()
+    const end = this._pos + (length === false ? 0 : length)
+    const result: Record<string, unknown> = {}
+    while (this._pos < end) {
+      const code = this._parseByte()
+      if (code === undefined || code === 0) {
+        this._emitError(new Error('Cannot parse property code type'))
+        return false
+      }
+      const name = constants.propertiesCodes[code]
+      if (name === undefined) {
+        this._emitError(new Error('Unknown property'))
+        return false
+      }
+      const value = this._parseByType(constants.propertiesTypes[name])
+      if (name === 'userProperties') {
+        const pair = value as { name: string; value: string }
+        const users = (result.userProperties ??= Object.create(null)) as Record<string, string | string[]>
+        const prev = users[pair.name]
+        users[pair.name] = prev === undefined ? pair.value : Array.isArray(prev) ? [...prev, pair.value] : [prev, pair.value]
+        continue
+      }
+      const prev = result[name]
+      result[name] = !(name in result) ? value : Array.isArray(prev) ? [...prev, value] : [prev, value]
+    }
+    return result
   }
 
   protected _parseString (): string | null {

@@ -8,6 +8,7 @@ import { Broker } from '../../src/broker.js'
 import { parseConfig } from '../../src/config/schema.js'
 import type { Config } from '../../src/config/types.js'
 import { createLogger } from '../../src/log.js'
+import type { Store } from '../../src/store/store.js'
 
 export interface TestBroker {
   broker: Broker
@@ -19,15 +20,16 @@ export interface TestBroker {
 
 /**
  * Starts a broker with one plain listener on 127.0.0.1:0 (unless `cfg.listeners` says otherwise);
- * `cfg` uses the config file's keys. Set BROKER_LOG=debug to see its log.
+ * `cfg` uses the config file's keys; `store` replaces the configured backend (restart tests).
+ * Set BROKER_LOG=debug to see its log.
  */
-export async function startBroker (t: TestContext, cfg: Record<string, unknown> = {}): Promise<TestBroker> {
+export async function startBroker (t: TestContext, cfg: Record<string, unknown> = {}, store?: Store): Promise<TestBroker> {
   const config = parseConfig({
     listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }],
     log_level: process.env.BROKER_LOG ?? 'silent',
     ...cfg,
   })
-  const broker = new Broker(config, { logger: createLogger(config.log_level) })
+  const broker = new Broker(config, { logger: createLogger(config.log_level), ...(store === undefined ? {} : { store }) })
   await broker.start()
   t.after(() => broker.close())
   const port = broker.listeners[0].port

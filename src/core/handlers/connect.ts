@@ -150,12 +150,14 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   session.outbound.window = Math.min(props?.receiveMaximum ?? 65535, config.max_inflight)
   const will = packet.will
   if (will !== undefined) {
+    // Will Delay Interval is a will property only: it must not reach subscribers in the PUBLISH.
+    const { willDelayInterval: _delay, ...willProps } = will.properties ?? {}
     conn.will = {
       topic: will.topic,
       payload: Buffer.isBuffer(will.payload) ? will.payload : Buffer.from(will.payload),
       qos: will.qos ?? 0,
       retain: will.retain === true,
-      properties: v5 ? forwardableProperties(will.properties) : undefined,
+      properties: v5 ? forwardableProperties(willProps) : undefined,
       messageExpiryInterval: will.properties?.messageExpiryInterval ?? 0,
       delay: Math.min(will.properties?.willDelayInterval ?? 0, expiry),
     }

@@ -50,6 +50,8 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
       }
     }
   }
+  // MQTT 5.0 §3.3.2.1: an empty Topic Name without a Topic Alias is a Protocol Error (0x82), not 0x90.
+  if (topic === '') throw ProtocolError.protocol('MQTT-4.7.3-1', 'empty topic name and no Topic Alias')
   const topicError = validateTopicName(topic, config.max_topic_length, config.max_topic_levels)
   if (topicError !== null || hasForbiddenCharacters(topic)) {
     throw new ProtocolError(ReasonCode.TopicNameInvalid, 'MQTT-3.3.2-2', `invalid topic name (${topicError ?? 'control character'})`)

@@ -19,7 +19,7 @@ import { ReasonCode, V3_SUBACK_FAILURE } from '../../protocol/reason-codes.js'
 import { parseSharedFilter, validateTopicFilter } from '../../protocol/topic.js'
 import { hasForbiddenCharacters } from '../../protocol/utf8.js'
 import type { Connection } from '../connection.js'
-import type { Subscription } from '../router/subscription.js'
+import { type Subscription, makeSubscription } from '../router/subscription.js'
 
 export function handleSubscribe (conn: Connection, packet: SubscribePacket): void {
   const engine = conn.engine
@@ -58,18 +58,14 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
       continue
     }
     const qos = (request.qos > 2 ? 2 : request.qos) as QoS
-    const sub: Subscription = {
-      session,
-      clientId: session.clientId,
+    const sub = makeSubscription(session, {
       filter,
-      topicFilter,
-      shareGroup,
       qos,
       noLocal: request.nl === true,
       retainAsPublished: request.rap === true,
       retainHandling: (request.rh ?? 0) as 0 | 1 | 2,
       subscriptionId,
-    }
+    })
     const previous = session.subscriptions.get(filter)
     if (previous !== undefined) engine.router.remove(previous)
     session.subscriptions.set(filter, sub)
@@ -79,6 +75,7 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
       retainedFor.push(sub)
     }
   }
+  engine.sessions.save(session)
   conn.send({ cmd: 'suback', messageId: packetId, granted })
 
   if (retainedFor.length === 0) return

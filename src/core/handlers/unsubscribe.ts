@@ -40,5 +40,6 @@ export function handleUnsubscribe (conn: Connection, packet: UnsubscribePacket):
     engine.router.remove(sub)
     codes.push(ReasonCode.Success)
   }
+  engine.sessions.save(session)
   conn.send(v5 ? { cmd: 'unsuback', messageId: packetId, granted: codes } : { cmd: 'unsuback', messageId: packetId, granted: [] })
 }

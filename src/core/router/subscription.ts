@@ -3,6 +3,8 @@
  * The same object is referenced from the session's map and from the router's topic tree.
  */
 import type { QoS } from '../../protocol/packets.js'
+import { parseSharedFilter } from '../../protocol/topic.js'
+import type { SubscriptionRecord } from '../../store/store.js'
 import type { Session } from '../session/session.js'
 
 export interface Subscription {
@@ -25,4 +27,22 @@ export interface Subscription {
   retainHandling: 0 | 1 | 2
   /** Subscription Identifier (v5), 0 when none. */
   subscriptionId: number
+}
+
+/** Builds the subscription of `session` described by `record` (a validated filter). */
+export function makeSubscription (session: Session, record: SubscriptionRecord): Subscription {
+  const shared = parseSharedFilter(record.filter)
+  const isShared = shared !== null && shared !== 'invalid'
+  return {
+    session,
+    clientId: session.clientId,
+    filter: record.filter,
+    topicFilter: isShared ? shared.filter : record.filter,
+    shareGroup: isShared ? shared.group : null,
+    qos: record.qos,
+    noLocal: record.noLocal,
+    retainAsPublished: record.retainAsPublished,
+    retainHandling: record.retainHandling,
+    subscriptionId: record.subscriptionId,
+  }
 }

@@ -8,11 +8,19 @@
  * 2. `detach()` when the connection closes: a session with expiry 0 ends now ([MQTT-3.1.2-6] in
  *    3.1.1, MQTT 5.0 §3.1.2.11.2); others get a timer (none for "never expires").
  * 3. `discard()`: subscriptions leave the router, queues are dropped, a delayed will fires.
+ * 4. `restore()` at start-up: a stored session comes back offline, with its subscriptions and the
+ *    rest of its expiry interval.
+ * Persistent sessions are written to the Store at each change (`save()`); the queue of a
+ * persistent session is the Store's, that of a session ending with its connection a MemoryQueue.
  */
 import type { Connection } from '../connection.js'
 import type { Engine } from '../engine.js'
 import { CloseReason } from '../close-reason.js'
 import { ReasonCode } from '../../protocol/reason-codes.js'
+import { MemoryQueue } from '../../store/memory.js'
+import type { SessionRecord } from '../../store/store.js'
+import { makeSubscription } from '../router/subscription.js'
+import { setLongTimeout } from '../timers.js'
 import { NEVER_EXPIRES, Session } from './session.js'
 
 export class SessionRegistry {
@@ -46,13 +54,12 @@ export class SessionRegistry {
       session = existing
       present = true
       this.engine.wills.cancel(clientId)
-      if (session.expiryTimer !== null) {
-        clearTimeout(session.expiryTimer)
-        session.expiryTimer = null
-      }
+      session.expiryTimer?.cancel()
+      session.expiryTimer = null
     } else {
       if (existing !== undefined) this.discard(existing)
-      session = new Session(this.engine, clientId, now)
+      const queue = expiryInterval > 0 ? this.engine.store.queue(clientId) : new MemoryQueue()
+      session = new Session(this.engine, clientId, now, queue)
       this.sessions.set(clientId, session)
     }
     session.connection = conn
@@ -60,7 +67,35 @@ export class SessionRegistry {
     session.protocolVersion = conn.protocolVersion
     session.username = conn.username
     session.disconnectedAt = 0
+    this.save(session)
     return { session, present }
+  }
+
+  /** Writes a persistent session (and its subscriptions) to the Store. */
+  save (session: Session): void {
+    if (session.persistent) this.engine.store.saveSession(session.toRecord())
+  }
+
+  /** Brings back a stored session, offline, at start-up. Expired ones are deleted instead. */
+  restore (record: SessionRecord, now: number): void {
+    const store = this.engine.store
+    const left = record.expiryInterval === NEVER_EXPIRES ? Infinity : record.expiryInterval * 1000 - (now - record.disconnectedAt)
+    if (left <= 0 || record.expiryInterval === 0) {
+      store.deleteSession(record.clientId)
+      return
+    }
+    const session = new Session(this.engine, record.clientId, now, store.queue(record.clientId))
+    session.expiryInterval = record.expiryInterval
+    session.protocolVersion = record.protocolVersion
+    session.username = record.username
+    session.disconnectedAt = record.disconnectedAt
+    for (const sub of record.subscriptions) {
+      const subscription = makeSubscription(session, sub)
+      session.subscriptions.set(sub.filter, subscription)
+      this.engine.router.add(subscription)
+    }
+    this.sessions.set(record.clientId, session)
+    if (left !== Infinity) this.startExpiry(session, left)
   }
 
   /** The session's connection closed: end the session or start its expiry clock. */
@@ -69,35 +104,38 @@ export class SessionRegistry {
     session.disconnectedAt = now
     if (session.expiryInterval === 0) {
       this.discard(session)
-    } else if (session.expiryInterval !== NEVER_EXPIRES) {
-      session.expiryTimer = setTimeout(() => {
-        session.expiryTimer = null
-        this.engine.counters.sessionsExpired++
-        this.discard(session)
-      }, session.expiryInterval * 1000)
-      session.expiryTimer.unref()
+      return
     }
+    this.save(session)
+    if (session.expiryInterval !== NEVER_EXPIRES) this.startExpiry(session, session.expiryInterval * 1000)
+  }
+
+  private startExpiry (session: Session, ms: number): void {
+    session.expiryTimer = setLongTimeout(() => {
+      session.expiryTimer = null
+      this.engine.counters.sessionsExpired++
+      this.discard(session)
+    }, ms)
   }
 
   /** Ends a session: unsubscribes everything, drops its queues, fires a delayed will. */
   discard (session: Session): void {
     if (this.sessions.get(session.clientId) !== session) return
     this.sessions.delete(session.clientId)
-    if (session.expiryTimer !== null) {
-      clearTimeout(session.expiryTimer)
-      session.expiryTimer = null
-    }
+    session.expiryTimer?.cancel()
+    session.expiryTimer = null
     for (const sub of session.subscriptions.values()) this.engine.router.remove(sub)
     session.subscriptions.clear()
     session.outbound.clear()
     session.inboundQos2.clear()
+    this.engine.store.deleteSession(session.clientId)
     this.engine.wills.fireNow(session.clientId)
   }
 
   /** Stops every expiry timer (broker shutdown). */
   clearTimers (): void {
     for (const session of this.sessions.values()) {
-      if (session.expiryTimer !== null) clearTimeout(session.expiryTimer)
+      session.expiryTimer?.cancel()
       session.expiryTimer = null
     }
   }

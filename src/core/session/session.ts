@@ -12,8 +12,10 @@ import type { ProtocolVersion, QoS } from '../../protocol/packets.js'
 import type { Connection } from '../connection.js'
 import type { Engine } from '../engine.js'
 import { OutboundFlow } from '../inflight.js'
+import type { LongTimer } from '../timers.js'
 import type { Message } from '../message.js'
 import type { Subscription } from '../router/subscription.js'
+import type { SessionQueue, SessionRecord } from '../../store/store.js'
 
 /** Session Expiry Interval meaning "never expires" (MQTT 5.0 §3.1.2.11.2). */
 export const NEVER_EXPIRES = 0xffffffff
@@ -27,7 +29,7 @@ export class Session {
   readonly inboundQos2 = new Set<number>()
   /** Seconds the session survives its connection; NEVER_EXPIRES for ever; 0 ends with the connection. */
   expiryInterval = 0
-  expiryTimer: NodeJS.Timeout | null = null
+  expiryTimer: LongTimer | null = null
   protocolVersion: ProtocolVersion = 4
   username: string | undefined
   readonly createdAt: number
@@ -41,9 +43,26 @@ export class Session {
   routeRetain = false
   routeSubIds: number[] | null = null
 
-  constructor (readonly engine: Engine, readonly clientId: string, now: number) {
+  constructor (readonly engine: Engine, readonly clientId: string, now: number, queue: SessionQueue) {
     this.createdAt = now
-    this.outbound = new OutboundFlow(this)
+    this.outbound = new OutboundFlow(this, queue)
+  }
+
+  /** The session as the Store keeps it. */
+  toRecord (): SessionRecord {
+    const subscriptions = []
+    for (const s of this.subscriptions.values()) {
+      subscriptions.push({ filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished,
+        retainHandling: s.retainHandling, subscriptionId: s.subscriptionId })
+    }
+    return {
+      clientId: this.clientId,
+      expiryInterval: this.expiryInterval,
+      protocolVersion: this.protocolVersion,
+      ...(this.username === undefined ? {} : { username: this.username }),
+      disconnectedAt: this.disconnectedAt,
+      subscriptions,
+    }
   }
 
   get online (): boolean {

@@ -1,0 +1,10 @@
+/** Picks the Store backend named by the config's `store` key. */
+import type { Config } from '../config/types.js'
+import { MemoryStore } from './memory.js'
+import type { Store } from './store.js'
+
+export function createStore (config: Config): Store {
+  switch (config.store) {
+    case 'memory': return new MemoryStore()
+  }
+}

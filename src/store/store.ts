@@ -1,0 +1,74 @@
+/**
+ * Store: where broker state rests between its uses, behind one interface that every backend
+ * implements (memory now; the embedded database and Redis later) and one conformance suite that
+ * every backend passes (test/store/conformance.ts).
+ *
+ * The engine keeps its working state in memory (sessions, trie, retained index) and tells the
+ * store about every change of durable state, as mosquitto's persistence events do:
+ * retained set/delete, session save/delete (with its subscriptions), and the queue of QoS 1/2
+ * messages waiting for a session (`SessionQueue`, synchronous so the routing path never awaits).
+ * At start-up the broker reads everything back with the `load*` methods. `flush()` is the
+ * durability barrier: it resolves when every change made so far is safe, and a QoS 1/2 ack that
+ * depends on a change waits for it (a no-op promise for the memory backend).
+ */
+import type { Message } from '../core/message.js'
+import type { QoS } from '../protocol/packets.js'
+
+/** A subscription at rest. */
+export interface SubscriptionRecord {
+  filter: string
+  qos: QoS
+  noLocal: boolean
+  retainAsPublished: boolean
+  retainHandling: 0 | 1 | 2
+  subscriptionId: number
+}
+
+/** A persistent session at rest (non-persistent sessions are never stored). */
+export interface SessionRecord {
+  clientId: string
+  /** Seconds; 0xFFFFFFFF = never expires. */
+  expiryInterval: number
+  protocolVersion: 3 | 4 | 5
+  username?: string
+  /** ms since the epoch when its last connection closed; 0 while connected. */
+  disconnectedAt: number
+  subscriptions: SubscriptionRecord[]
+}
+
+/** One QoS 1/2 message waiting for a session, with the per-delivery details. */
+export interface QueuedDelivery {
+  readonly msg: Message
+  readonly qos: 1 | 2
+  readonly retain: boolean
+  readonly subscriptionIds: readonly number[] | null
+}
+
+/** The FIFO of deliveries waiting for one session's inflight window or its reconnection. */
+export interface SessionQueue {
+  readonly length: number
+  push (entry: QueuedDelivery): void
+  /** Removes and returns the oldest entry, or undefined when empty. */
+  shift (): QueuedDelivery | undefined
+  clear (): void
+}
+
+export interface Store {
+  /** Backend name, for logs and `mqttctl state`. */
+  readonly kind: string
+  open (): Promise<void>
+  close (): Promise<void>
+
+  loadRetained (): AsyncIterable<Message>
+  setRetained (msg: Message): void
+  deleteRetained (topic: string): void
+
+  loadSessions (): AsyncIterable<SessionRecord>
+  saveSession (record: SessionRecord): void
+  deleteSession (clientId: string): void
+  /** The queue of `clientId` (created empty when absent); deleted with the session. */
+  queue (clientId: string): SessionQueue
+
+  /** Resolves when every change made so far is durable. */
+  flush (): Promise<void>
+}
