@@ -114,7 +114,14 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     this.lastReceivedAt = Date.now()
     this.engine.counters.bytesReceived += chunk.length
-    this.parser.parse(chunk)
+    try {
+      this.parser.parse(chunk)
+    } catch (err) {
+      // A bug of ours (or of the parser) must cost this connection only, never the process.
+      this.engine.log.error({ clientId: this.clientId, peer: this.peer, err }, 'failed to process input')
+      this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
+      return
+    }
     // Size guard on the packet still being assembled: refuse a declared remaining length above the
     // limit as soon as the fixed header has arrived, before buffering its body.
     const pending = this.parser.packet.length
