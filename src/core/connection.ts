@@ -236,7 +236,7 @@ export class Connection {
             properties.topicAlias = alias
             topic = ''
           } else if (aliases.size < this.clientTopicAliasMaximum) {
-            newAlias = aliases.size + 1 // [MQTT-3.3.2-9] never above the client's Topic Alias Maximum
+            newAlias = aliases.size + 1 // [MQTT-3.3.2-11] never above the client's Topic Alias Maximum
             properties.topicAlias = newAlias
           }
         }
