@@ -74,7 +74,8 @@ export class Engine {
    * [MQTT-3.3.1-5] and routes it. Returns the number of sessions it was delivered to.
    */
   publish (msg: Message, now: number): number {
-    if (msg.retain) this.retained.set(msg)
+    // A direct message is for one session only: never kept as retained for later subscribers.
+    if (msg.retain && !this.router.isDirect(msg.topic)) this.retained.set(msg)
     return this.router.route(msg, now)
   }
 

@@ -186,3 +186,13 @@ test('direct_messaging: a QoS 1 message to an offline persistent session is deli
   const msg = await second.next('publish')
   t.assert.deepEqual([msg.topic, text(msg), msg.qos], [`$direct/${clientId}`, 'while away', 1])
 })
+
+test('a retained $direct message is delivered but never stored as retained', async (t: TestContext) => {
+  const { url, broker } = await startBroker(t, { direct_messaging: true })
+  const target = await connect(t, url, { clientId: 'target-r' })
+  const got = nextMessages(target, 1)
+  const pub = await connect(t, url)
+  await pub.publishAsync('$direct/target-r', 'hello', { qos: 1, retain: true })
+  t.assert.equal((await got)[0].payload.toString(), 'hello')
+  t.assert.equal(broker.engine.retained.size, 0)
+})

@@ -90,11 +90,17 @@ export class Router {
     return out
   }
 
-  /** Routes `msg` to every matching session. Returns the number of sessions it was delivered to. */
+  /** True when `topic` addresses one client directly (`$direct/<client id>` with direct_messaging on). */
+  isDirect (topic: string): boolean {
+    return this.engine.config.direct_messaging && topic.startsWith(DIRECT_PREFIX)
+  }
+
+  /**
+   * Routes `msg` to every matching session. Returns the number of sessions it was delivered to.
+   * A direct message goes to its addressee only, not to subscriptions matching `$direct/...`.
+   */
   route (msg: Message, now: number): number {
-    if (this.engine.config.direct_messaging && msg.topic.startsWith(DIRECT_PREFIX)) {
-      return this.routeDirect(msg, now)
-    }
+    if (this.isDirect(msg.topic)) return this.routeDirect(msg, now)
     const stamp = ++this.stamp
     const matched = this.matched
     const picks = this.sharedPicks
