@@ -14,7 +14,8 @@
  * the next packet's bytes; and a missing packet id came out as -1 instead of an error. Each body is
  * now parsed from a view that ends at its Remaining Length, and a missing packet id is malformed.
  * The property reader is redone so that a repeated property always becomes an array (the stock one
- * let a second value overwrite a first 0, false or ''), which protocol/properties.ts refuses.
+ * let a second value overwrite a first 0, false or ''), which protocol/properties.ts refuses; flag
+ * properties must be 0 or 1; and a CONNECT with bytes after its last field is malformed.
  */
 import { isUtf8 } from 'node:buffer'
 import Parser from 'mqtt-packet/parser.js'
@@ -30,14 +31,34 @@ export class StrictParser extends Parser {
   protected override _parsePayload (): boolean {
     const list = this._list
     const length = this.packet.length
-    if (list.length <= length) return super._parsePayload()
-    // Bytes of the following packets are already buffered: hide them while this body is parsed.
-    this._list = list.shallowSlice(0, length)
-    try {
-      return super._parsePayload()
-    } finally {
-      this._list = list
+    let complete: boolean
+    if (list.length <= length) {
+      complete = super._parsePayload()
+    } else {
+      // Bytes of the following packets are already buffered: hide them while this body is parsed.
+      this._list = list.shallowSlice(0, length)
+      try {
+        complete = super._parsePayload()
+      } finally {
+        this._list = list
+      }
     }
+    if (complete && this.error === null && this.packet.cmd === 'connect' && this._pos !== length) {
+      // Bytes left over inside the Remaining Length: the CONNECT is malformed (Mosquitto agrees).
+      this._emitError(new Error('CONNECT has bytes after its last field'))
+    }
+    return complete
+  }
+
+  /** One-byte flag properties may only be 0 or 1 (MQTT 5.0 §2.2.2.2); the stock parser reads any non-zero as true. */
+  protected override _parseByType (type: string): unknown {
+    if (type !== 'byte') return super._parseByType(type)
+    const value = this._parseByte()
+    if (value !== 0 && value !== 1) {
+      this._emitError(new Error('a one-byte flag property must be 0 or 1'))
+      return false
+    }
+    return value === 1
   }
 
   protected override _parseMessageId (): boolean {

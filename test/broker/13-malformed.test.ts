@@ -9,7 +9,7 @@ import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { connect, nextMessages, startBroker } from '../helpers/broker.js'
 import { type RawClient, rawClient } from '../helpers/raw-client.js'
-import { packet, publishBytes, str, u16, varint } from '../helpers/wire.js'
+import { connectBytes, packet, props, publishBytes, str, u16, varint } from '../helpers/wire.js'
 
 type Version = 4 | 5
 
@@ -327,4 +327,23 @@ test('after a barrage of garbage the broker still accepts clients and routes mes
   await pub.publishAsync('after/x', 'still here')
   t.assert.deepEqual((await got).map((m) => m.payload.toString()), ['still here'])
   t.assert.equal(broker.engine.connections.size, 2)
+})
+
+test('a CONNECT with bytes after its last field is malformed', async (t: TestContext) => {
+  const { port } = await startBroker(t)
+  const raw = await rawClient(t, port, 4)
+  const good = connectBytes({ clientId: 'trailing' })
+  // Same CONNECT with one extra byte inside its Remaining Length.
+  raw.sendBytes(Buffer.concat([Buffer.from([0x10, good[1] + 1]), good.subarray(2), Buffer.from([0x00])]))
+  await raw.closed()
+  t.assert.equal(raw.received.length, 0, 'no CONNACK for a malformed CONNECT')
+})
+
+test('a v5 flag property with a value other than 0 or 1 is malformed (MQTT 5.0 §2.2.2.2)', async (t: TestContext) => {
+  const { port } = await startBroker(t)
+  const raw = await rawClient(t, port, 5)
+  // Request Problem Information (0x17) = 2
+  raw.sendBytes(connectBytes({ level: 5, clientId: 'flag-2', properties: props([0x17, 0x02]) }))
+  await raw.closed()
+  t.assert.ok(raw.received.every((p) => p.cmd !== 'connack' || p.reasonCode !== 0), 'never accepted')
 })
