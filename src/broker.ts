@@ -1,15 +1,22 @@
 /**
  * Broker: the process-level object. Owns the listeners and the MQTT engine (src/core/engine.ts).
  *
- * `start()` opens the Store and restores its state, then binds every configured listener (all or
+ * `start()` opens the Store and restores its state, binds every configured listener (all or
  * nothing: if one fails, those already bound are closed and the error propagates with the listener
- * named); `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every connection,
- * flushes and closes the Store.
+ * named), and last opens the control socket `<data_dir>/mqttctl.sock` — so a control `hello` means
+ * the broker is ready. `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every
+ * connection, flushes and closes the Store, then the control socket.
  */
+import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import type { Config, ListenerType } from './config/types.js'
+import { registerControlHandlers } from './control/handlers/index.js'
+import { CONTROL_PROTOCOL, type ListenerState } from './control/schema.js'
+import { ControlServer } from './control/server.js'
 import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
+import { MetricsSampler } from './metrics/sampler.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/store.js'
 import { type RunningListener, openListener } from './transport/listener.js'
@@ -27,23 +34,48 @@ export interface ListenerInfo {
 export class Broker {
   readonly version: string = pkg.version
   readonly engine: Engine
+  readonly metrics: MetricsSampler
+  readonly log: Logger
+  /** Control socket path: `<data_dir>/mqttctl.sock`. */
+  readonly controlSocketPath: string
+  /** Called when an operator asks for a stop (`mqttctl stop`); the process glue closes the broker. */
+  onStopRequested: () => void = () => { void this.close() }
   private running: RunningListener[] = []
+  private control: ControlServer | null = null
   private closing: Promise<void> | null = null
 
   /** `deps.store` replaces the backend named in the config (tests restart a broker on one store). */
   constructor (readonly config: Config, deps: { logger: Logger; store?: Store }) {
+    this.log = deps.logger
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
+    this.metrics = new MetricsSampler(this.engine.counters)
+    this.controlSocketPath = join(config.data_dir, 'mqttctl.sock')
   }
 
-  /** Restores stored state, binds all listeners and starts the engine's timers. */
+  /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */
   async start (): Promise<void> {
+    await mkdir(this.config.data_dir, { recursive: true, mode: 0o700 })
     await this.engine.store.open()
     await this.engine.restore()
     this.engine.start()
+    this.metrics.start()
     try {
       for (const listener of this.config.listeners) {
         this.running.push(await openListener(listener, (stream, info) => { this.engine.accept(stream, info) }))
       }
+      const control = new ControlServer(this.controlSocketPath,
+        () => ({ protocol: CONTROL_PROTOCOL, broker: this.version, node: this.config.node_name, pid: process.pid }), this.log)
+      registerControlHandlers(control, {
+        version: this.version,
+        config: this.config,
+        engine: this.engine,
+        metrics: this.metrics,
+        log: this.log,
+        listenerStates: () => this.listenerStates(),
+        requestStop: () => { this.onStopRequested() },
+      })
+      await control.listen()
+      this.control = control
     } catch (err) {
       await Promise.all(this.running.map((l) => l.close()))
       this.running = []
@@ -51,14 +83,28 @@ export class Broker {
     }
   }
 
+  /** Listeners with their open connection counts. */
+  listenerStates (): ListenerState[] {
+    const counts = new Map<string, number>()
+    for (const conn of this.engine.connections) counts.set(conn.info.listener, (counts.get(conn.info.listener) ?? 0) + 1)
+    return this.running.map((l) => ({
+      ...this.describe(l),
+      connections: counts.get(l.name) ?? 0,
+    }))
+  }
+
   /** The listeners actually bound (ports resolved when configured as 0). */
   get listeners (): ListenerInfo[] {
-    return this.running.map((l) => ({
+    return this.running.map((l) => this.describe(l))
+  }
+
+  private describe (l: RunningListener): ListenerInfo {
+    return {
       type: l.config.type,
       host: l.host,
       port: l.port,
       ...(l.config.type === 'ws' || l.config.type === 'wss' ? { path: l.config.path } : {}),
-    }))
+    }
   }
 
   /** Graceful stop; safe to call more than once. */
@@ -66,8 +112,10 @@ export class Broker {
     this.closing ??= (async () => {
       await Promise.all(this.running.map((l) => l.close()))
       await this.engine.shutdown()
+      this.metrics.stop()
       await this.engine.store.flush()
       await this.engine.store.close()
+      await this.control?.close()
     })()
     return this.closing
   }

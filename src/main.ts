@@ -114,6 +114,8 @@ function closeOnSignal(broker: Broker, logger: Logger): Promise<number> {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // `mqttctl stop` arrives over the control socket and takes the same graceful path.
+    broker.onStopRequested = () => { if (!closing) onSignal('SIGTERM') }
   })
 }
 

@@ -61,6 +61,10 @@ export class Connection {
   closeReason: CloseReasonValue | null = null
 
   // Limits negotiated in CONNECT (v5), with v3 defaults.
+  /** Limits we announce to this client, fixed for the connection's life (`config set` changes new ones). */
+  readonly maxIncomingPacketSize: number
+  readonly topicAliasMaximum: number
+
   /** Largest packet the client accepts [MQTT-3.1.2-24]. */
   maxOutgoingPacketSize = 268435460
   /** Topic aliases the client accepts from us. */
@@ -69,6 +73,10 @@ export class Connection {
   requestProblemInformation = true
   /** Session Expiry Interval given in CONNECT (DISCONNECT may not raise it from 0 [MQTT-3.14.2-2]). */
   sessionExpiryAtConnect = 0
+
+  /** Application messages received from / sent to this client. */
+  messagesIn = 0
+  messagesOut = 0
 
   /** Topic aliases the client defined towards us (alias → topic) [MQTT-3.3.2-10]. */
   readonly inboundAliases = new Map<number, string>()
@@ -88,6 +96,8 @@ export class Connection {
     readonly info: ConnectionInfo,
   ) {
     this.openedAt = this.lastReceivedAt = Date.now()
+    this.maxIncomingPacketSize = engine.config.max_packet_size
+    this.topicAliasMaximum = engine.config.topic_alias_maximum
     this.parser.on('packet', this.onPacket)
     this.parser.on('error', this.onParseError)
     stream.on('data', this.onData)
@@ -125,14 +135,14 @@ export class Connection {
     // Size guard on the packet still being assembled: refuse a declared remaining length above the
     // limit as soon as the fixed header has arrived, before buffering its body.
     const pending = this.parser.packet.length
-    if (pending > 0 && !this.closed && packetSize(pending) > this.engine.config.max_packet_size) {
+    if (pending > 0 && !this.closed && packetSize(pending) > this.maxIncomingPacketSize) {
       this.tooLarge()
     }
   }
 
   private readonly onPacket = (packet: Packet): void => {
     if (this.closed) return
-    if (packet.length !== undefined && packetSize(packet.length) > this.engine.config.max_packet_size) {
+    if (packet.length !== undefined && packetSize(packet.length) > this.maxIncomingPacketSize) {
       this.tooLarge()
       return
     }
@@ -205,6 +215,7 @@ export class Connection {
     if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
     if (this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
     this.engine.counters.publishSent++
+    this.messagesOut++
     this.writeRaw(buf)
     return true
   }
@@ -248,6 +259,7 @@ export class Connection {
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
     this.engine.counters.publishSent++
+    this.messagesOut++
     this.writeRaw(buf)
     return true
   }

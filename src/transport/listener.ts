@@ -38,6 +38,8 @@ export type TransportHandler = (stream: Duplex, info: Omit<ConnectionInfo, 'list
 /** A bound listener. */
 export interface RunningListener {
   readonly config: ListenerConfig
+  /** As in ConnectionInfo.listener, e.g. `mqtt 0.0.0.0:1883`. */
+  readonly name: string
   /** Address actually bound (as reported by the OS). */
   readonly host: string
   /** Port actually bound (differs from `config.port` when that is 0). */
@@ -64,6 +66,7 @@ export async function openListener(config: ListenerConfig, onStream: StreamHandl
   name = describeListener(config, address.port)
   return {
     config,
+    name,
     host: address.address,
     port: address.port,
     close: () => stopAccepting(server),

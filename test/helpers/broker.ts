@@ -2,6 +2,9 @@
  * Test harness: a real broker in this process on 127.0.0.1 port 0, and real mqtt.js clients, all
  * cleaned up through the test context (STYLE.md E10).
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import { Broker } from '../../src/broker.js'
@@ -24,7 +27,10 @@ export interface TestBroker {
  * Set BROKER_LOG=debug to see its log.
  */
 export async function startBroker (t: TestContext, cfg: Record<string, unknown> = {}, store?: Store): Promise<TestBroker> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mqttd-test-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
   const config = parseConfig({
+    data_dir: dataDir,
     listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }],
     log_level: process.env.BROKER_LOG ?? 'silent',
     ...cfg,

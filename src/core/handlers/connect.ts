@@ -167,8 +167,8 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   if (v5) {
     connack.properties = {
       receiveMaximum: config.max_inflight,
-      maximumPacketSize: config.max_packet_size,
-      topicAliasMaximum: config.topic_alias_maximum,
+      maximumPacketSize: conn.maxIncomingPacketSize,
+      topicAliasMaximum: conn.topicAliasMaximum,
       ...(assigned ? { assignedClientIdentifier: clientId } : {}),
       ...(serverKeepAlive !== undefined ? { serverKeepAlive } : {}),
     }

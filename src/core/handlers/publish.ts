@@ -27,6 +27,7 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
   const session = conn.session
   if (session === null) return
   engine.counters.publishReceived++
+  conn.messagesIn++
   const qos = packet.qos
   const packetId = packet.messageId ?? 0
   if (qos === 0 && packet.dup) throw ProtocolError.malformed('MQTT-3.3.1-2', 'DUP set on a QoS 0 PUBLISH')
@@ -38,8 +39,8 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
     validateProperties('publish', props)
     const alias = props.topicAlias
     if (alias !== undefined) {
-      if (alias > config.topic_alias_maximum) {
-        throw new ProtocolError(ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9', `Topic Alias ${alias} above maximum ${config.topic_alias_maximum}`)
+      if (alias > conn.topicAliasMaximum) {
+        throw new ProtocolError(ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9', `Topic Alias ${alias} above maximum ${conn.topicAliasMaximum}`)
       }
       if (topic === '') {
         const known = conn.inboundAliases.get(alias)

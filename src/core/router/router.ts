@@ -47,9 +47,19 @@ export class Router {
 
   /** Number of subscriptions (ordinary + shared members). */
   get subscriptionCount (): number {
-    let n = this.ordinary.size
+    return this.ordinary.size + this.sharedSubscriptionCount
+  }
+
+  /** Number of shared-subscription members over all groups. */
+  get sharedSubscriptionCount (): number {
+    let n = 0
     for (const [, , group] of this.shared.entries()) n += group.members.length
     return n
+  }
+
+  /** Distinct topic filters subscribed to (ordinary and shared). */
+  get filterCount (): number {
+    return this.ordinary.filterCount + this.shared.filterCount
   }
 
   /** Adds or replaces a subscription. True when it did not exist before. */

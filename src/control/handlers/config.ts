@@ -1,0 +1,60 @@
+/**
+ * `config.show` and `config.set` (fubar's settings/1 and settings/2).
+ *
+ * A live key is validated by the same schema as the config file, then applied to the running
+ * broker at once: the engine reads its Config object on every use, so replacing the value is the
+ * whole change. Settings negotiated with a client at CONNECT (max_packet_size, max_inflight,
+ * topic_alias_maximum, max_keepalive) apply to connections made after the change. Keys that shape
+ * listeners, storage or identity need a restart and are refused with RESTART_REQUIRED.
+ */
+import { ConfigError } from '../../config/errors.js'
+import { parseConfig } from '../../config/schema.js'
+import type { Config } from '../../config/types.js'
+import { ControlError, type ControlServer } from '../server.js'
+import { ControlErrorCode } from '../schema.js'
+import type { BrokerView } from './context.js'
+
+/** Keys `config set` changes on a running broker. */
+export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
+  'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_queued_messages',
+  'max_connections', 'max_topic_length', 'max_topic_levels', 'max_subscriptions_per_client',
+  'topic_alias_maximum', 'connect_timeout', 'direct_messaging',
+]
+
+/** A command-line value as the config file would hold it: JSON when it parses, else the text. */
+function parseValue (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+export function registerConfigHandlers (server: ControlServer, broker: BrokerView): void {
+  const config = broker.config
+
+  server.handle('config.show', () => ({ config: structuredClone(config) as unknown as Record<string, unknown>, live_keys: [...LIVE_KEYS] }))
+
+  server.handle('config.set', ({ key, value }) => {
+    if (!(key in config) && !LIVE_KEYS.includes(key as keyof Config)) {
+      throw new ControlError(ControlErrorCode.NotFound, `unknown configuration key '${key}'`)
+    }
+    if (!LIVE_KEYS.includes(key as keyof Config)) {
+      throw new ControlError(ControlErrorCode.RestartRequired, `${key} cannot change while the broker runs: edit the config file and restart`)
+    }
+    // Live keys are scalars validated on their own: the file schema checks the key alone.
+    let parsed: Config
+    try {
+      parsed = parseConfig({ [key]: parseValue(value) })
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ControlError(ControlErrorCode.Invalid, err.message)
+      throw err
+    }
+    const name = key as keyof Config
+    const previous = config[name]
+    ;(config as unknown as Record<string, unknown>)[name] = parsed[name]
+    if (name === 'log_level') broker.log.level = parsed.log_level
+    broker.log.info({ key, previous, value: parsed[name] }, 'configuration changed at run time')
+    return { key, previous, value: parsed[name] }
+  })
+}

@@ -1,0 +1,21 @@
+/**
+ * What the control handlers see of the broker. An interface rather than the Broker class, so the
+ * handlers stay testable and the import graph stays one-way (broker → control → core).
+ */
+import type { Config } from '../../config/types.js'
+import type { Engine } from '../../core/engine.js'
+import type { Logger } from '../../log.js'
+import type { MetricsSampler } from '../../metrics/sampler.js'
+import type { ListenerState } from '../schema.js'
+
+export interface BrokerView {
+  readonly version: string
+  readonly config: Config
+  readonly engine: Engine
+  readonly metrics: MetricsSampler
+  readonly log: Logger
+  /** The bound listeners with their open connection counts. */
+  listenerStates (): ListenerState[]
+  /** Starts a graceful stop (answered first, then the process exits). */
+  requestStop (): void
+}

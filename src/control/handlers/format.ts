@@ -1,0 +1,65 @@
+/** Small conversions shared by the control handlers: engine objects → schema records. */
+import type { Connection } from '../../core/connection.js'
+import type { Message } from '../../core/message.js'
+import type { Subscription } from '../../core/router/subscription.js'
+import type { Session } from '../../core/session/session.js'
+import type { ClientSummary, RetainedSummary, SubscriptionSummary } from '../schema.js'
+
+const PROTOCOL_NAMES = { 3: '3.1', 4: '3.1.1', 5: '5.0' } as const
+
+/** ISO 8601 of ms since the epoch, or null for 0. */
+export function isoOrNull (ms: number): string | null {
+  return ms === 0 ? null : new Date(ms).toISOString()
+}
+
+export function clientSummary (session: Session): ClientSummary {
+  const conn: Connection | null = session.online ? session.connection : null
+  return {
+    client_id: session.clientId,
+    user: session.username ?? null,
+    peer: conn?.peer ?? null,
+    listener: conn?.info.listener ?? null,
+    protocol: PROTOCOL_NAMES[session.protocolVersion],
+    state: conn !== null ? 'online' : 'offline',
+    connected_at: conn !== null ? new Date(conn.openedAt).toISOString() : null,
+    disconnected_at: isoOrNull(session.disconnectedAt),
+    keepalive: conn?.keepalive ?? null,
+    clean: !session.persistent,
+    session_expiry: session.expiryInterval,
+    subscriptions: session.subscriptions.size,
+    inflight: session.outbound.inflightCount,
+    queued: session.outbound.queuedCount,
+    messages_in: conn?.messagesIn ?? 0,
+    messages_out: conn?.messagesOut ?? 0,
+  }
+}
+
+export function subscriptionSummary (sub: Subscription): SubscriptionSummary {
+  return {
+    client_id: sub.clientId,
+    filter: sub.filter,
+    qos: sub.qos,
+    no_local: sub.noLocal,
+    retain_as_published: sub.retainAsPublished,
+    retain_handling: sub.retainHandling,
+    share_group: sub.shareGroup,
+    subscription_id: sub.subscriptionId === 0 ? null : sub.subscriptionId,
+  }
+}
+
+/** Payload bytes as a short printable preview. */
+export function payloadPreview (payload: Buffer, max = 40): string {
+  const text = payload.subarray(0, max).toString('utf8').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '.')
+  return payload.length > max ? `${text}…` : text
+}
+
+export function retainedSummary (msg: Message): RetainedSummary {
+  return {
+    topic: msg.topic,
+    qos: msg.qos,
+    size: msg.payload.length,
+    preview: payloadPreview(msg.payload),
+    received_at: new Date(msg.receivedAt).toISOString(),
+    expires_at: isoOrNull(msg.expiresAt),
+  }
+}

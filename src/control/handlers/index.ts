@@ -1,0 +1,14 @@
+/** Registers every control method on the broker's ControlServer. */
+import type { ControlServer } from '../server.js'
+import { registerClientHandlers } from './client.js'
+import { registerConfigHandlers } from './config.js'
+import type { BrokerView } from './context.js'
+import { registerNodeHandlers } from './node.js'
+import { registerRetainedHandlers } from './retained.js'
+
+export function registerControlHandlers (server: ControlServer, broker: BrokerView): void {
+  registerNodeHandlers(server, broker)
+  registerClientHandlers(server, broker)
+  registerRetainedHandlers(server, broker)
+  registerConfigHandlers(server, broker)
+}

@@ -1,0 +1,85 @@
+/** `node.status`, `node.stop` and `state`: what the node is and how it is doing. */
+import { loadavg } from 'node:os'
+import type { ControlServer } from '../server.js'
+import type { State } from '../schema.js'
+import type { BrokerView } from './context.js'
+
+export function registerNodeHandlers (server: ControlServer, broker: BrokerView): void {
+  const engine = broker.engine
+  server.handle('node.status', () => ({
+    state: 'running',
+    pid: process.pid,
+    version: broker.version,
+    node: broker.config.node_name,
+    uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+    clients: engine.connections.size,
+    listeners: broker.listenerStates(),
+  }))
+
+  server.handle('node.stop', () => {
+    setImmediate(() => { broker.requestStop() })
+    return { stopping: true, pid: process.pid }
+  })
+
+  server.handle('state', () => state(broker))
+}
+
+function state (broker: BrokerView): State {
+  const engine = broker.engine
+  const c = engine.counters
+  const m = broker.metrics
+  let online = 0
+  let inflight = 0
+  let queued = 0
+  for (const session of engine.sessions.values()) {
+    if (session.online) online++
+    inflight += session.outbound.inflightCount
+    queued += session.outbound.queuedCount
+  }
+  const mem = process.memoryUsage()
+  const lag = m.eventLoopLag()
+  const warnings: string[] = []
+  if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopback(l.host))) {
+    warnings.push('anonymous access is open on a non-loopback listener (allow_anonymous: true)')
+  }
+  return {
+    node: {
+      name: broker.config.node_name,
+      version: broker.version,
+      pid: process.pid,
+      uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
+      started_at: new Date(engine.startedAt).toISOString(),
+      node_version: process.version,
+      store: engine.store.kind,
+    },
+    listeners: broker.listenerStates(),
+    sessions: { online, offline: engine.sessions.size - online, total: engine.sessions.size },
+    subscriptions: { count: engine.router.subscriptionCount, shared: engine.router.sharedSubscriptionCount },
+    topics: { subscribed_filters: engine.router.filterCount },
+    retained: { count: engine.retained.size },
+    messages: {
+      inflight,
+      queued,
+      received: { total: c.publishReceived, per_s: m.rate('publishReceived') },
+      sent: { total: c.publishSent, per_s: m.rate('publishSent') },
+      dropped: { total: c.publishDropped, per_s: m.rate('publishDropped') },
+    },
+    bytes: {
+      received: { total: c.bytesReceived, per_s: m.rate('bytesReceived') },
+      sent: { total: c.bytesSent, per_s: m.rate('bytesSent') },
+    },
+    connections: { open: engine.connections.size, accepted: c.connectionsAccepted, refused: c.connectionsRefused, protocol_errors: c.protocolErrors },
+    memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
+    event_loop: { lag_ms: round(lag.mean), lag_p99_ms: round(lag.p99) },
+    load_average: loadavg().map(round) as [number, number, number],
+    warnings,
+  }
+}
+
+function isLoopback (host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host.startsWith('127.')
+}
+
+function round (n: number): number {
+  return Math.round(n * 100) / 100
+}

@@ -1,0 +1,244 @@
+/**
+ * ControlServer: the broker's end of the control channel (schema in control/schema.ts).
+ *
+ * - Security: the socket lives in the data directory, which is made owner-only (0700: some systems
+ *   ignore socket file modes, all honour directory permissions), and is itself created 0600.
+ * - A socket file left by a crashed broker is removed; one that still answers means another broker
+ *   runs on this data directory, and start-up fails instead of stealing it.
+ * - Requests are multiplexed: each is answered when its handler settles, in any order.
+ * - Streams are bounded: when the reader's socket has more than STREAM_BUFFER_LIMIT bytes waiting,
+ *   events are dropped and counted, and the count is sent once the socket drains. A slow reader
+ *   never slows the broker or grows its memory.
+ * - A handler's ControlError becomes `{error:{code,message}}`; any other exception is logged and
+ *   answered INTERNAL. Nothing a client sends can stop the broker.
+ */
+import net from 'node:net'
+import { chmod, stat, unlink } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Logger } from '../log.js'
+import { NdjsonDecoder, encodeFrame } from './ndjson.js'
+import {
+  ControlErrorCode, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
+  type RequestFrame, type StreamName, type Streams,
+} from './schema.js'
+
+/** Bytes a stream reader may have pending before its events are dropped. */
+export const STREAM_BUFFER_LIMIT = 1024 * 1024
+
+/** An error a handler returns to the caller (never logged as a broker failure). */
+export class ControlError extends Error {
+  override readonly name = 'ControlError'
+  constructor (readonly code: ControlErrorCodeValue, message: string) {
+    super(message)
+  }
+}
+
+export type MethodHandler<M extends MethodName> =
+  (params: Methods[M]['params']) => Methods[M]['result'] | Promise<Methods[M]['result']>
+
+/** Where a stream handler sends its events. */
+export interface StreamSink<E> {
+  emit (event: E): void
+  /** Ends the stream from the broker's side. */
+  end (reason: 'shutdown' | 'slow_consumer'): void
+}
+
+/** Starts a stream; returns the function that stops it. */
+export type StreamHandler<S extends StreamName> =
+  (params: Streams[S]['params'], sink: StreamSink<Streams[S]['event']>) => () => void
+
+interface OpenStream {
+  stop: () => void
+  dropped: number
+  droppedReported: number
+}
+
+export class ControlServer {
+  private readonly methods = new Map<string, (params: never) => unknown>()
+  private readonly streamMethods = new Map<string, StreamHandler<StreamName>>()
+  /** Open connections, each with its open streams (ended with reason 'shutdown' on close). */
+  private readonly sockets = new Map<net.Socket, Map<number, OpenStream>>()
+  private readonly server = net.createServer((socket) => { this.accept(socket) })
+  private listening = false
+
+  constructor (
+    readonly socketPath: string,
+    private readonly hello: () => Hello,
+    private readonly log: Logger,
+  ) {}
+
+  handle<M extends MethodName> (method: M, handler: MethodHandler<M>): void {
+    this.methods.set(method, handler as (params: never) => unknown)
+  }
+
+  stream<S extends StreamName> (method: S, handler: StreamHandler<S>): void {
+    this.streamMethods.set(method, handler as unknown as StreamHandler<StreamName>)
+  }
+
+  /** Secures the directory, clears a stale socket, listens with mode 0600. */
+  async listen (): Promise<void> {
+    const dir = dirname(this.socketPath)
+    const info = await stat(dir)
+    if (typeof process.getuid === 'function' && info.uid === process.getuid() && (info.mode & 0o077) !== 0) {
+      await chmod(dir, 0o700)
+    }
+    await this.removeStaleSocket()
+    const previous = process.umask(0o177)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.server.once('error', reject)
+        this.server.listen(this.socketPath, () => {
+          this.server.off('error', reject)
+          resolve()
+        })
+      })
+    } finally {
+      process.umask(previous)
+    }
+    await chmod(this.socketPath, 0o600)
+    this.server.on('error', (err) => { this.log.error({ err }, 'control socket error') })
+    this.listening = true
+  }
+
+  private async removeStaleSocket (): Promise<void> {
+    const alive = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(this.socketPath)
+      probe.once('connect', () => { probe.destroy(); resolve(true) })
+      probe.once('error', () => { resolve(false) })
+    })
+    if (alive) {
+      const err = new Error(`another broker is running on ${dirname(this.socketPath)} (its control socket ${this.socketPath} answers)`)
+      ;(err as NodeJS.ErrnoException).code = 'EADDRINUSE'
+      throw err
+    }
+    await unlink(this.socketPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err
+    })
+  }
+
+  /** Ends every stream (reason 'shutdown'), closes every connection and removes the socket file. */
+  async close (): Promise<void> {
+    for (const [socket, streams] of this.sockets) {
+      for (const [id, s] of streams) {
+        s.stop()
+        socket.write(encodeFrame({ id, end: { reason: 'shutdown', dropped: s.dropped } }))
+      }
+      streams.clear()
+      // A peer that does not read must not hold the broker's exit: give the goodbyes a moment.
+      socket.end()
+      setTimeout(() => { socket.destroy() }, 500).unref()
+    }
+    if (!this.listening) return
+    this.listening = false
+    await new Promise<void>((resolve) => { this.server.close(() => { resolve() }) })
+    await unlink(this.socketPath).catch(() => undefined)
+  }
+
+  private accept (socket: net.Socket): void {
+    const streams = new Map<number, OpenStream>()
+    this.sockets.set(socket, streams)
+    const send = (frame: unknown): void => {
+      if (!socket.destroyed) socket.write(encodeFrame(frame))
+    }
+    const decoder = new NdjsonDecoder(
+      (frame) => { this.onRequest(frame, send, socket, streams) },
+      (err) => {
+        send({ id: 0, error: { code: ControlErrorCode.Invalid, message: err.message } })
+        socket.end()
+      },
+    )
+    socket.on('data', (chunk) => { decoder.push(chunk) })
+    socket.on('drain', () => {
+      for (const [id, s] of streams) {
+        if (s.dropped > s.droppedReported) {
+          send({ id, dropped: s.dropped - s.droppedReported })
+          s.droppedReported = s.dropped
+        }
+      }
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      for (const s of streams.values()) s.stop()
+      streams.clear()
+    })
+    send({ hello: this.hello() })
+  }
+
+  private onRequest (frame: unknown, send: (f: unknown) => void, socket: net.Socket, streams: Map<number, OpenStream>): void {
+    const req = frame as RequestFrame
+    if (typeof req !== 'object' || req === null || typeof req.id !== 'number' || typeof req.method !== 'string') {
+      send({ id: typeof req?.id === 'number' ? req.id : 0, error: { code: ControlErrorCode.Invalid, message: 'a request needs a numeric id and a method' } })
+      return
+    }
+    const { id, method } = req
+    const params = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as never
+    if (method === 'stream.cancel') {
+      const target = (req.params as { id?: unknown } | undefined)?.id
+      const s = typeof target === 'number' ? streams.get(target) : undefined
+      if (s !== undefined) {
+        s.stop()
+        streams.delete(target as number)
+        send({ id: target, end: { reason: 'cancelled', dropped: s.dropped } })
+      }
+      send({ id, result: { cancelled: s !== undefined } })
+      return
+    }
+    const streamHandler = this.streamMethods.get(method)
+    if (streamHandler !== undefined) {
+      this.startStream(id, streamHandler, params, send, socket, streams)
+      return
+    }
+    const handler = this.methods.get(method)
+    if (handler === undefined) {
+      send({ id, error: { code: ControlErrorCode.UnknownMethod, message: `unknown method '${method}'` } })
+      return
+    }
+    let result: unknown
+    try {
+      result = handler(params)
+    } catch (err) {
+      send({ id, error: this.toError(method, err) })
+      return
+    }
+    if (result instanceof Promise) {
+      result.then((value) => { send({ id, result: value }) }, (err: unknown) => { send({ id, error: this.toError(method, err) }) })
+    } else {
+      send({ id, result })
+    }
+  }
+
+  private startStream (id: number, handler: StreamHandler<StreamName>, params: never,
+    send: (f: unknown) => void, socket: net.Socket, streams: Map<number, OpenStream>): void {
+    const open: OpenStream = { stop: () => undefined, dropped: 0, droppedReported: 0 }
+    streams.set(id, open)
+    const sink: StreamSink<unknown> = {
+      emit: (event) => {
+        if (!streams.has(id)) return
+        if (socket.writableLength > STREAM_BUFFER_LIMIT) {
+          open.dropped++
+          return
+        }
+        send({ id, event })
+      },
+      end: (reason) => {
+        if (!streams.delete(id)) return
+        open.stop()
+        send({ id, end: { reason, dropped: open.dropped } })
+      },
+    }
+    send({ id, result: { stream: true } })
+    try {
+      open.stop = handler(params, sink as StreamSink<never>)
+    } catch (err) {
+      streams.delete(id)
+      send({ id, error: this.toError('stream', err) })
+    }
+  }
+
+  private toError (method: string, err: unknown): { code: ControlErrorCodeValue; message: string } {
+    if (err instanceof ControlError) return { code: err.code, message: err.message }
+    this.log.error({ err, method }, 'control request failed')
+    return { code: ControlErrorCode.Internal, message: err instanceof Error ? err.message : String(err) }
+  }
+}

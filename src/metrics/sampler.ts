@@ -1,0 +1,87 @@
+/**
+ * MetricsSampler: turns the engine's monotonically increasing Counters into rates, once a second.
+ *
+ * - `rate(name)`: events per second over the last RATE_WINDOW seconds (for `mqttctl state`).
+ * - `load(name, minutes)`: Mosquitto-style load averages, exponentially weighted over 1, 5 and 15
+ *   minutes of the per-second rate (`$SYS/broker/load/.../1min|5min|15min`, per minute like
+ *   Mosquitto's).
+ * - Event-loop lag from `perf_hooks.monitorEventLoopDelay` (mean and p99 over the last period).
+ * One timer, unref'd; nothing on the message path.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { Counters } from './counters.js'
+
+/** Counters that get rates and load averages. */
+export const SAMPLED = ['publishReceived', 'publishSent', 'publishDropped', 'packetsReceived', 'packetsSent',
+  'bytesReceived', 'bytesSent', 'connectionsAccepted'] as const
+export type SampledCounter = (typeof SAMPLED)[number]
+
+const RATE_WINDOW = 5
+const LOAD_MINUTES = [1, 5, 15] as const
+
+export class MetricsSampler {
+  private readonly history: Array<Record<SampledCounter, number> & { at: number }> = []
+  private readonly loads = new Map<string, number>()
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 })
+  private timer: NodeJS.Timeout | null = null
+  private lagMs = 0
+  private lagP99Ms = 0
+
+  constructor (private readonly counters: Counters) {}
+
+  start (): void {
+    this.delay.enable()
+    this.sample()
+    this.timer = setInterval(() => { this.sample() }, 1000)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.delay.disable()
+  }
+
+  /** Events per second of `name` over the last few seconds. */
+  rate (name: SampledCounter): number {
+    const h = this.history
+    if (h.length < 2) return 0
+    const first = h[0]
+    const last = h[h.length - 1]
+    const seconds = (last.at - first.at) / 1000
+    return seconds > 0 ? (last[name] - first[name]) / seconds : 0
+  }
+
+  /** Load average of `name` (events per minute) over `minutes` = 1, 5 or 15. */
+  load (name: SampledCounter, minutes: (typeof LOAD_MINUTES)[number]): number {
+    return this.loads.get(`${name}/${minutes}`) ?? 0
+  }
+
+  /** Event-loop lag over the last second: mean and 99th percentile, in ms. */
+  eventLoopLag (): { mean: number; p99: number } {
+    return { mean: this.lagMs, p99: this.lagP99Ms }
+  }
+
+  private sample (): void {
+    const now = Date.now()
+    const snapshot = { at: now } as Record<SampledCounter, number> & { at: number }
+    for (const name of SAMPLED) snapshot[name] = this.counters[name]
+    const previous = this.history[this.history.length - 1]
+    this.history.push(snapshot)
+    if (this.history.length > RATE_WINDOW + 1) this.history.shift()
+    if (previous !== undefined) {
+      const seconds = (now - previous.at) / 1000
+      for (const name of SAMPLED) {
+        const perMinute = seconds > 0 ? (snapshot[name] - previous[name]) / seconds * 60 : 0
+        for (const minutes of LOAD_MINUTES) {
+          const key = `${name}/${minutes}`
+          const factor = Math.exp(-seconds / (minutes * 60))
+          const old = this.loads.get(key) ?? perMinute
+          this.loads.set(key, old * factor + perMinute * (1 - factor))
+        }
+      }
+    }
+    this.lagMs = Number.isNaN(this.delay.mean) ? 0 : this.delay.mean / 1e6
+    this.lagP99Ms = this.delay.percentile(99) / 1e6
+    this.delay.reset()
+  }
+}
