@@ -17,12 +17,13 @@ export const SAMPLED = ['publishReceived', 'publishSent', 'publishDropped', 'pac
 export type SampledCounter = (typeof SAMPLED)[number]
 
 const RATE_WINDOW = 5
+const RESOLUTION_MS = 20
 const LOAD_MINUTES = [1, 5, 15] as const
 
 export class MetricsSampler {
   private readonly history: Array<Record<SampledCounter, number> & { at: number }> = []
   private readonly loads = new Map<string, number>()
-  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 })
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS })
   private timer: NodeJS.Timeout | null = null
   private lagMs = 0
   private lagP99Ms = 0
@@ -80,8 +81,9 @@ export class MetricsSampler {
         }
       }
     }
-    this.lagMs = Number.isNaN(this.delay.mean) ? 0 : this.delay.mean / 1e6
-    this.lagP99Ms = this.delay.percentile(99) / 1e6
+    // The histogram measures each tick of its own RESOLUTION_MS timer: the lag is what exceeds it.
+    this.lagMs = Number.isNaN(this.delay.mean) ? 0 : Math.max(0, this.delay.mean / 1e6 - RESOLUTION_MS)
+    this.lagP99Ms = Math.max(0, this.delay.percentile(99) / 1e6 - RESOLUTION_MS)
     this.delay.reset()
   }
 }

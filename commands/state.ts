@@ -1,0 +1,40 @@
+import type { State } from '../src/control/schema.js'
+import { BaseCommand } from '../src/cli/base-command.js'
+import { chalk, humanBytes, humanDuration, humanRate, renderFields, renderTable } from '../src/cli/output.js'
+
+export default class StateCommand extends BaseCommand<typeof StateCommand> {
+  static override summary = 'Show a snapshot of the running broker: node, listeners, sessions, messages, memory.'
+  static override description = 'One structured view of the node (fubar\'s `make state`): uptime, listeners with their connections, sessions online/offline, subscriptions, retained, inflight and queued messages, message and byte rates, memory, event-loop lag and load. With --json, the whole State object.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+
+  async run (): Promise<State> {
+    const control = await this.control()
+    const s = await control.request('state', {}, this.timeoutMs)
+    if (this.jsonEnabled()) return s
+    this.log(renderFields([
+      ['node', `${s.node.name} (mqttd ${s.node.version}, pid ${s.node.pid}, node ${s.node.node_version})`],
+      ['uptime', `${humanDuration(s.node.uptime_s)} (since ${s.node.started_at})`],
+      ['store', s.node.store],
+      ['sessions', `${s.sessions.online} online, ${s.sessions.offline} offline`],
+      ['subscriptions', `${s.subscriptions.count} (${s.subscriptions.shared} shared), ${s.topics.subscribed_filters} distinct filters`],
+      ['retained', s.retained.count],
+      ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued}`],
+      ['messages in', `${s.messages.received.total} (${humanRate(s.messages.received.per_s)})`],
+      ['messages out', `${s.messages.sent.total} (${humanRate(s.messages.sent.per_s)})`],
+      ['dropped', `${s.messages.dropped.total} (${humanRate(s.messages.dropped.per_s)})`],
+      ['bytes in / out', `${humanBytes(s.bytes.received.total)} (${humanBytes(s.bytes.received.per_s)}/s) / ${humanBytes(s.bytes.sent.total)} (${humanBytes(s.bytes.sent.per_s)}/s)`],
+      ['connections', `${s.connections.open} open, ${s.connections.accepted} accepted, ${s.connections.refused} refused, ${s.connections.protocol_errors} protocol errors`],
+      ['memory', `rss ${humanBytes(s.memory.rss_bytes)}, heap ${humanBytes(s.memory.heap_used_bytes)} / ${humanBytes(s.memory.heap_total_bytes)}`],
+      ['event loop lag', `${s.event_loop.lag_ms} ms (p99 ${s.event_loop.lag_p99_ms} ms)`],
+      ['load average', s.load_average.join(' ')],
+    ]))
+    this.log('')
+    this.log(renderTable(s.listeners, [
+      { header: 'listener', get: (l) => l.type },
+      { header: 'address', get: (l) => `${l.host}:${l.port}${l.path ?? ''}` },
+      { header: 'connections', get: (l) => l.connections, numeric: true },
+    ]))
+    for (const w of s.warnings) process.stderr.write(chalk.yellow(`warning: ${w}`) + '\n')
+    return s
+  }
+}

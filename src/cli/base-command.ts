@@ -1,0 +1,156 @@
+/**
+ * BaseCommand: what every mqttctl command shares (oclif "custom base class").
+ *
+ * - Global flags: `--data-dir` (env MQTTCTL_DATA_DIR), `--config` (to find the data dir of a config
+ *   file), `--socket` (env MQTTCTL_SOCKET), `--timeout`; `--json` on every command (oclif's
+ *   enableJsonFlag: `run()` returns the result, which is printed as JSON).
+ * - `control()` connects to the broker's control socket once per command and closes it at the end.
+ * - Errors: the one translation point from failures to exit codes (src/cli/exit-codes.ts). A
+ *   ControlClientError becomes the matching exit code; under `--json` the error is printed to stdout
+ *   as `{"error":{"code","message","exitCode"}}`, otherwise one line to stderr.
+ */
+import { resolve, join } from 'node:path'
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
+import { ControlClient, ControlClientError } from '../control/client.js'
+import { ControlErrorCode } from '../control/schema.js'
+import { ExitCode, type ExitCodeValue } from './exit-codes.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/** A failure with its exit code and an optional stable error code for JSON output. */
+export class CliFailure extends Errors.CLIError {
+  constructor (message: string, readonly exitCode: ExitCodeValue, readonly errorCode = 'FAILED', suggestions?: string[]) {
+    super(message, { exit: exitCode, code: errorCode, ...(suggestions === undefined ? {} : { suggestions }) })
+  }
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    'data-dir': Flags.string({
+      summary: 'Broker data directory (holds mqttctl.sock, the pid file and broker.log).',
+      env: 'MQTTCTL_DATA_DIR',
+      helpGroup: 'GLOBAL',
+    }),
+    config: Flags.string({
+      char: 'c',
+      summary: 'Broker config file (its data_dir is used when --data-dir is not given).',
+      env: 'MQTTCTL_CONFIG',
+      helpGroup: 'GLOBAL',
+    }),
+    socket: Flags.string({
+      char: 'S',
+      summary: 'Control socket path (default <data-dir>/mqttctl.sock).',
+      env: 'MQTTCTL_SOCKET',
+      helpGroup: 'GLOBAL',
+    }),
+    timeout: Flags.integer({
+      summary: 'Seconds to wait for the broker to answer.',
+      default: 10,
+      min: 1,
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+  private client: ControlClient | null = null
+
+  public override async init (): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const { args, flags } = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+  }
+
+  /** The data directory: --data-dir, else the config file's data_dir, else ./data. */
+  protected async dataDir (): Promise<string> {
+    const flags = this.flags as CommandFlags<typeof BaseCommand>
+    if (flags['data-dir'] !== undefined) return resolve(flags['data-dir'])
+    if (flags.config !== undefined) {
+      const { loadConfig } = await import('../config/load.js')
+      const { ConfigError } = await import('../config/errors.js')
+      try {
+        return (await loadConfig({ file: flags.config })).data_dir
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliFailure(`invalid configuration: ${err.message}`, ExitCode.Config, 'CONFIG_INVALID')
+        throw err
+      }
+    }
+    return resolve('data')
+  }
+
+  /** The control socket: --socket, else <data dir>/mqttctl.sock. */
+  protected async socketPath (): Promise<string> {
+    const flags = this.flags as CommandFlags<typeof BaseCommand>
+    return flags.socket !== undefined ? resolve(flags.socket) : join(await this.dataDir(), 'mqttctl.sock')
+  }
+
+  /** A connected control client (one per command run, closed when the command ends). */
+  protected async control (): Promise<ControlClient> {
+    if (this.client === null) {
+      const flags = this.flags as CommandFlags<typeof BaseCommand>
+      this.client = await ControlClient.connect(await this.socketPath(), flags.timeout * 1000)
+    }
+    return this.client
+  }
+
+  /** Request timeout in ms (for ControlClient.request). */
+  protected get timeoutMs (): number {
+    return (this.flags as CommandFlags<typeof BaseCommand>).timeout * 1000
+  }
+
+  /** Throws a failure with an exit code (and a stable code for JSON). */
+  protected fail (message: string, exitCode: ExitCodeValue, errorCode = 'FAILED', suggestions?: string[]): never {
+    throw new CliFailure(message, exitCode, errorCode, suggestions)
+  }
+
+  /** Writes a line to stderr (progress, notes, warnings) unless --json. */
+  protected note (message: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(message + '\n')
+  }
+
+  protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
+    return super.catch(toCliError(err))
+  }
+
+  protected override async finally (err: Error | undefined): Promise<unknown> {
+    this.client?.close()
+    this.client = null
+    return super.finally(err)
+  }
+
+  protected override toErrorJson (err: unknown): unknown {
+    const e = err as { message?: string; code?: string; oclif?: { exit?: number } }
+    return { error: { code: e.code ?? 'FAILED', message: e.message ?? String(err), exitCode: e.oclif?.exit ?? 1 } }
+  }
+}
+
+/** Maps control failures onto exit codes; other errors pass through. */
+export function toCliError (err: Error): Error {
+  if (!(err instanceof ControlClientError)) return err
+  switch (err.kind) {
+    case 'unavailable': return new CliFailure(err.message, ExitCode.Unavailable, 'UNAVAILABLE', ['start it with: mqttctl start'])
+    case 'permission': return new CliFailure(err.message, ExitCode.Permission, 'PERMISSION_DENIED')
+    case 'timeout': return new CliFailure(err.message, ExitCode.Timeout, 'TIMEOUT')
+    case 'protocol': return new CliFailure(err.message, ExitCode.Protocol, 'UNSUPPORTED_VERSION')
+    case 'remote':
+      switch (err.code) {
+        case ControlErrorCode.NotFound: return new CliFailure(err.message, ExitCode.DataError, err.code)
+        case ControlErrorCode.Invalid: return new CliFailure(err.message, ExitCode.DataError, err.code)
+        case ControlErrorCode.Conflict: return new CliFailure(err.message, ExitCode.DataError, err.code)
+        case ControlErrorCode.RestartRequired: return new CliFailure(err.message, ExitCode.DataError, err.code)
+        case ControlErrorCode.UnsupportedVersion: return new CliFailure(err.message, ExitCode.Protocol, err.code)
+        default: return new CliFailure(err.message, ExitCode.Internal, err.code ?? 'INTERNAL')
+      }
+  }
+}
