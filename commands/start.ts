@@ -1,45 +1,78 @@
 /**
- * `mqttctl start`: run the broker. Only `--foreground` exists in this release (the broker runs in this
- * process until SIGINT/SIGTERM); the detached daemon comes later. The broker code is imported only
- * once the flags are known to be usable, so that `mqttctl --help` and usage errors stay fast.
+ * `mqttctl start`: run the broker as a daemon (default) or in this process (`--foreground`).
+ * The daemon procedure is src/cli/daemon-start.ts; the foreground one src/main.ts#runForeground
+ * (imported only then, so that help and usage errors stay fast).
  */
+import { Flags } from '@oclif/core'
 
-import { Command, Flags } from '@oclif/core'
+import { BaseCommand } from '../src/cli/base-command.js'
+import { ConfigFailure } from '../src/cli/config-failure.js'
+import { describeStart, prepareStart, startDaemon, type StartResult } from '../src/cli/daemon-start.js'
+import { ExitCode } from '../src/cli/exit-codes.js'
+import { DEFAULT_WAIT_TIMEOUT_S, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { startSpinner } from '../src/cli/spinner.js'
 
-/** Exit code for a command-line usage error (sysexits EX_USAGE, DESIGN.md §2). */
-const EXIT_USAGE = 64
-
-export default class Start extends Command {
+export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Start the broker.'
-  static override description = `With --foreground the broker runs in this process, logs to stderr and stops cleanly on SIGINT or SIGTERM (a second signal exits at once). Use it under systemd, in containers and in tests.
+  static override description = `By default the broker is started as a daemon: the configuration is validated first, then the broker runs detached, writes its pid to <data dir>/mqttctl.pid and logs to <data dir>/broker.log (rotated at 10 MiB, 4 old files kept), and mqttctl waits until its control socket answers. A broker already running is reported and left alone (exit 0); a pid file or control socket left behind by a crash is replaced.
 
-The configuration comes from --config (YAML or JSON); --port replaces its listeners with one plain MQTT listener on 0.0.0.0:PORT and --data-dir replaces its data_dir.
+With --foreground the broker runs in this process, logs to stderr and stops cleanly on SIGINT or SIGTERM (a second signal exits at once). Use it under systemd, in containers and in tests.
 
-Exit codes: 0 stopped cleanly, 64 usage error, 70 start-up failure (e.g. port already in use), 77 data directory not writable, 78 configuration error, 130 second signal while stopping.`
+The configuration comes from --config (YAML or JSON); --port replaces its listeners with one plain MQTT listener on 0.0.0.0:PORT (0 picks a free port, reported on success) and --data-dir replaces its data_dir.
+
+Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown), 75 no answer within --wait-timeout, 77 data directory not writable, 78 configuration error (the key is named), 130 second signal while stopping (--foreground).`
 
   static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --config /etc/mqttd/broker.yaml --json',
+    '<%= config.bin %> <%= command.id %> --port 1884 --data-dir /var/lib/mqttd',
     '<%= config.bin %> <%= command.id %> --foreground --port 1883',
-    '<%= config.bin %> <%= command.id %> --foreground --config /etc/mqttd/broker.yaml',
   ]
 
   static override flags = {
-    foreground: Flags.boolean({ summary: 'Run the broker in this process instead of as a daemon.' }),
-    port: Flags.integer({
-      summary: 'Listen for plain MQTT on 0.0.0.0 at this port only (replaces the configured listeners).',
-      min: 0,
-      max: 65_535,
+    foreground: Flags.boolean({
+      summary: 'Run the broker in this process (logs to stderr) instead of as a daemon.',
+      exclusive: ['wait-timeout'],
     }),
-    config: Flags.file({ char: 'c', summary: 'Configuration file (YAML or JSON).' }),
-    'data-dir': Flags.directory({
-      summary: "Data directory (overrides the configuration's data_dir; default ./data).",
-      env: 'MQTTCTL_DATA_DIR',
-    }),
+    port: portFlag,
+    'wait-timeout': waitTimeoutFlag,
   }
 
-  async run(): Promise<void> {
-    const { flags } = await this.parse(Start)
-    if (!flags.foreground) this.error('daemon mode is not available yet; run with --foreground', { exit: EXIT_USAGE })
+  protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof ConfigFailure && !this.jsonEnabled()) err.report()
+    return super.catch(err)
+  }
 
+  async run (): Promise<StartResult | undefined> {
+    const { flags } = this
+    if (flags.foreground) return this.runForeground()
+
+    const prep = await prepareStart({
+      ...(flags.config === undefined ? {} : { configFile: flags.config }),
+      ...(flags.port === undefined ? {} : { port: flags.port }),
+      ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
+      ...(flags.socket === undefined ? {} : { socket: flags.socket }),
+      waitTimeoutMs: (flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_S) * 1000,
+      requestTimeoutMs: this.timeoutMs,
+    })
+    const spinner = startSpinner('starting mqttd…', !this.jsonEnabled())
+    let result: StartResult
+    try {
+      result = await startDaemon(prep, { note: (m) => { spinner.note(`mqttctl: ${m}`) }, progress: (m) => { spinner.update(m) } })
+    } finally {
+      spinner.stop()
+    }
+    for (const line of describeStart(result)) this.log(line)
+    return result
+  }
+
+  /** The broker in this process until a signal; exits with its code. */
+  private async runForeground (): Promise<undefined> {
+    const { flags } = this
+    if (this.jsonEnabled()) this.fail('--json does not apply to --foreground (the broker logs JSON lines to stderr)', ExitCode.Usage, 'USAGE')
+    if (flags.socket !== undefined) {
+      this.fail('--socket does not apply to start: a broker listens on <data dir>/mqttctl.sock; choose it with --data-dir or --config', ExitCode.Usage, 'USAGE')
+    }
     const { runForeground } = await import('../src/main.js')
     const code = await runForeground({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),

@@ -17,6 +17,7 @@ import { ControlServer } from './control/server.js'
 import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
+import { SysTreePublisher } from './metrics/sys-tree.js'
 import { createStore } from './store/create.js'
 import type { Store } from './store/store.js'
 import { type RunningListener, openListener } from './transport/listener.js'
@@ -35,6 +36,8 @@ export class Broker {
   readonly version: string = pkg.version
   readonly engine: Engine
   readonly metrics: MetricsSampler
+  /** Publishes `$SYS/broker/...` every `sys_interval` seconds (src/metrics/sys-tree.ts). */
+  readonly sysTree: SysTreePublisher
   readonly log: Logger
   /** Control socket path: `<data_dir>/mqttctl.sock`. */
   readonly controlSocketPath: string
@@ -49,6 +52,7 @@ export class Broker {
     this.log = deps.logger
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
     this.metrics = new MetricsSampler(this.engine.counters)
+    this.sysTree = new SysTreePublisher(this)
     this.controlSocketPath = join(config.data_dir, 'mqttctl.sock')
   }
 
@@ -76,6 +80,7 @@ export class Broker {
       })
       await control.listen()
       this.control = control
+      this.sysTree.start()
     } catch (err) {
       await Promise.all(this.running.map((l) => l.close()))
       this.running = []
@@ -110,6 +115,7 @@ export class Broker {
   /** Graceful stop; safe to call more than once. */
   close (): Promise<void> {
     this.closing ??= (async () => {
+      this.sysTree.stop()
       await Promise.all(this.running.map((l) => l.close()))
       await this.engine.shutdown()
       this.metrics.stop()

@@ -1,13 +1,24 @@
 /**
- * The broker's logger: pino, one JSON object per line, to stderr (or a file for the daemon).
+ * The broker's logger: pino, one JSON object per line, to stderr (`--foreground`) or, for the daemon,
+ * to a size-rotated file.
  *
- * Writes are synchronous (`sync: true`): a line is on its way before the call returns, so nothing is
- * lost when the process exits right after a fatal error; the cost is acceptable because the hot path
- * logs nothing at `info`. Secrets never reach the output: `redact` replaces passwords and message
- * payloads wherever the logged object carries them at the listed paths.
+ * - stderr: writes are synchronous (`sync: true`): a line is on its way before the call returns, so
+ *   nothing is lost when the process exits right after a fatal error; the cost is acceptable because
+ *   the hot path logs nothing at `info`.
+ * - Rotated file (`createRotatingLogger`): rotating-file-stream in its classic mode keeps the live file
+ *   under one fixed name (`broker.log`, which `mqttctl logs` reads) and, once it reaches `maxBytes`,
+ *   shifts it to `.1`, `.1` to `.2`, … dropping the oldest beyond `keep`: the disk use is bounded by
+ *   (keep + 1) × maxBytes. Its writes are asynchronous, in this thread; `close()` flushes them, and
+ *   the daemon awaits it on every exit path (src/daemon.ts) so a failed start leaves its reason in
+ *   the file for `mqttctl start` to show.
+ * Secrets never reach the output: `redact` replaces passwords and message payloads wherever the
+ * logged object carries them at the listed paths.
  */
 
+import { basename, dirname } from 'node:path'
+
 import pino from 'pino'
+import { createStream } from 'rotating-file-stream'
 
 import type { Config } from './config/types.js'
 
@@ -31,4 +42,56 @@ export function createLogger(level: Config['log_level'], opts: { destination?: s
     },
     destination,
   )
+}
+
+/** A logger writing to a size-rotated file, and the function that flushes and closes that file. */
+export interface RotatingLogger {
+  logger: Logger
+  /** Flushes pending lines and closes the file; later log calls are dropped. Never rejects. */
+  close (): Promise<void>
+}
+
+/** How the daemon's log file is bounded: rotate at `maxBytes`, keep `keep` rotated files. */
+export interface LogRotation {
+  maxBytes: number
+  keep: number
+}
+
+/** A logger at `level` appending to `file` (mode 0600, directory created if missing), rotated by size. */
+export function createRotatingLogger(level: Config['log_level'], file: string, rotation: LogRotation): RotatingLogger {
+  const stream = createStream(basename(file), {
+    path: dirname(file),
+    size: `${rotation.maxBytes}B`,
+    rotate: rotation.keep,
+    mode: 0o600,
+  })
+  // A log that cannot be written (disk full, directory removed) must not take the broker down; the
+  // daemon's stderr is /dev/null, so this is the last place the failure can be reported.
+  stream.on('error', (err) => {
+    process.stderr.write(`mqttd: cannot write ${file}: ${err.message}\n`)
+  })
+  const logger = pino(
+    {
+      level,
+      redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    stream,
+  )
+  let closed: Promise<void> | null = null
+  return {
+    logger,
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        logger.level = 'silent'
+        if (stream.destroyed || stream.writableFinished) {
+          resolve()
+          return
+        }
+        stream.once('error', () => { resolve() })
+        stream.end(() => { resolve() })
+      })
+      return closed
+    },
+  }
 }

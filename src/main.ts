@@ -1,6 +1,8 @@
 /**
- * Broker process glue for `mqttctl start --foreground`: configuration → logger → data directory →
- * `Broker.start()`, then SIGINT/SIGTERM → `Broker.close()`.
+ * Broker process glue: configuration → logger → data directory → `Broker.start()`, then SIGINT/SIGTERM
+ * (or `node.stop` on the control socket) → `Broker.close()`. `runForeground` is
+ * `mqttctl start --foreground` (logs to stderr); `serve` is the part it shares with the daemon
+ * (src/daemon.ts), which brings its own logger (a rotated file) and pid file.
  *
  * This is the translation point for start-up failures (STYLE.md §2.3): each becomes one clear line
  * and an exit code (DESIGN.md §2), never a stack trace. A configuration problem is printed as plain
@@ -47,7 +49,14 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     return EXIT.CONFIG
   }
 
-  const logger = createLogger(config.log_level)
+  return serve(config, createLogger(config.log_level))
+}
+
+/**
+ * Runs a broker with `config` until it is stopped (signal or `node.stop`); resolves with the process
+ * exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason is logged as fatal).
+ */
+export async function serve(config: Config, logger: Logger): Promise<number> {
   const dirFailure = await createDataDir(config.data_dir, logger)
   if (dirFailure !== undefined) return dirFailure
 

@@ -39,6 +39,7 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   topic_alias_maximum: 10,
   connect_timeout: 10,
   direct_messaging: false,
+  sys_interval: 10,
   store: 'memory',
   log_level: 'info',
 }

@@ -27,6 +27,8 @@ import type { Config, ListenerConfig, ListenerType } from './types.js'
 const MQTT_MAX_PACKET_SIZE = 268_435_455
 /** Two-byte integers on the wire (keep alive, receive maximum, topic alias maximum, ports). */
 const UINT16_MAX = 65_535
+/** Longest `sys_interval`: one day, in seconds (a longer period is no longer a monitoring feed). */
+const SYS_INTERVAL_MAX = 86_400
 /** Smallest useful limit: a v5 CONNECT with a one-letter client id and nothing else is 16 bytes. */
 const MIN_PACKET_SIZE = 20
 
@@ -157,6 +159,7 @@ const configShape = {
     .finite('must be a number of seconds greater than 0')
     .default(DEFAULTS.connect_timeout),
   direct_messaging: boolean().default(DEFAULTS.direct_messaging),
+  sys_interval: integer(0, SYS_INTERVAL_MAX).default(DEFAULTS.sys_interval),
   redirect: redirectSchema.nullish().transform((r) => r ?? undefined),
   store: z.literal('memory', says("only 'memory' is available in this release")).default(DEFAULTS.store),
   log_level: z.enum(LOG_LEVELS, says(`must be one of ${LOG_LEVELS.join(', ')}`)).default(DEFAULTS.log_level),

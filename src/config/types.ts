@@ -59,6 +59,8 @@ export interface Config {
   connect_timeout: number
   /** PUBLISH to `$direct/<client id>` reaches that session without a subscription. */
   direct_messaging: boolean
+  /** Seconds between two publications of the `$SYS/broker/...` tree (retained, QoS 0); 0 disables it. */
+  sys_interval: number
   /** When set, every CONNECT is answered with a redirect (v5) or "server unavailable" (v3). */
   redirect?: RedirectConfig
   /** Storage backend. This release keeps state in memory; the embedded database comes with issue 5. */

@@ -148,6 +148,8 @@ export interface TraceEvent {
   size: number
   payload?: string
   payload_encoding?: 'utf8' | 'base64'
+  /** True when `payload` holds only the first bytes (64 in preview mode, 512 KiB in full mode). */
+  payload_truncated?: boolean
   reason_code?: number
   /** For an outgoing PUBLISH: µs from the arrival of the message to this delivery. */
   latency_us?: number

@@ -227,13 +227,16 @@ export class ControlServer {
         send({ id, end: { reason, dropped: open.dropped } })
       },
     }
-    send({ id, result: { stream: true } })
+    // The handler runs first, so that a refusal (e.g. INVALID params) is the reply to the request
+    // rather than a frame after `{stream:true}` that the caller no longer waits for.
     try {
       open.stop = handler(params, sink as StreamSink<never>)
     } catch (err) {
       streams.delete(id)
       send({ id, error: this.toError('stream', err) })
+      return
     }
+    send({ id, result: { stream: true } })
   }
 
   private toError (method: string, err: unknown): { code: ControlErrorCodeValue; message: string } {

@@ -147,6 +147,7 @@ export class Connection {
       return
     }
     this.engine.counters.packetsReceived++
+    if (this.engine.tracer.active) this.engine.tracer.packetIn(this, packet) // parse → trace → process
     if (this.busy) {
       const backlog = this.backlog ??= []
       backlog.push(packet)
@@ -207,13 +208,17 @@ export class Connection {
   /** Encodes and writes one packet. Returns false when the stream asks us to wait for 'drain'. */
   send (packet: Packet): boolean {
     if (this.closed) return false
-    return this.writeRaw(mqttPacket.generate(packet, this.generateOpts))
+    const buf = mqttPacket.generate(packet, this.generateOpts)
+    if (this.engine.tracer.active) this.engine.tracer.packetOut(this, packet, buf.length)
+    return this.writeRaw(buf)
   }
 
-  /** Writes a PUBLISH pre-encoded for many QoS 0 subscribers; false when dropped. */
-  writeShared (buf: Buffer): boolean {
+  /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */
+  writeShared (buf: Buffer, msg: Message): boolean {
     if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
     if (this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
+    // The RETAIN flag is bit 0 of the encoded fixed header.
+    if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, 0, 0, (buf[0] & 1) === 1, false, buf.length)
     this.engine.counters.publishSent++
     this.messagesOut++
     this.writeRaw(buf)
@@ -258,6 +263,7 @@ export class Connection {
     const buf = mqttPacket.generate(packet, this.generateOpts)
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
+    if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, qos, packetId, retain, dup, buf.length)
     this.engine.counters.publishSent++
     this.messagesOut++
     this.writeRaw(buf)
@@ -296,7 +302,10 @@ export class Connection {
     this.state = 'closed'
     this.closeReason = reason
     if (rc !== undefined && wasConnected && this.protocolVersion === 5 && !this.stream.destroyed) {
-      this.writeRaw(mqttPacket.generate({ cmd: 'disconnect', reasonCode: rc, properties }, GENERATE_V5))
+      const disconnect: Packet = { cmd: 'disconnect', reasonCode: rc, properties }
+      const buf = mqttPacket.generate(disconnect, GENERATE_V5)
+      if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
+      this.writeRaw(buf)
     }
     this.uncork()
     this.stream.off('data', this.onData)

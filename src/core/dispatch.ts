@@ -3,8 +3,8 @@
  * (mosquitto's read_handle.c).
  *
  * - Before CONNECT only CONNECT is accepted [MQTT-3.1.0-1]; a second CONNECT is a protocol
- *   violation [MQTT-3.1.0-2]; packets only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP)
- *   are protocol violations too.
+ *   violation [MQTT-3.1.0-2], closed without DISCONNECT (see `secondConnect`); packets only a
+ *   server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP) are protocol violations too.
  * - A ProtocolError closes the connection, v5 with DISCONNECT(reason) first; any other error is a
  *   broker bug: logged, the connection closed with 0x80, the broker keeps running.
  * Handlers are synchronous except where they must wait (CONNECT); dispatch returns their promise so
@@ -54,9 +54,21 @@ function route (conn: Connection, packet: Packet): Promise<void> | undefined {
     case 'pingreq': handlePingreq(conn); return undefined
     case 'disconnect': handleDisconnect(conn, packet); return undefined
     case 'auth': handleAuth(conn, packet); return undefined
-    case 'connect': throw ProtocolError.protocol('MQTT-3.1.0-2', 'second CONNECT')
+    case 'connect': secondConnect(conn); return undefined
     default: throw ProtocolError.protocol('MQTT-2.1.2', `${packet.cmd} is only sent by servers`)
   }
+}
+
+/**
+ * [MQTT-3.1.0-2] A second CONNECT is a Protocol Error: the connection is closed WITHOUT a DISCONNECT
+ * (the specification allows either, §4.13), as Mosquitto does. A client that is still reading the
+ * socket from another thread (Paho's interoperability client_test5 test_basic does) can otherwise
+ * split the DISCONNECT between two readers and wait forever on half a packet.
+ */
+function secondConnect (conn: Connection): void {
+  conn.engine.counters.protocolErrors++
+  conn.engine.log.debug({ clientId: conn.clientId, peer: conn.peer, err: 'second CONNECT [MQTT-3.1.0-2]' }, 'protocol violation, closing')
+  conn.close(CloseReason.ProtocolViolation)
 }
 
 function fail (conn: Connection, err: unknown): void {

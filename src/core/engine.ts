@@ -13,6 +13,7 @@ import type { Logger } from '../log.js'
 import { Counters } from '../metrics/counters.js'
 import { ReasonCode } from '../protocol/reason-codes.js'
 import type { Store } from '../store/store.js'
+import { Tracer } from '../tracing/tracer.js'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
@@ -25,6 +26,8 @@ import { WillScheduler } from './will.js'
 
 export class Engine {
   readonly counters = new Counters()
+  /** Live tracing; hot paths check `tracer.active` (false when no trace runs) before any hook. */
+  readonly tracer = new Tracer()
   readonly sessions: SessionRegistry
   readonly router: Router
   readonly retained: RetainedMessages
@@ -66,6 +69,7 @@ export class Engine {
     this.counters.connectionsAccepted++
     const conn = new Connection(this, stream, info)
     this.connections.add(conn)
+    if (this.connections.size > this.counters.connectionsMaximum) this.counters.connectionsMaximum = this.connections.size
     return conn
   }
 

@@ -23,6 +23,11 @@ export interface Message {
   readonly origin: string
   /** When the broker received it (ms since the epoch). */
   readonly receivedAt: number
+  /**
+   * When it arrived, in µs since the epoch (performance clock): set only while a trace is active
+   * (Tracer.stampArrival), for the `latency_us` of its deliveries.
+   */
+  readonly arrivalUs?: number
 }
 
 /**

@@ -19,6 +19,8 @@ export class Counters {
   connectionsAccepted = 0
   /** Sockets refused because max_connections was reached. */
   connectionsRefused = 0
+  /** Most connections open at once since start (`$SYS/broker/clients/maximum`); set by Engine.accept. */
+  connectionsMaximum = 0
   /** Sessions removed because their expiry interval ran out. */
   sessionsExpired = 0
   /** Connections closed for a protocol violation or malformed input. */

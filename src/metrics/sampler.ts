@@ -6,6 +6,7 @@
  *   minutes of the per-second rate (`$SYS/broker/load/.../1min|5min|15min`, per minute like
  *   Mosquitto's).
  * - Event-loop lag from `perf_hooks.monitorEventLoopDelay` (mean and p99 over the last period).
+ * - The highest V8 heap use seen (`$SYS/broker/heap/maximum`).
  * One timer, unref'd; nothing on the message path.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
@@ -13,7 +14,7 @@ import type { Counters } from './counters.js'
 
 /** Counters that get rates and load averages. */
 export const SAMPLED = ['publishReceived', 'publishSent', 'publishDropped', 'packetsReceived', 'packetsSent',
-  'bytesReceived', 'bytesSent', 'connectionsAccepted'] as const
+  'bytesReceived', 'bytesSent', 'connectionsAccepted', 'connectionsRefused'] as const
 export type SampledCounter = (typeof SAMPLED)[number]
 
 const RATE_WINDOW = 5
@@ -27,6 +28,7 @@ export class MetricsSampler {
   private timer: NodeJS.Timeout | null = null
   private lagMs = 0
   private lagP99Ms = 0
+  private heapUsedMax = 0
 
   constructor (private readonly counters: Counters) {}
 
@@ -57,6 +59,15 @@ export class MetricsSampler {
     return this.loads.get(`${name}/${minutes}`) ?? 0
   }
 
+  /**
+   * Records a reading of the V8 heap in use and returns the highest seen since start (sampled once
+   * a second and at every reading: a short peak between two readings is missed).
+   */
+  heapUsedMaximum (heapUsed: number): number {
+    if (heapUsed > this.heapUsedMax) this.heapUsedMax = heapUsed
+    return this.heapUsedMax
+  }
+
   /** Event-loop lag over the last second: mean and 99th percentile, in ms. */
   eventLoopLag (): { mean: number; p99: number } {
     return { mean: this.lagMs, p99: this.lagP99Ms }
@@ -85,5 +96,6 @@ export class MetricsSampler {
     this.lagMs = Number.isNaN(this.delay.mean) ? 0 : Math.max(0, this.delay.mean / 1e6 - RESOLUTION_MS)
     this.lagP99Ms = Math.max(0, this.delay.percentile(99) / 1e6 - RESOLUTION_MS)
     this.delay.reset()
+    this.heapUsedMaximum(process.memoryUsage().heapUsed)
   }
 }

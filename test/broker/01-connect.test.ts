@@ -238,14 +238,16 @@ test('[MQTT-3.1.0-2] a second CONNECT closes a 3.1.1 connection', async (t: Test
   t.assert.equal(raw.received.filter((p) => p.cmd === 'connack').length, 1)
 })
 
-test('[MQTT-3.1.0-2] a second CONNECT gets DISCONNECT 0x82 in v5, then closed', async (t: TestContext) => {
+// Closed without DISCONNECT, as Mosquitto does: Paho's client_test5 test_basic reads the socket from
+// two threads at that moment and hung now and then on a DISCONNECT split between them.
+test('[MQTT-3.1.0-2] a second CONNECT closes a v5 connection without sending DISCONNECT', async (t: TestContext) => {
   const { port } = await startBroker(t)
   const raw = await rawClient(t, port, 5)
   const clientId = uid('twice5')
   t.assert.equal((await raw.connect({ clientId })).reasonCode, 0)
   raw.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId, clean: true, keepalive: 60 })
-  t.assert.equal((await raw.next('disconnect')).reasonCode, 0x82)
   await raw.closed()
+  t.assert.deepEqual(raw.received.map((p) => p.cmd), ['connack'])
 })
 
 // ---- takeover and session present ----------------------------------------------------------------

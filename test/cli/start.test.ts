@@ -33,10 +33,12 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult>
   })
 }
 
-test('start without --foreground is a usage error (64)', async () => {
-  const res = await runCli(['start'])
-  assert.equal(res.code, 64, res.stderr)
-  assert.match(res.stderr, /daemon mode is not available yet; run with --foreground/)
+test('start --foreground takes no daemon-only flags: usage error (64)', async () => {
+  const json = await runCli(['start', '--foreground', '--json'])
+  assert.equal(json.code, 64, json.stderr)
+  const wait = await runCli(['start', '--foreground', '--wait-timeout', '5'])
+  assert.equal(wait.code, 64, wait.stderr)
+  assert.match(wait.stderr, /--wait-timeout/)
 })
 
 test('start --foreground with a bad config file exits 78 and names the bad keys', async (t: TestContext) => {

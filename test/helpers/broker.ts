@@ -24,6 +24,7 @@ export interface TestBroker {
 /**
  * Starts a broker with one plain listener on 127.0.0.1:0 (unless `cfg.listeners` says otherwise);
  * `cfg` uses the config file's keys; `store` replaces the configured backend (restart tests).
+ * The `$SYS` tree is off (`sys_interval: 0`) unless `cfg` sets it, so retained counts stay exact.
  * Set BROKER_LOG=debug to see its log.
  */
 export async function startBroker (t: TestContext, cfg: Record<string, unknown> = {}, store?: Store): Promise<TestBroker> {
@@ -33,6 +34,7 @@ export async function startBroker (t: TestContext, cfg: Record<string, unknown> 
     data_dir: dataDir,
     listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }],
     log_level: process.env.BROKER_LOG ?? 'silent',
+    sys_interval: 0, // no $SYS retained messages unless a test asks (test/broker/18-sys.test.ts)
     ...cfg,
   })
   const broker = new Broker(config, { logger: createLogger(config.log_level), ...(store === undefined ? {} : { store }) })

@@ -156,12 +156,12 @@ test('a document that is not a mapping is refused', async (t: TestContext) => {
 test('unknown keys are errors, with the nearest allowed key at that level', async (t: TestContext) => {
   const file = await writeConfig(
     t,
-    ['max_inflght: 10', 'sys_interval: 10', 'listeners:', '  - type: mqtt', '    prot: 1884', 'redirect:', '    server_reference: x', '    permanant: true'].join('\n'),
+    ['max_inflght: 10', 'persistence: true', 'listeners:', '  - type: mqtt', '    prot: 1884', 'redirect:', '    server_reference: x', '    permanant: true'].join('\n'),
   )
   const err = await configError(() => loadConfig({ file }))
   assert.deepEqual(issuesOf(err), {
     max_inflght: 'unknown key (did you mean max_inflight?)',
-    sys_interval: 'unknown key',
+    persistence: 'unknown key',
     'listeners[0].prot': 'unknown key (did you mean port?)',
     'redirect.permanant': 'unknown key (did you mean permanent?)',
   })

@@ -18,7 +18,7 @@ import type { BrokerView } from './context.js'
 export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
   'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_queued_messages',
   'max_connections', 'max_topic_length', 'max_topic_levels', 'max_subscriptions_per_client',
-  'topic_alias_maximum', 'connect_timeout', 'direct_messaging',
+  'topic_alias_maximum', 'connect_timeout', 'direct_messaging', 'sys_interval',
 ]
 
 /** A command-line value as the config file would hold it: JSON when it parses, else the text. */
@@ -30,15 +30,30 @@ function parseValue (text: string): unknown {
   }
 }
 
+/**
+ * Null when `key` is a key of the config file, else a did-you-mean hint (possibly empty). Asks the
+ * file schema rather than `key in config`, which took `toString` for a key and missed `redirect`
+ * when unset.
+ */
+function unknownKey (key: string): string | null {
+  try {
+    parseConfig({ [key]: undefined })
+    return null
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    const hint = /\(did you mean [^)]*\)/.exec(err.issues[0]?.message ?? '')
+    return hint === null ? '' : ` ${hint[0]}`
+  }
+}
+
 export function registerConfigHandlers (server: ControlServer, broker: BrokerView): void {
   const config = broker.config
 
   server.handle('config.show', () => ({ config: structuredClone(config) as unknown as Record<string, unknown>, live_keys: [...LIVE_KEYS] }))
 
   server.handle('config.set', ({ key, value }) => {
-    if (!(key in config) && !LIVE_KEYS.includes(key as keyof Config)) {
-      throw new ControlError(ControlErrorCode.NotFound, `unknown configuration key '${key}'`)
-    }
+    const unknown = unknownKey(key)
+    if (unknown !== null) throw new ControlError(ControlErrorCode.NotFound, `unknown configuration key '${key}'${unknown}`)
     if (!LIVE_KEYS.includes(key as keyof Config)) {
       throw new ControlError(ControlErrorCode.RestartRequired, `${key} cannot change while the broker runs: edit the config file and restart`)
     }

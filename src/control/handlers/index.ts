@@ -5,10 +5,14 @@ import { registerConfigHandlers } from './config.js'
 import type { BrokerView } from './context.js'
 import { registerNodeHandlers } from './node.js'
 import { registerRetainedHandlers } from './retained.js'
+import { registerTraceHandlers } from './trace.js'
+import { registerSysHandlers } from './sys.js'
 
 export function registerControlHandlers (server: ControlServer, broker: BrokerView): void {
   registerNodeHandlers(server, broker)
   registerClientHandlers(server, broker)
   registerRetainedHandlers(server, broker)
   registerConfigHandlers(server, broker)
+  registerTraceHandlers(server, broker)
+  registerSysHandlers(server, broker)
 }

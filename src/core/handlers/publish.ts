@@ -88,6 +88,7 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
     origin: conn.clientId,
     receivedAt: now,
   }
+  if (engine.tracer.active) engine.tracer.stampArrival(msg) // µs arrival, for the latency of its deliveries
   const delivered = engine.publish(msg, now)
   if (qos === 0) return
   const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success

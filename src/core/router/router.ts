@@ -132,7 +132,7 @@ export class Router {
         const slot = (conn.protocolVersion === 5 ? 2 : 0) + (session.routeRetain ? 1 : 0)
         encoded ??= [undefined, undefined, undefined, undefined]
         const buf = encoded[slot] ??= encodeSharedPublish(msg, conn.protocolVersion === 5, session.routeRetain, now)
-        if (conn.writeShared(buf)) delivered++
+        if (conn.writeShared(buf, msg)) delivered++
         else this.engine.counters.publishDropped++
       } else if (session.deliver(msg, session.routeQos, session.routeRetain, session.routeSubIds, now)) {
         delivered++

@@ -1,0 +1,60 @@
+import { Args } from '@oclif/core'
+import type { Methods } from '../../src/control/schema.js'
+import { BaseCommand } from '../../src/cli/base-command.js'
+import { ExitCode } from '../../src/cli/exit-codes.js'
+import { ControlClientError } from '../../src/control/client.js'
+import { ControlErrorCode } from '../../src/control/schema.js'
+
+export type ConfigSetResult = Methods['config.set']['result']
+
+/** A config value as a line of output: text as is, everything else as JSON. */
+function show (value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'unset'
+}
+
+export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
+  static override summary = 'Change a configuration key of the running broker.'
+  static override description = `Only live keys change at run time ("mqttctl config show" marks them); the value is checked by the same rules as the config file. Settings negotiated at CONNECT (max_packet_size, max_inflight, max_keepalive, topic_alias_maximum) apply to connections made after the change. The change is not written to the config file: it lasts until the broker restarts.
+
+VALUE is read as JSON when it parses (200, true, "text"), else as text (debug).
+
+Prints "max_inflight: 100 → 200 (live)". With --json: {key, previous, value}.
+
+Exit codes: 0 changed, 65 unknown key or a key that needs a restart (edit the config file and restart), 69 broker not running, 78 invalid value (the message names the key and the rule).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> max_inflight 200',
+    '<%= config.bin %> <%= command.id %> log_level debug',
+    '<%= config.bin %> <%= command.id %> allow_anonymous false --json',
+  ]
+
+  static override args = {
+    key: Args.string({ required: true, description: 'Configuration key (snake_case, as in the config file).' }),
+    value: Args.string({ required: true, description: 'New value.' }),
+  }
+
+  async run (): Promise<ConfigSetResult> {
+    const { key, value } = this.args
+    const control = await this.control()
+    let res: ConfigSetResult
+    try {
+      res = await control.request('config.set', { key, value }, this.timeoutMs)
+    } catch (err) {
+      // Local mapping: a value the schema rejects is a configuration error (78), not bad data.
+      if (err instanceof ControlClientError && err.kind === 'remote') {
+        switch (err.code) {
+          case ControlErrorCode.Invalid:
+            this.fail(`invalid value for ${err.message.startsWith(`${key}:`) ? err.message : `${key}: ${err.message}`}`, ExitCode.Config, err.code)
+          case ControlErrorCode.RestartRequired:
+            this.fail(err.message, ExitCode.DataError, err.code, ['edit the config file, then restart the broker'])
+          case ControlErrorCode.NotFound:
+            this.fail(err.message, ExitCode.DataError, err.code, ['"mqttctl config show" lists the keys'])
+        }
+      }
+      throw err
+    }
+    this.log(`${res.key}: ${show(res.previous)} → ${show(res.value)} (live)`)
+    this.note('not written to the config file: the change lasts until the broker restarts')
+    return res
+  }
+}

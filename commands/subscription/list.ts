@@ -1,0 +1,47 @@
+import { Flags } from '@oclif/core'
+import type { SubscriptionSummary } from '../../src/control/schema.js'
+import { SUBSCRIPTION_FIELDS, subscriptionColumns } from '../../src/cli/columns.js'
+import { listFlags, type ListPage } from '../../src/cli/filter.js'
+import { ListCommand } from '../../src/cli/list-command.js'
+import { renderTable } from '../../src/cli/output.js'
+
+export default class SubscriptionList extends ListCommand<typeof SubscriptionList> {
+  static override summary = 'List subscriptions; --match shows who would receive a publish to a topic.'
+  static override description = `Every subscription of every session, or those of one client (--client). With --match TOPIC, the subscriptions whose filters match that topic name: who would receive a message published to it (of a shared group, one member gets each message).
+
+Columns: client_id, filter, qos, no_local, rap (retain as published), rh (retain handling), share_group, sub_id (subscription identifier). --filter and --sort take the JSON field names: ${SUBSCRIPTION_FIELDS.join(', ')}. --json prints {items, total, truncated}.
+
+Exit codes: 0 ok, 65 unknown --client or a --match that is not a topic name (wildcards are not allowed), 69 broker not running.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --client sensor-17',
+    '<%= config.bin %> <%= command.id %> --match home/kitchen/temp',
+    "<%= config.bin %> <%= command.id %> --filter 'filter~^\\$share/' --json",
+  ]
+
+  static override flags = {
+    client: Flags.string({ summary: 'Only the subscriptions of this client id.', helpValue: 'ID' }),
+    match: Flags.string({ summary: 'Only subscriptions that match this topic name (who would receive it).', helpValue: 'TOPIC' }),
+    ...listFlags({ defaultSort: 'client_id,filter' }),
+  }
+
+  async run (): Promise<ListPage<SubscriptionSummary>> {
+    const query = this.listQuery(SUBSCRIPTION_FIELDS)
+    const control = await this.control()
+    const result = await control.request('subscription.list', {
+      ...(this.flags.client === undefined ? {} : { client_id: this.flags.client }),
+      ...(this.flags.match === undefined ? {} : { match: this.flags.match }),
+    }, this.timeoutMs)
+    const page = this.page(result.items, query)
+    if (this.jsonEnabled()) return page
+
+    if (page.items.length === 0) {
+      this.note(this.flags.match === undefined ? 'no subscriptions' : `no subscription matches ${this.flags.match}`)
+      return page
+    }
+    this.log(renderTable(page.items, subscriptionColumns(true)))
+    this.noteTruncation(page, 'subscriptions')
+    return page
+  }
+}
