@@ -130,8 +130,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override toErrorJson (err: unknown): unknown {
-    const e = err as { message?: string; code?: string; oclif?: { exit?: number } }
-    return { error: { code: e.code ?? 'FAILED', message: e.message ?? String(err), exitCode: e.oclif?.exit ?? 1 } }
+    const e = err as { message?: string; code?: string; oclif?: { exit?: number }; suggestions?: string[] }
+    return {
+      error: {
+        code: e.code ?? 'FAILED',
+        message: e.message ?? String(err),
+        exitCode: e.oclif?.exit ?? 1,
+        ...(e.suggestions !== undefined && e.suggestions.length > 0 ? { suggestions: e.suggestions } : {}),
+      },
+    }
   }
 }
 

@@ -22,11 +22,13 @@ export class RetainedMessages {
 
   /** Stores, replaces or (empty payload) clears the retained message of `msg.topic`. */
   set (msg: Message): void {
+    // $SYS values are rebuilt by the broker every sys_interval: kept in memory, never stored.
+    const durable = !msg.topic.startsWith('$SYS/')
     if (msg.payload.length === 0) {
-      if (this.index.delete(msg.topic)) this.store.deleteRetained(msg.topic)
+      if (this.index.delete(msg.topic) && durable) this.store.deleteRetained(msg.topic)
     } else {
       this.index.set(msg.topic, msg)
-      this.store.setRetained(msg)
+      if (durable) this.store.setRetained(msg)
     }
   }
 

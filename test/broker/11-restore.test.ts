@@ -31,3 +31,15 @@ test('state kept in the Store comes back in a new broker: session, subscriptions
   await late.subscribeAsync('r/kept', { qos: 0 })
   t.assert.equal((await retained)[0].payload.toString(), 'retained')
 })
+
+test('$SYS values are retained in memory but never written to the Store', async (t: TestContext) => {
+  const store = new MemoryStore()
+  const { broker } = await startBroker(t, {}, store)
+  const now = Date.now()
+  broker.engine.publish({ topic: '$SYS/broker/uptime', payload: Buffer.from('5 seconds'), qos: 0, retain: true, properties: undefined, expiresAt: 0, origin: '', receivedAt: now }, now)
+  broker.engine.publish({ topic: 'plain/topic', payload: Buffer.from('kept'), qos: 0, retain: true, properties: undefined, expiresAt: 0, origin: '', receivedAt: now }, now)
+  t.assert.equal(broker.engine.retained.size, 2)
+  const stored: string[] = []
+  for await (const msg of store.loadRetained()) stored.push(msg.topic)
+  t.assert.deepEqual(stored, ['plain/topic'])
+})
