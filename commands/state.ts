@@ -1,6 +1,7 @@
 import type { State } from '../src/control/schema.js'
 import { BaseCommand } from '../src/cli/base-command.js'
-import { chalk, humanBytes, humanDuration, humanRate, renderFields, renderTable } from '../src/cli/output.js'
+import { uptime } from '../src/cli/durations.js'
+import { chalk, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
 
 export default class StateCommand extends BaseCommand<typeof StateCommand> {
   static override summary = 'Show a snapshot of the running broker: node, listeners, sessions, messages, memory.'
@@ -13,7 +14,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
     if (this.jsonEnabled()) return s
     this.log(renderFields([
       ['node', `${s.node.name} (mqttd ${s.node.version}, pid ${s.node.pid}, node ${s.node.node_version})`],
-      ['uptime', `${humanDuration(s.node.uptime_s)} (since ${s.node.started_at})`],
+      ['uptime', `${uptime(s.node.uptime_s)} (since ${s.node.started_at})`],
       ['store', s.node.store],
       ['sessions', `${s.sessions.online} online, ${s.sessions.offline} offline`],
       ['subscriptions', `${s.subscriptions.count} (${s.subscriptions.shared} shared), ${s.topics.subscribed_filters} distinct filters`],

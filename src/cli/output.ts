@@ -50,17 +50,6 @@ export function humanBytes (n: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${BYTE_UNITS[unit]}`
 }
 
-export function humanDuration (seconds: number): string {
-  const s = Math.floor(seconds)
-  const d = Math.floor(s / 86400)
-  const h = Math.floor((s % 86400) / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  if (d > 0) return `${d}d${h}h${m}m`
-  if (h > 0) return `${h}h${m}m`
-  if (m > 0) return `${m}m${s % 60}s`
-  return `${s}s`
-}
-
 /** A rate with at most one decimal. */
 export function humanRate (perSecond: number): string {
   return perSecond >= 100 ? `${Math.round(perSecond)}/s` : `${perSecond.toFixed(1)}/s`
