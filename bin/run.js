@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// mqttctl entry. The engine check would load semver on every start: package.json's "engines" and
-// npm already say Node >= 20, so skip it for a faster `mqttctl status`.
+// mqttctl entry. `status` runs in health checks: its plain forms are answered without loading
+// oclif (src/cli/status-fast.ts); everything else goes to oclif. The engine check would load
+// semver on every start: package.json's "engines" and npm already require Node >= 20.
+if (process.argv[2] === 'status') {
+  const { fastStatus } = await import('../dist/src/cli/status-fast.js')
+  if (await fastStatus(process.argv.slice(3))) process.exit()
+}
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 const { execute } = await import('@oclif/core')
 await execute({ dir: import.meta.url })

@@ -192,3 +192,20 @@ async function leaveStaleSocket (path: string): Promise<void> {
   await new Promise((resolve) => { child.once('exit', resolve) })
   await until('the stale socket file', () => existsSync(path))
 }
+
+test('status answers the same through the fast path and through oclif', async (t: TestContext) => {
+  const dir = await testDir(t)
+  // --config sends the command line to oclif (commands/status.ts); the plain form takes the fast path.
+  for (const running of [false, true]) {
+    if (running) await startDaemon(dir)
+    const fast = await runCli(['status', '--data-dir', dir.dataDir, '--json'])
+    const viaOclif = await runCli(['status', '--data-dir', dir.dataDir, '--json', '--config', join(dir.root, 'unused.yaml')])
+    t.assert.equal(fast.code, running ? 0 : 3)
+    t.assert.equal(viaOclif.code, fast.code)
+    const a = JSON.parse(fast.stdout) as Record<string, unknown>
+    const b = JSON.parse(viaOclif.stdout) as Record<string, unknown>
+    delete a.uptime_s
+    delete b.uptime_s
+    t.assert.deepEqual(a, b)
+  }
+})
