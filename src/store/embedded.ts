@@ -1,0 +1,485 @@
+/**
+ * EmbeddedStore: the crash-safe Store backend in the data dir (`<data_dir>/store/`, a LevelDB
+ * database through `classic-level`; bench/store/bench.mjs has the figures behind the choice).
+ *
+ * Writes (retained, sessions, queue entries) are synchronous for the engine: each goes into the
+ * pending commit, a map from key to value (or to a delete) in which the last write of a key wins.
+ * The pending commit is written as one LevelDB batch with `sync: true` at setImmediate, that is
+ * once per turn of the event loop (group commit): one fsync for every change of that turn. Only one
+ * commit is in flight at a time, so commits land in order, and whatever is written while one is on
+ * disk goes into the next, which grows with the load. `flush()` resolves when the commit holding
+ * every change made so far is durable, at once when there is none. A failed commit is sticky:
+ * every later `flush()` rejects with BRK_ERR_STORE_UNAVAILABLE, since nothing can be promised.
+ *
+ * Queues (SessionQueue, synchronous): entries get increasing sequence numbers (keys.ts) and are
+ * written through; `shift()` deletes the key. A queue pushed and shifted within one turn, as for a
+ * connected session, writes nothing at all (a put cancelled by a delete of the same commit). Each
+ * queue keeps at most `queueWindow` of its oldest entries decoded in memory; entries past the
+ * window live only in the store (or in a commit not yet written) and `shift()` reads them back one
+ * at a time with a synchronous point read, so an offline session's backlog does not sit in RAM.
+ *
+ * `open()` reads the whole store once (every key and value; retained messages and sessions are
+ * decoded) so damage is found at start-up, not in the middle of routing: it rejects with a
+ * StoreError naming the directory and the way out, and deletes nothing (LevelDB's own recovery at
+ * open still moves its log into a table, as at every open). The same
+ * pass indexes the queues (first and last sequence number, count per client id): queues are
+ * therefore loaded eagerly as an index, their entries lazily as they are shifted.
+ */
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import type { Message } from '../core/message.js'
+import { CODEC_VERSION, CodecError, decodeDelivery, decodeMessage, decodeSession, encodeDelivery, encodeMessage, encodeSession } from './codec.js'
+import { StoreError } from './errors.js'
+import { FORMAT_KEY, FORMAT_VERSION, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
+import type { QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
+
+export interface EmbeddedStoreOptions {
+  /** Entries of each queue kept decoded in memory (the oldest ones). Default 64. */
+  queueWindow?: number
+}
+
+export const DEFAULT_QUEUE_WINDOW = 64
+
+/** How a user repairs a damaged store in place (LevelDB's RepairDB), for error messages. */
+export function repairCommand (dir: string): string {
+  return `node --input-type=module -e "await (await import('classic-level')).ClassicLevel.repair(process.argv[1])" '${dir}' ` +
+    '(run it in the broker\'s installation directory while the broker is stopped)'
+}
+
+/** Changes put into a LevelDB batch per turn of the event loop when a commit is filled. */
+const FILL_SLICE = 4096
+
+/** The LevelDB files that hold data: a directory with any of them but no CURRENT is damaged. */
+const DATA_FILE = /^(\d+\.(log|ldb|sst)|MANIFEST-\d+)$/
+
+/** One group commit: the changes of one or more event-loop turns, written as one atomic batch. */
+class Commit {
+  /** key → value to write, or null to delete it; the last write of a key wins. */
+  readonly ops = new Map<string, Buffer | null>()
+  /** Keys this commit creates (queue entries, never reused): deleting one cancels both writes. */
+  readonly fresh = new Set<string>()
+  private done: Promise<void> | undefined
+  private resolve: (() => void) | undefined
+  private reject: ((err: unknown) => void) | undefined
+
+  /** Resolves when this commit is durable. */
+  wait (): Promise<void> {
+    this.done ??= new Promise<void>((resolve, reject) => { this.resolve = resolve; this.reject = reject })
+    return this.done
+  }
+
+  settle (err?: unknown): void {
+    if (err === undefined) this.resolve?.()
+    else this.reject?.(err)
+  }
+}
+
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded'
+  /** The database directory: `<data_dir>/store`. */
+  readonly dir: string
+  private readonly queueWindow: number
+  private db: ClassicLevel<string, Buffer> | null = null
+  private pending = new Commit()
+  private writing: Commit | null = null
+  /** Changes of a commit that failed: still read back by queues, never written. */
+  private stranded = new Map<string, Buffer | null>()
+  private scheduled = false
+  private failure: StoreError | null = null
+  private readonly queues = new Map<string, EmbeddedQueue>()
+  /** Above every queue sequence number used so far, so a key is never written twice. */
+  private nextSeq = 0
+  private committed = 0
+
+  constructor (dataDir: string, options: EmbeddedStoreOptions = {}) {
+    this.dir = join(dataDir, 'store')
+    this.queueWindow = Math.max(0, options.queueWindow ?? DEFAULT_QUEUE_WINDOW)
+  }
+
+  /** LevelDB's repair of a damaged store, in place (the broker must not have it open). */
+  static repair (dataDir: string): Promise<void> {
+    return ClassicLevel.repair(join(dataDir, 'store'))
+  }
+
+  async open (): Promise<void> {
+    if (this.db !== null) return
+    await this.refuseHeadless()
+    const db = new ClassicLevel<string, Buffer>(this.dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' })
+    try {
+      await db.open({ createIfMissing: true })
+    } catch (err) {
+      throw this.translate(err, 'it cannot be opened')
+    }
+    try {
+      await this.scan(db)
+    } catch (err) {
+      await db.close().catch(() => {})
+      this.queues.clear()
+      throw err instanceof StoreError ? err : this.translate(err, 'it cannot be read')
+    }
+    this.db = db
+    this.failure = null
+  }
+
+  async close (): Promise<void> {
+    if (this.db === null) return
+    while (this.failure === null && (this.pending.ops.size > 0 || this.writing !== null)) await this.flush().catch(() => {})
+    const db = this.db
+    this.db = null
+    this.queues.clear()
+    this.pending = new Commit()
+    this.stranded.clear()
+    await db.close()
+  }
+
+  async * loadRetained (): AsyncIterable<Message> {
+    await this.flush()
+    try {
+      for await (const [key, value] of entries(this.database(), RETAINED_RANGE)) yield this.decode(key, () => decodeMessage(value))
+    } catch (err) {
+      throw this.translate(err, 'its retained messages cannot be read')
+    }
+  }
+
+  setRetained (msg: Message): void {
+    this.write(retainedKey(msg.topic), encodeMessage(msg))
+  }
+
+  deleteRetained (topic: string): void {
+    this.write(retainedKey(topic), null)
+  }
+
+  async * loadSessions (): AsyncIterable<SessionRecord> {
+    await this.flush()
+    try {
+      for await (const [key, value] of entries(this.database(), SESSION_RANGE)) yield this.decode(key, () => decodeSession(value))
+    } catch (err) {
+      throw this.translate(err, 'its sessions cannot be read')
+    }
+  }
+
+  saveSession (record: SessionRecord): void {
+    this.write(sessionKey(record.clientId), encodeSession(record))
+  }
+
+  deleteSession (clientId: string): void {
+    this.write(sessionKey(clientId), null)
+    const q = this.queues.get(clientId)
+    if (q !== undefined) {
+      q.clear()
+      q.detach()
+      this.queues.delete(clientId)
+    }
+  }
+
+  queue (clientId: string): SessionQueue {
+    this.database()
+    let q = this.queues.get(clientId)
+    if (q === undefined) {
+      q = new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, this.nextSeq, this.nextSeq, 0)
+      this.queues.set(clientId, q)
+    }
+    return q
+  }
+
+  flush (): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure)
+    if (this.pending.ops.size > 0) return this.pending.wait()
+    if (this.writing !== null) return this.writing.wait()
+    return Promise.resolve()
+  }
+
+  /** Durable commits written since this object was created (each is one group of changes). */
+  get commits (): number {
+    return this.committed
+  }
+
+  // ---- for EmbeddedQueue ----
+
+  /** Records a change for the next group commit. `fresh`: a key never written before (queue entry). */
+  write (key: string, value: Buffer | null, fresh = false): void {
+    this.database()
+    const c = this.pending
+    if (value === null && c.fresh.has(key)) {
+      c.ops.delete(key)
+      c.fresh.delete(key)
+      return
+    }
+    if (fresh && !c.ops.has(key)) c.fresh.add(key)
+    else c.fresh.delete(key)
+    c.ops.set(key, value)
+    if (!this.scheduled && this.writing === null && this.failure === null) {
+      this.scheduled = true
+      setImmediate(() => {
+        this.scheduled = false
+        this.commit()
+      })
+    }
+  }
+
+  /** A queue used sequence numbers up to `next` - 1. */
+  claimSeq (next: number): void {
+    if (next > this.nextSeq) this.nextSeq = next
+  }
+
+  /** Reads a queue entry back: from a commit not yet durable, or from disk. */
+  readQueued (key: string): QueuedDelivery | undefined {
+    let value = this.pending.ops.get(key)
+    if (value === undefined && this.writing !== null) value = this.writing.ops.get(key)
+    if (value === undefined) value = this.stranded.get(key)
+    if (value === undefined) {
+      try {
+        value = this.database().getSync(key)
+      } catch (err) {
+        throw this.translate(err, `queue entry ${JSON.stringify(key)} cannot be read`)
+      }
+    }
+    if (value === undefined || value === null) return undefined
+    const bytes = value
+    return this.decode(key, () => decodeDelivery(bytes))
+  }
+
+  // ---- internals ----
+
+  private database (): ClassicLevel<string, Buffer> {
+    if (this.db === null) throw StoreError.unavailable(this.dir, 'the store is not open')
+    return this.db
+  }
+
+  private commit (): void {
+    if (this.writing !== null || this.db === null || this.failure !== null) return
+    const c = this.pending
+    this.pending = new Commit()
+    if (c.ops.size === 0) { // everything was cancelled: nothing to make durable
+      c.settle()
+      return
+    }
+    this.writing = c
+    const db = this.db
+    let batch: ReturnType<typeof db.batch> | undefined
+    const ops = c.ops.entries()
+    // filling a LevelDB batch costs about 1 µs per change: a big commit is filled in slices, one per
+    // turn of the event loop, so that it never holds up the loop for more than a few milliseconds
+    const fill = (): void => {
+      try {
+        batch ??= db.batch()
+        let n = 0
+        for (let op = ops.next(); op.done !== true; op = ops.next()) {
+          const [key, value] = op.value
+          if (value === null) batch.del(key)
+          else batch.put(key, value)
+          if (++n === FILL_SLICE) {
+            setImmediate(fill)
+            return
+          }
+        }
+      } catch (err) {
+        this.failed(c, err)
+        return
+      }
+      batch.write({ sync: true }).then(() => {
+        this.writing = null
+        this.committed++
+        c.settle()
+        this.commit() // what was written meanwhile, at once
+      }, (err: unknown) => this.failed(c, err))
+    }
+    fill()
+  }
+
+  /** A commit failed: no later change can be made durable, so every flush() from now on rejects. */
+  private failed (c: Commit, err: unknown): void {
+    this.writing = null
+    this.failure = this.translate(err, 'a commit failed, so changes made since the last durable commit may be lost')
+    for (const [key, value] of c.ops) this.stranded.set(key, value)
+    c.settle(this.failure)
+    this.pending.settle(this.failure)
+  }
+
+  /** LevelDB creates an empty database where CURRENT is missing: refuse when data files are there. */
+  private async refuseHeadless (): Promise<void> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw StoreError.unavailable(this.dir, `its directory cannot be read (${(err as Error).message})`, err)
+    }
+    if (!names.includes('CURRENT') && names.some((n) => DATA_FILE.test(n))) {
+      throw StoreError.corrupt(this.dir, 'its CURRENT file is missing, so LevelDB cannot find its data', repairCommand(this.dir))
+    }
+  }
+
+  /** The start-up pass: format check, every value read, queues indexed. */
+  private async scan (db: ClassicLevel<string, Buffer>): Promise<void> {
+    const format = await db.get(FORMAT_KEY)
+    if (format !== undefined && format.toString() !== FORMAT_VERSION) {
+      throw StoreError.unavailable(this.dir, `it has layout version ${format.toString()}, and this version of the broker reads version ${FORMAT_VERSION}`)
+    }
+    let current: { clientId: string; first: number; last: number; count: number } | undefined
+    const endQueue = (): void => {
+      if (current === undefined) return
+      const { clientId, first, last, count } = current
+      this.queues.set(clientId, new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, first, last + 1, count))
+      this.claimSeq(last + 1)
+    }
+    for await (const [key, value] of entries(db, {})) {
+      if (key >= RETAINED_RANGE.gte && key < RETAINED_RANGE.lt) {
+        this.decode(key, () => decodeMessage(value))
+      } else if (key >= SESSION_RANGE.gte && key < SESSION_RANGE.lt) {
+        this.decode(key, () => decodeSession(value))
+      } else if (key >= QUEUE_RANGE.gte && key < QUEUE_RANGE.lt) {
+        const parsed = parseQueueKey(key)
+        if (parsed === undefined || value.length < 2 || value[0] !== CODEC_VERSION) {
+          throw StoreError.corrupt(this.dir, `the queue entry ${JSON.stringify(key)} is damaged`, repairCommand(this.dir))
+        }
+        if (current?.clientId !== parsed.clientId) {
+          endQueue()
+          current = { clientId: parsed.clientId, first: parsed.seq, last: parsed.seq, count: 0 }
+        }
+        current.last = parsed.seq
+        current.count++
+      }
+    }
+    endQueue()
+    if (format === undefined) await db.put(FORMAT_KEY, Buffer.from(FORMAT_VERSION), { sync: true })
+  }
+
+  private decode<T> (key: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof CodecError) {
+        throw StoreError.corrupt(this.dir, `the value of ${JSON.stringify(key)} does not decode (${err.message})`, repairCommand(this.dir), err)
+      }
+      throw err
+    }
+  }
+
+  /** A LevelDB error as a StoreError: corruption and damaged files are CORRUPT, the rest UNAVAILABLE. */
+  private translate (err: unknown, what: string): StoreError {
+    if (err instanceof StoreError) return err
+    const codes: string[] = []
+    const messages: string[] = []
+    for (let e: unknown = err; e instanceof Error && codes.length < 4; e = e.cause) {
+      codes.push(String((e as { code?: unknown }).code ?? ''))
+      messages.push(e.message)
+    }
+    const detail = messages.at(-1) ?? String(err)
+    if (codes.includes('LEVEL_LOCKED')) {
+      return StoreError.unavailable(this.dir, `${what}: it is locked by another process (is a broker already running on this data_dir?)`, err)
+    }
+    if (codes.includes('LEVEL_CORRUPTION') ||
+        (codes.includes('LEVEL_IO_ERROR') && !/Permission denied|Read-only file system|No space left|Too many open files/i.test(detail))) {
+      return StoreError.corrupt(this.dir, `${what} (LevelDB: ${detail})`, repairCommand(this.dir), err)
+    }
+    return StoreError.unavailable(this.dir, `${what} (${detail})`, err)
+  }
+}
+
+/** The entries of a key range, read in large slices (several times faster than one by one). */
+async function * entries (db: ClassicLevel<string, Buffer>, range: { gte?: string; lt?: string }): AsyncGenerator<[string, Buffer]> {
+  const it = db.iterator({ ...range, highWaterMarkBytes: 4 << 20 })
+  try {
+    for (let slice = await it.nextv(10_000); slice.length > 0; slice = await it.nextv(10_000)) yield * slice
+  } finally {
+    await it.close()
+  }
+}
+
+/**
+ * A session's queue: entries at sequence numbers below `tail`; the oldest (up to `windowSize`) are
+ * held decoded in `window`, the others are in the store from `diskNext` on. The window is always a
+ * prefix of the queue: an entry is appended to it only while nothing is waiting on disk.
+ */
+class EmbeddedQueue implements SessionQueue {
+  private window: ({ seq: number; entry: QueuedDelivery } | undefined)[] = []
+  private head = 0
+  /** Detached from the store (its session was deleted): a plain in-memory FIFO from then on. */
+  private detached = false
+
+  constructor (
+    private readonly store: EmbeddedStore,
+    private readonly prefix: string,
+    private readonly windowSize: number,
+    /** First sequence number that may hold an entry not in the window. */
+    private diskNext: number,
+    /** Next sequence number to use. */
+    private tail: number,
+    /** Entries in the queue (window and disk); after a LevelDB repair the sequence may have holes. */
+    private count: number,
+  ) {}
+
+  get length (): number {
+    return this.count
+  }
+
+  push (entry: QueuedDelivery): void {
+    if (this.detached) {
+      this.window.push({ seq: -1, entry })
+      this.count++
+      return
+    }
+    const seq = this.tail++
+    this.store.claimSeq(this.tail)
+    this.store.write(queueKey(this.prefix, seq), encodeDelivery(entry), true)
+    const held = this.window.length - this.head
+    if (held === this.count && (held < this.windowSize)) {
+      this.window.push({ seq, entry })
+      this.diskNext = this.tail
+    }
+    this.count++
+  }
+
+  shift (): QueuedDelivery | undefined {
+    if (this.count === 0) return undefined
+    let seq: number
+    let entry: QueuedDelivery | undefined
+    if (this.head < this.window.length) {
+      const item = this.window[this.head] as { seq: number; entry: QueuedDelivery }
+      this.window[this.head++] = undefined
+      if (this.head === this.window.length) {
+        this.window = []
+        this.head = 0
+      } else if (this.head > 1024 && this.head * 2 > this.window.length) {
+        this.window = this.window.slice(this.head)
+        this.head = 0
+      }
+      seq = item.seq
+      entry = item.entry
+    } else {
+      for (seq = this.diskNext; seq < this.tail; seq++) {
+        entry = this.store.readQueued(queueKey(this.prefix, seq))
+        if (entry !== undefined) break
+      }
+      if (entry === undefined) { // the count was off (a repaired store): the queue is empty
+        this.count = 0
+        this.diskNext = this.tail
+        return undefined
+      }
+      this.diskNext = seq + 1
+    }
+    if (seq >= 0) this.store.write(queueKey(this.prefix, seq), null)
+    this.count--
+    if (this.count === 0) this.diskNext = this.tail
+    return entry
+  }
+
+  clear (): void {
+    if (!this.detached) {
+      for (let i = this.head; i < this.window.length; i++) this.store.write(queueKey(this.prefix, (this.window[i] as { seq: number }).seq), null)
+      if (this.count > this.window.length - this.head) {
+        for (let seq = this.diskNext; seq < this.tail; seq++) this.store.write(queueKey(this.prefix, seq), null)
+      }
+    }
+    this.window = []
+    this.head = 0
+    this.count = 0
+    this.diskNext = this.tail
+  }
+
+  detach (): void {
+    this.detached = true
+  }
+}

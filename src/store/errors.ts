@@ -1,0 +1,48 @@
+/**
+ * StoreError: a store that cannot be used. Two codes:
+ *
+ * - `BRK_ERR_STORE_CORRUPT`: the data is damaged (the database reports corruption, a file is missing
+ *   or truncated, a value does not decode). Nothing is deleted: the message names the directory
+ *   and the way out, and the broker must refuse to start rather than wipe or crash-loop.
+ * - `BRK_ERR_STORE_UNAVAILABLE`: the store cannot be reached or written (locked by another process,
+ *   permission denied, disk full or an I/O error on commit, a layout written by a newer version).
+ *
+ * Both are BrokerErrors (STYLE.md §2.3: internal failures carry a code and a cause).
+ */
+import { BrokerError } from '../protocol/errors.js'
+
+export type StoreErrorCode = 'BRK_ERR_STORE_CORRUPT' | 'BRK_ERR_STORE_UNAVAILABLE'
+
+export class StoreError extends BrokerError {
+  declare readonly code: StoreErrorCode
+
+  constructor (
+    code: StoreErrorCode,
+    /** The store's directory. */
+    readonly dir: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options)
+  }
+
+  /**
+   * Damaged data. `detail` says what is wrong; `repair` is the command that repairs in place, when
+   * the database offers one.
+   */
+  static corrupt (dir: string, detail: string, repair: string | undefined, cause?: unknown): StoreError {
+    const ways = [
+      ...(repair === undefined ? [] : [`repair it in place, keeping every record that can still be read: ${repair}`]),
+      'start with an empty store: `mqttctl reset --all` (deletes all stored state)',
+    ]
+    return new StoreError('BRK_ERR_STORE_CORRUPT', dir,
+      `the store in ${dir} is corrupt: ${detail}. The broker deleted nothing. ` +
+      `Keep a copy of ${dir}, then either ${ways.join(', or ')}.`,
+      cause === undefined ? undefined : { cause })
+  }
+
+  static unavailable (dir: string, detail: string, cause?: unknown): StoreError {
+    return new StoreError('BRK_ERR_STORE_UNAVAILABLE', dir, `the store in ${dir} is unavailable: ${detail}`,
+      cause === undefined ? undefined : { cause })
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Key layout of the embedded store: one LevelDB keyspace, one leading letter per kind of record, so
+ * each kind is one contiguous key range (STYLE.md E7: key builders live here, not in the methods).
+ *
+ *   m<name>                          store metadata (`mformat`: the layout version, "1")
+ *   r<topic>                         retained message of `topic`
+ *   s<clientId>                      persistent session record
+ *   q<len:4 hex><clientId><seq:16 hex>  entry `seq` of the queue of `clientId`
+ *
+ * Keys are UTF-8 strings. UTF-8 keeps code-point order, so the database's byte order is JavaScript's
+ * string order. Queue keys prefix the client id with its length (UTF-16 units, 4 hex digits: MQTT
+ * strings are at most 65535 bytes), so no client's range can contain another's, whatever
+ * characters the ids hold; the fixed-width hex sequence number sorts numerically. Letters still free
+ * for the rest of issue 5 (accounts, ACL rules, inflight, delayed wills, persisted settings).
+ */
+
+export const FORMAT_KEY = 'mformat'
+/** The key layout and value codec version this code reads and writes. */
+export const FORMAT_VERSION = '1'
+
+export const retainedKey = (topic: string): string => `r${topic}`
+export const RETAINED_RANGE = { gte: 'r', lt: 's' } as const
+
+export const sessionKey = (clientId: string): string => `s${clientId}`
+export const SESSION_RANGE = { gte: 's', lt: 't' } as const
+
+/** Every queue entry key of `clientId` starts with this. */
+export function queuePrefix (clientId: string): string {
+  return `q${clientId.length.toString(16).padStart(4, '0')}${clientId}`
+}
+
+/** The key of entry `seq` (a non-negative integer below 2^53) under a `queuePrefix`. */
+export function queueKey (prefix: string, seq: number): string {
+  return prefix + seq.toString(16).padStart(16, '0')
+}
+
+export const QUEUE_RANGE = { gte: 'q', lt: 'r' } as const
+
+const HEX4 = /^[0-9a-f]{4}$/
+const HEX16 = /^[0-9a-f]{16}$/
+
+/** Splits a queue entry key, or returns undefined when it is not one. */
+export function parseQueueKey (key: string): { clientId: string; seq: number } | undefined {
+  const lenHex = key.slice(1, 5)
+  if (key[0] !== 'q' || !HEX4.test(lenHex)) return undefined
+  const len = Number.parseInt(lenHex, 16)
+  const seqHex = key.slice(5 + len)
+  if (key.length !== 5 + len + 16 || !HEX16.test(seqHex)) return undefined
+  const seq = Number.parseInt(seqHex, 16)
+  return Number.isSafeInteger(seq) ? { clientId: key.slice(5, 5 + len), seq } : undefined
+}
