@@ -120,7 +120,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    return super.catch(toCliError(err))
+    const failure = toCliError(err)
+    // Under --json oclif prints the error and exits with `exitCode`, which its own usage errors
+    // (unknown flag, bad value) leave unset: carry their documented code (64) over.
+    const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit
+    if (exit !== undefined && process.exitCode === undefined) process.exitCode = exit
+    return super.catch(failure)
   }
 
   protected override async finally (err: Error | undefined): Promise<unknown> {

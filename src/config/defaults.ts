@@ -40,7 +40,7 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   connect_timeout: 10,
   direct_messaging: false,
   sys_interval: 10,
-  store: 'memory',
+  store: 'embedded',
   log_level: 'info',
 }
 

@@ -36,6 +36,7 @@ const LISTENER_TYPES = ['mqtt', 'mqtts', 'ws', 'wss'] as const satisfies readonl
 const TLS_LISTENERS: ReadonlySet<ListenerType> = new Set(['mqtts', 'wss'])
 const WS_LISTENERS: ReadonlySet<ListenerType> = new Set(['ws', 'wss'])
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const satisfies readonly Config['log_level'][]
+const STORE_KINDS = ['embedded', 'memory'] as const satisfies readonly Config['store'][]
 
 /** Answers every issue a schema raises with `message` ("is required" when the value is absent). */
 function says(message: string): { errorMap: z.ZodErrorMap } {
@@ -161,7 +162,7 @@ const configShape = {
   direct_messaging: boolean().default(DEFAULTS.direct_messaging),
   sys_interval: integer(0, SYS_INTERVAL_MAX).default(DEFAULTS.sys_interval),
   redirect: redirectSchema.nullish().transform((r) => r ?? undefined),
-  store: z.literal('memory', says("only 'memory' is available in this release")).default(DEFAULTS.store),
+  store: z.enum(STORE_KINDS, says(`must be one of ${STORE_KINDS.join(', ')}`)).default(DEFAULTS.store),
   log_level: z.enum(LOG_LEVELS, says(`must be one of ${LOG_LEVELS.join(', ')}`)).default(DEFAULTS.log_level),
 } satisfies { [K in keyof Config]-?: z.ZodType<Config[K], z.ZodTypeDef, unknown> }
 

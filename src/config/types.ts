@@ -63,7 +63,10 @@ export interface Config {
   sys_interval: number
   /** When set, every CONNECT is answered with a redirect (v5) or "server unavailable" (v3). */
   redirect?: RedirectConfig
-  /** Storage backend. This release keeps state in memory; the embedded database comes with issue 5. */
-  store: 'memory'
+  /**
+   * Storage backend: `embedded` (default) keeps state in a crash-safe LevelDB database in
+   * `<data_dir>/store/`; `memory` keeps it in this process only (tests, or no disk wanted).
+   */
+  store: 'embedded' | 'memory'
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }

@@ -86,6 +86,8 @@ export class Connection {
   private readonly parser = new StrictParser()
   private generateOpts: object = GENERATE_V4
   private backlog: Packet[] | null = null
+  /** The last PUBACK/PUBREC still waiting for the Store (acks leave in order). */
+  private ackChain: Promise<void> | null = null
   private busy = false
   private paused = false
   private corked = false
@@ -211,6 +213,26 @@ export class Connection {
     const buf = mqttPacket.generate(packet, this.generateOpts)
     if (this.engine.tracer.active) this.engine.tracer.packetOut(this, packet, buf.length)
     return this.writeRaw(buf)
+  }
+
+  /**
+   * Sends a PUBACK/PUBREC once `durable` (the Store's flush) resolves; acks leave in the order of
+   * their PUBLISHes [MQTT-4.6.0-2], so an ack behind a pending one waits for it too. A failed
+   * store write sends no ack (the client resends after reconnecting) and closes the connection.
+   */
+  sendAck (ack: Packet, durable: Promise<void> | null): void {
+    if (durable === null && this.ackChain === null) {
+      this.send(ack)
+      return
+    }
+    const chain: Promise<void> = Promise.all([this.ackChain, durable]).then(
+      () => { if (!this.closed) this.send(ack) },
+      (err: unknown) => {
+        this.engine.log.error({ clientId: this.clientId, err }, 'store write failed: message not acknowledged')
+        this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
+      })
+    this.ackChain = chain
+    void chain.finally(() => { if (this.ackChain === chain) this.ackChain = null })
   }
 
   /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */

@@ -91,6 +91,7 @@ export class EmbeddedStore implements Store {
   /** Above every queue sequence number used so far, so a key is never written twice. */
   private nextSeq = 0
   private committed = 0
+  private changes = 0
 
   constructor (dataDir: string, options: EmbeddedStoreOptions = {}) {
     this.dir = join(dataDir, 'store')
@@ -195,11 +196,16 @@ export class EmbeddedStore implements Store {
     return this.committed
   }
 
+  get changeCount (): number {
+    return this.changes
+  }
+
   // ---- for EmbeddedQueue ----
 
   /** Records a change for the next group commit. `fresh`: a key never written before (queue entry). */
   write (key: string, value: Buffer | null, fresh = false): void {
     this.database()
+    this.changes++
     const c = this.pending
     if (value === null && c.fresh.has(key)) {
       c.ops.delete(key)

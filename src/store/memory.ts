@@ -41,6 +41,8 @@ export class MemoryQueue implements SessionQueue {
 
 export class MemoryStore implements Store {
   readonly kind = 'memory'
+  /** Every write is as durable as this store gets at once: nothing to wait for. */
+  readonly changeCount = 0
   private readonly retained = new Map<string, Message>()
   private readonly sessions = new Map<string, SessionRecord>()
   private readonly queues = new Map<string, MemoryQueue>()

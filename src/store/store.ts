@@ -71,4 +71,10 @@ export interface Store {
 
   /** Resolves when every change made so far is durable. */
   flush (): Promise<void>
+
+  /**
+   * Grows with every change that needs `flush()` to become durable; a backend whose writes are
+   * durable at once (memory) keeps it at 0. Lets a QoS 1/2 ack wait only when its message was stored.
+   */
+  readonly changeCount: number
 }

@@ -208,3 +208,9 @@ test('no broker on the socket: every client command exits 69 (UNAVAILABLE)', asy
   const json = await mqttctlJson<CliErrorJson>(['client', 'list', ...socket])
   t.assert.deepEqual([json.code, json.json.error.code], [69, 'UNAVAILABLE'])
 })
+
+test('a usage error under --json exits 64 with the error as JSON', async (t: TestContext) => {
+  const res = await mqttctl(['state', '--no-such-flag', '--json'])
+  t.assert.equal(res.code, 64)
+  t.assert.match(JSON.parse(res.stdout).error.message, /no-such-flag/)
+})

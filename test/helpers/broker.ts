@@ -32,6 +32,7 @@ export async function startBroker (t: TestContext, cfg: Record<string, unknown> 
   t.after(() => rm(dataDir, { recursive: true, force: true }))
   const config = parseConfig({
     data_dir: dataDir,
+    store: 'memory',
     listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }],
     log_level: process.env.BROKER_LOG ?? 'silent',
     sys_interval: 0, // no $SYS retained messages unless a test asks (test/broker/18-sys.test.ts)

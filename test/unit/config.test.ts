@@ -99,7 +99,7 @@ test('every bad value is reported, each named by its key path', async () => {
       allow_anonymous: 'yes',
       node_name: '',
       redirect: { server_reference: '' },
-      store: 'embedded',
+      store: 'redis',
       log_level: 'verbose',
     }),
   )
@@ -127,7 +127,7 @@ test('every bad value is reported, each named by its key path', async () => {
     allow_anonymous: 'must be true or false',
     node_name: 'must be a non-empty string',
     'redirect.server_reference': 'must be a non-empty string',
-    store: "only 'memory' is available in this release",
+    store: 'must be one of embedded, memory',
     log_level: 'must be one of fatal, error, warn, info, debug, trace, silent',
   })
   assert.equal(err.code, 'BRK_ERR_CONFIG_INVALID')

@@ -89,15 +89,15 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
     receivedAt: now,
   }
   if (engine.tracer.active) engine.tracer.stampArrival(msg) // µs arrival, for the latency of its deliveries
+  const changesBefore = engine.store.changeCount
   const delivered = engine.publish(msg, now)
   if (qos === 0) return
   const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success
-  if (qos === 1) {
-    conn.send({ cmd: 'puback', messageId: packetId, reasonCode: rc })
-  } else {
-    session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
-    conn.send({ cmd: 'pubrec', messageId: packetId, reasonCode: rc })
-  }
+  if (qos === 2) session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
+  // Acknowledged only once the message is durable wherever it was stored (a persistent session's
+  // queue, the retained store): one group commit serves every message of the tick.
+  const durable = engine.store.changeCount !== changesBefore ? engine.store.flush() : null
+  conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc }, durable)
 }
 
 /** An expected refusal: v5 ack with the reason for QoS 1/2, silence for QoS 0 and v3. */
@@ -106,9 +106,9 @@ function refuse (conn: Connection, qos: number, packetId: number, rc: ReasonCode
   if (qos === 0) return
   if (conn.protocolVersion !== 5) {
     // v3 has no way to say no: acknowledge so the client does not resend for ever.
-    conn.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId })
     if (qos === 2) conn.session?.inboundQos2.add(packetId)
+    conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId }, null)
     return
   }
-  conn.send({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc })
+  conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc }, null)
 }
