@@ -11,9 +11,12 @@
  *   again with DUP=1 and every PUBREL again, in the original order [MQTT-4.4.0-1], [MQTT-3.3.1-1].
  * - Offline: entries stay queued / inflight until the session resumes or expires.
  * Packet ids cycle 1..65535 and skip ids still in flight [MQTT-2.2.1-3].
+ * - Persistence: for a persistent session every entry of the window is also in the Store
+ *   (`putInflight` when it enters the window or moves to 'pubrel', `deleteInflight` when it ends),
+ *   so a restart resends it (`restoreInflight`); the queue shift and the put land in one commit.
  */
 import type { QoS } from '../protocol/packets.js'
-import type { SessionQueue } from '../store/store.js'
+import type { InflightRecord, SessionQueue } from '../store/store.js'
 import { type Message, isExpired } from './message.js'
 import type { Session } from './session/session.js'
 
@@ -72,7 +75,32 @@ export class OutboundFlow {
         // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
         this.inflight.delete(entry.packetId)
         this.session.engine.counters.publishDropped++
+      } else {
+        this.persist(entry)
       }
+    }
+  }
+
+  /** Writes an entry of the window to the Store (persistent sessions only). */
+  private persist (entry: OutboundEntry): void {
+    if (this.session.persistent) this.session.engine.store.putInflight(this.session.clientId, entry)
+  }
+
+  /** An entry left the window: forget it in the Store (a no-op when it was never written). */
+  private forget (packetId: number): void {
+    this.inflight.delete(packetId)
+    this.session.engine.store.deleteInflight(this.session.clientId, packetId)
+  }
+
+  /**
+   * Puts stored inflight entries back (start-up, before any connection), in their order and with
+   * their packet ids; `resume()` resends them.
+   */
+  restoreInflight (records: Iterable<InflightRecord>): void {
+    for (const r of records) {
+      const entry: OutboundEntry = { msg: r.msg, qos: r.qos, retain: r.retain, subscriptionIds: r.subscriptionIds, packetId: r.packetId, state: r.state }
+      this.inflight.set(entry.packetId, entry)
+      this.nextPacketId = entry.packetId === 65535 ? 1 : entry.packetId + 1
     }
   }
 
@@ -87,7 +115,7 @@ export class OutboundFlow {
   onPuback (packetId: number, now: number): boolean {
     const entry = this.inflight.get(packetId)
     if (entry === undefined || entry.qos !== 1) return false
-    this.inflight.delete(packetId)
+    this.forget(packetId)
     this.pump(now)
     return true
   }
@@ -97,11 +125,14 @@ export class OutboundFlow {
     const entry = this.inflight.get(packetId)
     if (entry === undefined || entry.qos !== 2) return 'unknown'
     if (reasonCode >= 0x80) {
-      this.inflight.delete(packetId)
+      this.forget(packetId)
       this.pump(now)
       return 'ended'
     }
-    entry.state = 'pubrel'
+    if (entry.state !== 'pubrel') {
+      entry.state = 'pubrel'
+      this.persist(entry)
+    }
     return 'pubrel'
   }
 
@@ -109,7 +140,7 @@ export class OutboundFlow {
   onPubcomp (packetId: number, now: number): boolean {
     const entry = this.inflight.get(packetId)
     if (entry === undefined || entry.state !== 'pubrel') return false
-    this.inflight.delete(packetId)
+    this.forget(packetId)
     this.pump(now)
     return true
   }
@@ -122,7 +153,7 @@ export class OutboundFlow {
       if (entry.state === 'pubrel') {
         conn.send({ cmd: 'pubrel', messageId: entry.packetId, reasonCode: 0 }) // 2-byte form, see handlers/pubrec.ts
       } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
-        this.inflight.delete(entry.packetId)
+        this.forget(entry.packetId)
         this.session.engine.counters.publishDropped++
       }
     }

@@ -9,7 +9,9 @@
  *                        p?: properties without correlationData, c?: correlationData as base64 }
  *   delivery  [1][flags: qos bits 0-1, retain bit 2, has ids bit 3][if ids: count u16 BE, ids u32 BE…]
  *             [message]
- *   session   [1][SessionRecord as JSON]
+ *   session   [1][SessionRecord as JSON, without `inflight` / `incomingQos2`]
+ *   inflight  [1][state: 0 publish, 1 pubrel][order: u48 BE][delivery]   (packet id: in the key)
+ *   incoming  [1]                                                        (packet id: in the key)
  *
  * Why this mix: the payload is most of the bytes, so it is stored as is (no base64: a third larger
  * and a copy to make on both sides); the rest is small, and JSON keeps it self-describing, so a
@@ -21,7 +23,7 @@
  */
 import type { Message } from '../core/message.js'
 import type { PublishProperties, QoS } from '../protocol/packets.js'
-import type { QueuedDelivery, SessionRecord, SubscriptionRecord } from './store.js'
+import type { InflightRecord, QueuedDelivery, SessionRecord, SubscriptionRecord } from './store.js'
 
 export const CODEC_VERSION = 1
 
@@ -124,8 +126,28 @@ export function decodeDelivery (buf: Buffer): QueuedDelivery {
   return { msg: decodeMessage(buf.subarray(at)), qos, retain: (flags & 4) !== 0, subscriptionIds }
 }
 
+/** An inflight record; `order` (below 2^48) sorts the records of a session in their first-put order. */
+export function encodeInflight (record: InflightRecord, order: number): Buffer {
+  const delivery = encodeDelivery(record)
+  const out = Buffer.allocUnsafe(8 + delivery.length)
+  out[0] = CODEC_VERSION
+  out[1] = record.state === 'pubrel' ? 1 : 0
+  out.writeUIntBE(order, 2, 6)
+  delivery.copy(out, 8)
+  return out
+}
+
+export function decodeInflight (buf: Buffer, packetId: number): { record: InflightRecord; order: number } {
+  if (buf.length < 8 || buf[0] !== CODEC_VERSION || buf[1] > 1) throw new CodecError(`not an inflight record of codec version ${CODEC_VERSION}`)
+  const delivery = decodeDelivery(buf.subarray(8))
+  return { record: { ...delivery, packetId, state: buf[1] === 1 ? 'pubrel' : 'publish' }, order: buf.readUIntBE(2, 6) }
+}
+
+export const INCOMING_QOS2_VALUE = Buffer.from([CODEC_VERSION])
+
 export function encodeSession (record: SessionRecord): Buffer {
-  const json = Buffer.from(JSON.stringify(record))
+  const { inflight: _i, incomingQos2: _q, ...rest } = record
+  const json = Buffer.from(JSON.stringify(rest))
   const out = Buffer.allocUnsafe(1 + json.length)
   out[0] = CODEC_VERSION
   json.copy(out, 1)

@@ -18,6 +18,11 @@
  * window live only in the store (or in a commit not yet written) and `shift()` reads them back one
  * at a time with a synchronous point read, so an offline session's backlog does not sit in RAM.
  *
+ * Inflight records and inbound QoS 2 packet ids (keys.ts `i…`, `p…`) go through the same group
+ * commit, so a queue shift and the putInflight of the same entry land in one atomic batch; their
+ * keys are also indexed in memory (to delete a session's records and to skip deletes of ids never
+ * stored), and `loadSessions()` reads the records into each SessionRecord.
+ *
  * `open()` reads the whole store once (every key and value; retained messages and sessions are
  * decoded) so damage is found at start-up, not in the middle of routing: it rejects with a
  * StoreError naming the directory and the way out, and deletes nothing (LevelDB's own recovery at
@@ -29,10 +34,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Message } from '../core/message.js'
-import { CODEC_VERSION, CodecError, decodeDelivery, decodeMessage, decodeSession, encodeDelivery, encodeMessage, encodeSession } from './codec.js'
+import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeSession, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
-import { FORMAT_KEY, FORMAT_VERSION, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
-import type { QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
+import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
+import type { InflightRecord, QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
 
 export interface EmbeddedStoreOptions {
   /** Entries of each queue kept decoded in memory (the oldest ones). Default 64. */
@@ -90,6 +95,12 @@ export class EmbeddedStore implements Store {
   private readonly queues = new Map<string, EmbeddedQueue>()
   /** Above every queue sequence number used so far, so a key is never written twice. */
   private nextSeq = 0
+  /** The inflight records there are (or will be once committed): client id → packet id → order. */
+  private readonly inflight = new Map<string, Map<number, number>>()
+  /** Above every inflight order used so far. */
+  private nextOrder = 0
+  /** The inbound QoS 2 packet ids there are: client id → ids. */
+  private readonly incoming = new Map<string, Set<number>>()
   private committed = 0
   private changes = 0
 
@@ -117,6 +128,8 @@ export class EmbeddedStore implements Store {
     } catch (err) {
       await db.close().catch(() => {})
       this.queues.clear()
+      this.inflight.clear()
+      this.incoming.clear()
       throw err instanceof StoreError ? err : this.translate(err, 'it cannot be read')
     }
     this.db = db
@@ -129,6 +142,8 @@ export class EmbeddedStore implements Store {
     const db = this.db
     this.db = null
     this.queues.clear()
+    this.inflight.clear()
+    this.incoming.clear()
     this.pending = new Commit()
     this.stranded.clear()
     await db.close()
@@ -154,7 +169,30 @@ export class EmbeddedStore implements Store {
   async * loadSessions (): AsyncIterable<SessionRecord> {
     await this.flush()
     try {
-      for await (const [key, value] of entries(this.database(), SESSION_RANGE)) yield this.decode(key, () => decodeSession(value))
+      const db = this.database()
+      const inflight = new Map<string, Array<{ record: InflightRecord; order: number }>>()
+      for await (const [key, value] of entries(db, INFLIGHT_RANGE)) {
+        const parsed = this.decode(key, () => parsePacketKeyOrThrow('i', key))
+        const item = this.decode(key, () => decodeInflight(value, parsed.packetId))
+        const list = inflight.get(parsed.clientId)
+        if (list === undefined) inflight.set(parsed.clientId, [item])
+        else list.push(item)
+      }
+      const incoming = new Map<string, number[]>()
+      for await (const [key] of entries(db, INCOMING_QOS2_RANGE)) {
+        const parsed = this.decode(key, () => parsePacketKeyOrThrow('p', key))
+        const list = incoming.get(parsed.clientId)
+        if (list === undefined) incoming.set(parsed.clientId, [parsed.packetId])
+        else list.push(parsed.packetId)
+      }
+      for await (const [key, value] of entries(db, SESSION_RANGE)) {
+        const record = this.decode(key, () => decodeSession(value))
+        const items = inflight.get(record.clientId)
+        if (items !== undefined) record.inflight = items.sort((a, b) => a.order - b.order).map((i) => i.record)
+        const ids = incoming.get(record.clientId)
+        if (ids !== undefined) record.incomingQos2 = ids
+        yield record
+      }
     } catch (err) {
       throw this.translate(err, 'its sessions cannot be read')
     }
@@ -172,6 +210,60 @@ export class EmbeddedStore implements Store {
       q.detach()
       this.queues.delete(clientId)
     }
+    const inflight = this.inflight.get(clientId)
+    if (inflight !== undefined) {
+      for (const packetId of inflight.keys()) this.write(inflightKey(clientId, packetId), null)
+      this.inflight.delete(clientId)
+    }
+    const incoming = this.incoming.get(clientId)
+    if (incoming !== undefined) {
+      for (const packetId of incoming) this.write(incomingQos2Key(clientId, packetId), null)
+      this.incoming.delete(clientId)
+    }
+  }
+
+  putInflight (clientId: string, record: InflightRecord): void {
+    this.database()
+    let orders = this.inflight.get(clientId)
+    if (orders === undefined) {
+      orders = new Map()
+      this.inflight.set(clientId, orders)
+    }
+    let order = orders.get(record.packetId)
+    const fresh = order === undefined
+    if (order === undefined) {
+      order = this.nextOrder++
+      orders.set(record.packetId, order)
+    }
+    // fresh: the key does not exist now, so a delete in the same commit cancels the put (a PUBACK
+    // within the turn writes nothing)
+    this.write(inflightKey(clientId, record.packetId), encodeInflight(record, order), fresh)
+  }
+
+  deleteInflight (clientId: string, packetId: number): void {
+    const orders = this.inflight.get(clientId)
+    if (orders === undefined || !orders.delete(packetId)) return
+    if (orders.size === 0) this.inflight.delete(clientId)
+    this.write(inflightKey(clientId, packetId), null)
+  }
+
+  putIncomingQos2 (clientId: string, packetId: number): void {
+    this.database()
+    let ids = this.incoming.get(clientId)
+    if (ids === undefined) {
+      ids = new Set()
+      this.incoming.set(clientId, ids)
+    }
+    if (ids.has(packetId)) return
+    ids.add(packetId)
+    this.write(incomingQos2Key(clientId, packetId), INCOMING_QOS2_VALUE, true)
+  }
+
+  deleteIncomingQos2 (clientId: string, packetId: number): void {
+    const ids = this.incoming.get(clientId)
+    if (ids === undefined || !ids.delete(packetId)) return
+    if (ids.size === 0) this.incoming.delete(clientId)
+    this.write(incomingQos2Key(clientId, packetId), null)
   }
 
   queue (clientId: string): SessionQueue {
@@ -346,6 +438,25 @@ export class EmbeddedStore implements Store {
         }
         current.last = parsed.seq
         current.count++
+      } else if (key >= INFLIGHT_RANGE.gte && key < INFLIGHT_RANGE.lt) {
+        const parsed = this.decode(key, () => parsePacketKeyOrThrow('i', key))
+        const { order } = this.decode(key, () => decodeInflight(value, parsed.packetId))
+        let orders = this.inflight.get(parsed.clientId)
+        if (orders === undefined) {
+          orders = new Map()
+          this.inflight.set(parsed.clientId, orders)
+        }
+        orders.set(parsed.packetId, order)
+        if (order >= this.nextOrder) this.nextOrder = order + 1
+      } else if (key >= INCOMING_QOS2_RANGE.gte && key < INCOMING_QOS2_RANGE.lt) {
+        const parsed = this.decode(key, () => parsePacketKeyOrThrow('p', key))
+        this.decode(key, () => { if (value.length !== 1 || value[0] !== CODEC_VERSION) throw new CodecError('bad inbound QoS 2 record') })
+        let ids = this.incoming.get(parsed.clientId)
+        if (ids === undefined) {
+          ids = new Set()
+          this.incoming.set(parsed.clientId, ids)
+        }
+        ids.add(parsed.packetId)
       }
     }
     endQueue()
@@ -382,6 +493,12 @@ export class EmbeddedStore implements Store {
     }
     return StoreError.unavailable(this.dir, `${what} (${detail})`, err)
   }
+}
+
+function parsePacketKeyOrThrow (letter: 'i' | 'p', key: string): { clientId: string; packetId: number } {
+  const parsed = parsePacketKey(letter, key)
+  if (parsed === undefined) throw new CodecError('not a valid key')
+  return parsed
 }
 
 /** The entries of a key range, read in large slices (several times faster than one by one). */

@@ -6,6 +6,8 @@
  *   r<topic>                         retained message of `topic`
  *   s<clientId>                      persistent session record
  *   q<len:4 hex><clientId><seq:16 hex>  entry `seq` of the queue of `clientId`
+ *   i<len:4 hex><clientId><packetId:4 hex>  outbound QoS 1/2 message inflight to `clientId`
+ *   p<len:4 hex><clientId><packetId:4 hex>  inbound QoS 2 packet id of `clientId` awaiting PUBREL
  *
  * Keys are UTF-8 strings. UTF-8 keeps code-point order, so the database's byte order is JavaScript's
  * string order. Queue keys prefix the client id with its length (UTF-16 units, 4 hex digits: MQTT
@@ -35,6 +37,35 @@ export function queueKey (prefix: string, seq: number): string {
 }
 
 export const QUEUE_RANGE = { gte: 'q', lt: 'r' } as const
+
+/** The key of the inflight record `packetId` of `clientId`. */
+export function inflightKey (clientId: string, packetId: number): string {
+  return `i${clientPart(clientId)}${packetId.toString(16).padStart(4, '0')}`
+}
+
+export const INFLIGHT_RANGE = { gte: 'i', lt: 'j' } as const
+
+/** The key of the inbound QoS 2 packet id `packetId` of `clientId`. */
+export function incomingQos2Key (clientId: string, packetId: number): string {
+  return `p${clientPart(clientId)}${packetId.toString(16).padStart(4, '0')}`
+}
+
+export const INCOMING_QOS2_RANGE = { gte: 'p', lt: 'q' } as const
+
+function clientPart (clientId: string): string {
+  return clientId.length.toString(16).padStart(4, '0') + clientId
+}
+
+/** Splits an inflight or inbound QoS 2 key (`letter` 'i' or 'p'), or returns undefined when it is not one. */
+export function parsePacketKey (letter: 'i' | 'p', key: string): { clientId: string; packetId: number } | undefined {
+  const lenHex = key.slice(1, 5)
+  if (key[0] !== letter || !HEX4.test(lenHex)) return undefined
+  const len = Number.parseInt(lenHex, 16)
+  const idHex = key.slice(5 + len)
+  if (key.length !== 5 + len + 4 || !HEX4.test(idHex)) return undefined
+  const packetId = Number.parseInt(idHex, 16)
+  return packetId === 0 ? undefined : { clientId: key.slice(5, 5 + len), packetId }
+}
 
 const HEX4 = /^[0-9a-f]{4}$/
 const HEX16 = /^[0-9a-f]{16}$/

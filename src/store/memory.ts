@@ -4,7 +4,7 @@
  * tests and by deployments that want no disk.
  */
 import type { Message } from '../core/message.js'
-import type { QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
+import type { InflightRecord, QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */
 export class MemoryQueue implements SessionQueue {
@@ -46,6 +46,9 @@ export class MemoryStore implements Store {
   private readonly retained = new Map<string, Message>()
   private readonly sessions = new Map<string, SessionRecord>()
   private readonly queues = new Map<string, MemoryQueue>()
+  /** Inflight records by client id, then packet id (Map order: first put first). */
+  private readonly inflight = new Map<string, Map<number, InflightRecord>>()
+  private readonly incoming = new Map<string, Set<number>>()
 
   async open (): Promise<void> {}
 
@@ -64,16 +67,52 @@ export class MemoryStore implements Store {
   }
 
   async * loadSessions (): AsyncIterable<SessionRecord> {
-    for (const record of this.sessions.values()) yield structuredClone(record)
+    for (const record of this.sessions.values()) {
+      const out = structuredClone(record)
+      const inflight = this.inflight.get(record.clientId)
+      if (inflight !== undefined && inflight.size > 0) out.inflight = [...inflight.values()].map((r) => ({ ...r }))
+      const incoming = this.incoming.get(record.clientId)
+      if (incoming !== undefined && incoming.size > 0) out.incomingQos2 = [...incoming]
+      yield out
+    }
   }
 
   saveSession (record: SessionRecord): void {
-    this.sessions.set(record.clientId, structuredClone(record))
+    const { inflight: _i, incomingQos2: _q, ...rest } = record
+    this.sessions.set(record.clientId, structuredClone(rest))
   }
 
   deleteSession (clientId: string): void {
     this.sessions.delete(clientId)
     this.queues.delete(clientId)
+    this.inflight.delete(clientId)
+    this.incoming.delete(clientId)
+  }
+
+  putInflight (clientId: string, record: InflightRecord): void {
+    let m = this.inflight.get(clientId)
+    if (m === undefined) {
+      m = new Map()
+      this.inflight.set(clientId, m)
+    }
+    m.set(record.packetId, { ...record })
+  }
+
+  deleteInflight (clientId: string, packetId: number): void {
+    this.inflight.get(clientId)?.delete(packetId)
+  }
+
+  putIncomingQos2 (clientId: string, packetId: number): void {
+    let s = this.incoming.get(clientId)
+    if (s === undefined) {
+      s = new Set()
+      this.incoming.set(clientId, s)
+    }
+    s.add(packetId)
+  }
+
+  deleteIncomingQos2 (clientId: string, packetId: number): void {
+    this.incoming.get(clientId)?.delete(packetId)
   }
 
   queue (clientId: string): SessionQueue {

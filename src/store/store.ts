@@ -34,6 +34,13 @@ export interface SessionRecord {
   /** ms since the epoch when its last connection closed; 0 while connected. */
   disconnectedAt: number
   subscriptions: SubscriptionRecord[]
+  /**
+   * Filled by `loadSessions()` only (ignored by `saveSession()`): the outbound QoS 1/2 messages sent
+   * and not yet acknowledged, in the order they first entered the window (`putInflight`)…
+   */
+  inflight?: InflightRecord[]
+  /** …and the packet ids of inbound QoS 2 messages answered with PUBREC, awaiting PUBREL (`putIncomingQos2`). */
+  incomingQos2?: number[]
 }
 
 /** One QoS 1/2 message waiting for a session, with the per-delivery details. */
@@ -42,6 +49,13 @@ export interface QueuedDelivery {
   readonly qos: 1 | 2
   readonly retain: boolean
   readonly subscriptionIds: readonly number[] | null
+}
+
+/** One outbound QoS 1/2 message in a session's inflight window, at rest. */
+export interface InflightRecord extends QueuedDelivery {
+  readonly packetId: number
+  /** 'publish': awaiting PUBACK/PUBREC; 'pubrel': PUBREL sent, awaiting PUBCOMP. */
+  readonly state: 'publish' | 'pubrel'
 }
 
 /** The FIFO of deliveries waiting for one session's inflight window or its reconnection. */
@@ -68,6 +82,15 @@ export interface Store {
   deleteSession (clientId: string): void
   /** The queue of `clientId` (created empty when absent); deleted with the session. */
   queue (clientId: string): SessionQueue
+  /**
+   * Records (or updates, keeping its place in the order) the inflight message `record.packetId` of
+   * `clientId`; deleted with the session. Deleting an id that is not recorded is a no-op.
+   */
+  putInflight (clientId: string, record: InflightRecord): void
+  deleteInflight (clientId: string, packetId: number): void
+  /** Records an inbound QoS 2 packet id awaiting PUBREL; deleted with the session. */
+  putIncomingQos2 (clientId: string, packetId: number): void
+  deleteIncomingQos2 (clientId: string, packetId: number): void
 
   /** Resolves when every change made so far is durable. */
   flush (): Promise<void>

@@ -6,6 +6,7 @@
 import { once } from 'node:events'
 import { test, type TestContext } from 'node:test'
 import mqtt, { type MqttClient } from 'mqtt'
+import { rawClient } from '../helpers/raw-client.js'
 import { runCli, startDaemon, testDir, until, processExists } from './harness.js'
 
 const SUBSCRIBER = { clientId: 'durable-sub', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 0 }
@@ -57,3 +58,84 @@ for (const how of ['stop/start', 'kill -9'] as const) {
     t.assert.ok(got.includes('kept'), 'retained message restored')
   })
 }
+
+/** Kills the daemon with SIGKILL and waits until it is gone. */
+async function kill9 (pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL')
+  await until('the daemon is gone', () => !processExists(pid))
+}
+
+test('unacknowledged QoS 1 deliveries to an online persistent session survive kill -9, resent with DUP', async (t: TestContext) => {
+  const dir = await testDir(t)
+  const first = await startDaemon(dir)
+  const connect = { clientId: 'inflight-sub', clean: false, properties: { sessionExpiryInterval: 3600, receiveMaximum: 5 } }
+  const sub = await rawClient(t, first.listeners[0].port, 5)
+  await sub.connect(connect)
+  sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'inf/#', qos: 1 }] })
+  await sub.next('suback')
+  const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${first.listeners[0].port}`, { reconnectPeriod: 0 }, false)
+  const sent: string[] = []
+  for (let i = 0; i < 20; i++) {
+    await pub.publishAsync('inf/q', `m${i}`, { qos: 1 }) // resolves on PUBACK
+    sent.push(`m${i}`)
+  }
+  await pub.endAsync(true)
+  // the window (Receive Maximum 5) is full and never acknowledged; the other 15 wait in the queue
+  const before = await until('5 deliveries', () => sub.received.filter((p) => p.cmd === 'publish').length >= 5 && sub.received)
+  t.assert.deepEqual(before.flatMap((p) => p.cmd === 'publish' ? [p.payload.toString()] : []), sent.slice(0, 5))
+  await kill9(first.pid)
+
+  const second = await startDaemon(dir)
+  const back = await rawClient(t, second.listeners[0].port, 5)
+  const connack = await back.connect(connect)
+  t.assert.equal(connack.sessionPresent, true)
+  const got: Array<{ payload: string; dup: boolean }> = []
+  while (got.length < 20) {
+    const p = await back.next('publish', 10_000)
+    got.push({ payload: p.payload.toString(), dup: p.dup })
+    back.send({ cmd: 'puback', messageId: p.messageId ?? 0 })
+  }
+  t.assert.deepEqual(got.map((g) => g.payload), sent, 'every acknowledged message, once, in order')
+  t.assert.deepEqual(got.map((g) => g.dup), sent.map((_, i) => i < 5), 'the inflight ones resent with DUP=1')
+})
+
+test('[MQTT-4.3.3-9] a QoS 2 PUBLISH re-sent after kill -9 is not delivered twice', async (t: TestContext) => {
+  const dir = await testDir(t)
+  const first = await startDaemon(dir)
+  const url = `mqtt://127.0.0.1:${first.listeners[0].port}`
+  const subscriber = { ...SUBSCRIBER, clientId: 'qos2-sub' }
+  const sub = await mqtt.connectAsync(url, subscriber, false)
+  await sub.subscribeAsync('q2/#', { qos: 1 }) // QoS 1: mqtt.js emits in arrival order
+  await sub.endAsync()
+  const publisher = { clientId: 'qos2-pub', clean: false, properties: { sessionExpiryInterval: 3600 } }
+  const pub = await rawClient(t, first.listeners[0].port, 5)
+  await pub.connect(publisher)
+  pub.send({ cmd: 'publish', topic: 'q2/x', payload: Buffer.from('once'), qos: 2, messageId: 7, retain: false, dup: false })
+  const pubrec = await pub.next('pubrec')
+  t.assert.equal(pubrec.messageId, 7)
+  await kill9(first.pid)
+
+  const second = await startDaemon(dir)
+  const again = await rawClient(t, second.listeners[0].port, 5)
+  const connack = await again.connect(publisher)
+  t.assert.equal(connack.sessionPresent, true)
+  again.send({ cmd: 'publish', topic: 'q2/x', payload: Buffer.from('once'), qos: 2, messageId: 7, retain: false, dup: true })
+  t.assert.equal((await again.next('pubrec')).messageId, 7)
+  again.send({ cmd: 'pubrel', messageId: 7 })
+  const pubcomp = await again.next('pubcomp')
+  t.assert.equal(pubcomp.reasonCode ?? 0, 0, 'the packet id was still known after the restart')
+  again.send({ cmd: 'publish', topic: 'q2/end', payload: Buffer.from('end'), qos: 1, messageId: 8, retain: false, dup: false })
+  await again.next('puback')
+
+  const back = mqtt.connect(`mqtt://127.0.0.1:${second.listeners[0].port}`, subscriber)
+  t.after(() => back.endAsync(true))
+  const got: string[] = []
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`got only ${JSON.stringify(got)}`)) }, 10_000)
+    back.on('message', (_topic, payload) => {
+      got.push(payload.toString())
+      if (payload.toString() === 'end') { clearTimeout(timer); resolve() }
+    })
+  })
+  t.assert.deepEqual(got, ['once', 'end'])
+})

@@ -172,6 +172,65 @@ export function storeConformance (name: string, make: () => Promise<Store>): voi
       t.assert.equal(store.queue('c1').length, 0)
     })
 
+    test('[MQTT-4.4.0-1] inflight: put, update keeps the order, delete; loaded with the session', async (t: TestContext) => {
+      const store = await fresh(t)
+      store.saveSession(session)
+      store.saveSession({ ...session, clientId: 'c10', subscriptions: [] })
+      const msg: Message = { topic: 't/ü', payload: Buffer.from([0, 1, 255]), qos: 2, retain: false, properties: { correlationData: Buffer.from('cd') }, expiresAt: 123, origin: 'pub', receivedAt: 45 }
+      store.putInflight('c1', { msg, qos: 2, retain: true, subscriptionIds: [3], packetId: 65535, state: 'publish' })
+      store.putInflight('c1', { msg: message('t', 'b'), qos: 1, retain: false, subscriptionIds: null, packetId: 1, state: 'publish' })
+      store.putInflight('c1', { msg: message('t', 'c'), qos: 1, retain: false, subscriptionIds: null, packetId: 2, state: 'publish' })
+      await store.flush()
+      store.putInflight('c1', { msg, qos: 2, retain: true, subscriptionIds: [3], packetId: 65535, state: 'pubrel' })
+      store.deleteInflight('c1', 2)
+      store.deleteInflight('c1', 77) // never there
+      store.deleteInflight('nobody', 1)
+      store.putInflight('c10', { msg: message('t', 'other'), qos: 1, retain: false, subscriptionIds: null, packetId: 9, state: 'publish' })
+      store.putInflight('c10', { msg: message('t', 'gone'), qos: 1, retain: false, subscriptionIds: null, packetId: 10, state: 'publish' })
+      store.deleteInflight('c10', 10) // put and deleted in the same turn
+      await store.flush()
+      const got = new Map((await collect(store.loadSessions())).map((r) => [r.clientId, r]))
+      const inflight = got.get('c1')?.inflight
+      t.assert.ok(inflight !== undefined)
+      t.assert.deepEqual(inflight.map((r) => [r.packetId, r.state, r.qos, r.retain, r.subscriptionIds, r.msg.payload.toString('hex')]),
+        [[65535, 'pubrel', 2, true, [3], '0001ff'], [1, 'publish', 1, false, null, Buffer.from('b').toString('hex')]])
+      t.assert.deepEqual({ ...inflight[0].msg, payload: null }, { ...msg, payload: null })
+      t.assert.deepEqual(got.get('c10')?.inflight?.map((r) => [r.packetId, r.msg.payload.toString()]), [[9, 'other']])
+      t.assert.equal(got.get('c1')?.incomingQos2, undefined)
+    })
+
+    test('[MQTT-4.3.3-9] inbound QoS 2 packet ids: put, delete, loaded with the session', async (t: TestContext) => {
+      const store = await fresh(t)
+      store.saveSession(session)
+      store.putIncomingQos2('c1', 7)
+      store.putIncomingQos2('c1', 7)
+      store.putIncomingQos2('c1', 65535)
+      store.putIncomingQos2('c1', 8)
+      await store.flush()
+      store.deleteIncomingQos2('c1', 8)
+      store.deleteIncomingQos2('c1', 9)
+      await store.flush()
+      const [record] = await collect(store.loadSessions())
+      t.assert.deepEqual([...(record.incomingQos2 ?? [])].sort((a, b) => a - b), [7, 65535])
+      t.assert.equal(record.inflight, undefined)
+      store.saveSession(record) // the loaded arrays are not part of the saved record
+      store.deleteIncomingQos2('c1', 7)
+      store.deleteIncomingQos2('c1', 65535)
+      t.assert.deepEqual(await collect(store.loadSessions()), [session])
+    })
+
+    test('sessions: delete removes its inflight and inbound QoS 2 records too', async (t: TestContext) => {
+      const store = await fresh(t)
+      store.saveSession(session)
+      store.putInflight('c1', { msg: message('t', 'x'), qos: 1, retain: false, subscriptionIds: null, packetId: 4, state: 'publish' })
+      store.putIncomingQos2('c1', 5)
+      await store.flush()
+      store.deleteSession('c1')
+      store.saveSession(session)
+      await store.flush()
+      t.assert.deepEqual(await collect(store.loadSessions()), [session])
+    })
+
     test('queues: push and shift interleaved stay FIFO; clear empties one queue only', async (t: TestContext) => {
       const store = await fresh(t)
       const q = store.queue('c1')

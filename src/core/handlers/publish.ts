@@ -93,7 +93,11 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
   const delivered = engine.publish(msg, now)
   if (qos === 0) return
   const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success
-  if (qos === 2) session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
+  if (qos === 2) {
+    session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
+    // and stored for a persistent session, so a re-sent PUBLISH after a restart is not routed again
+    if (session.persistent) engine.store.putIncomingQos2(session.clientId, packetId)
+  }
   // Acknowledged only once the message is durable wherever it was stored (a persistent session's
   // queue, the retained store): one group commit serves every message of the tick.
   const durable = engine.store.changeCount !== changesBefore ? engine.store.flush() : null

@@ -13,6 +13,7 @@ export function handlePubrel (conn: Connection, packet: PubrelPacket): void {
   if (session === null) return
   const messageId = packet.messageId ?? 0
   const known = session.inboundQos2.delete(messageId)
+  if (known) conn.engine.store.deleteIncomingQos2(session.clientId, messageId) // a no-op when never stored
   conn.send({
     cmd: 'pubcomp',
     messageId,

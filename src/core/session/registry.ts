@@ -8,8 +8,8 @@
  * 2. `detach()` when the connection closes: a session with expiry 0 ends now ([MQTT-3.1.2-6] in
  *    3.1.1, MQTT 5.0 §3.1.2.11.2); others get a timer (none for "never expires").
  * 3. `discard()`: subscriptions leave the router, queues are dropped, a delayed will fires.
- * 4. `restore()` at start-up: a stored session comes back offline, with its subscriptions and the
- *    rest of its expiry interval.
+ * 4. `restore()` at start-up: a stored session comes back offline, with its subscriptions, its
+ *    inflight messages, its inbound QoS 2 packet ids and the rest of its expiry interval.
  * Persistent sessions are written to the Store at each change (`save()`); the queue of a
  * persistent session is the Store's, that of a session ending with its connection a MemoryQueue.
  */
@@ -79,7 +79,9 @@ export class SessionRegistry {
   /** Brings back a stored session, offline, at start-up. Expired ones are deleted instead. */
   restore (record: SessionRecord, now: number): void {
     const store = this.engine.store
-    const left = record.expiryInterval === NEVER_EXPIRES ? Infinity : record.expiryInterval * 1000 - (now - record.disconnectedAt)
+    // disconnectedAt 0: it was connected when the broker stopped (a crash), so its clock starts now
+    const disconnectedAt = record.disconnectedAt === 0 ? now : record.disconnectedAt
+    const left = record.expiryInterval === NEVER_EXPIRES ? Infinity : record.expiryInterval * 1000 - (now - disconnectedAt)
     if (left <= 0 || record.expiryInterval === 0) {
       store.deleteSession(record.clientId)
       return
@@ -88,7 +90,10 @@ export class SessionRegistry {
     session.expiryInterval = record.expiryInterval
     session.protocolVersion = record.protocolVersion
     session.username = record.username
-    session.disconnectedAt = record.disconnectedAt
+    session.disconnectedAt = disconnectedAt
+    // unacknowledged deliveries, resent with DUP on resume, and inbound QoS 2 ids awaiting PUBREL
+    if (record.inflight !== undefined) session.outbound.restoreInflight(record.inflight)
+    for (const id of record.incomingQos2 ?? []) session.inboundQos2.add(id)
     for (const sub of record.subscriptions) {
       const subscription = makeSubscription(session, sub)
       session.subscriptions.set(sub.filter, subscription)
