@@ -4,7 +4,7 @@
  */
 import { BaseCommand } from '../src/cli/base-command.js'
 import { ConfigFailure } from '../src/cli/config-failure.js'
-import { describeStart, prepareStart, startDaemon, type StartResult } from '../src/cli/daemon-start.js'
+import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { describeStop, stopDaemon, type StopResult } from '../src/cli/daemon-stop.js'
 import { DEFAULT_WAIT_TIMEOUT_S, forceFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner, type Spinner } from '../src/cli/spinner.js'
@@ -37,14 +37,7 @@ export default class Restart extends BaseCommand<typeof Restart> {
 
   async run (): Promise<RestartResult> {
     const { flags } = this
-    const prep = await prepareStart({
-      ...(flags.config === undefined ? {} : { configFile: flags.config }),
-      ...(flags.port === undefined ? {} : { port: flags.port }),
-      ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
-      ...(flags.socket === undefined ? {} : { socket: flags.socket }),
-      waitTimeoutMs: (flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_S) * 1000,
-      requestTimeoutMs: this.timeoutMs,
-    })
+    const prep = await prepareStart(startRequestFrom(flags, DEFAULT_WAIT_TIMEOUT_S, this.timeoutMs))
     const stop = await this.step('stopping mqttd…', (ui) =>
       stopDaemon({ dataDir: prep.dataDir, socketPath: prep.socketPath, pidFile: prep.pidFile, timeoutMs: this.timeoutMs, force: flags.force }, ui))
     this.log(describeStop(stop))

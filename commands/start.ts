@@ -7,7 +7,7 @@ import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../src/cli/base-command.js'
 import { ConfigFailure } from '../src/cli/config-failure.js'
-import { describeStart, prepareStart, startDaemon, type StartResult } from '../src/cli/daemon-start.js'
+import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
 import { DEFAULT_WAIT_TIMEOUT_S, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner } from '../src/cli/spinner.js'
@@ -47,14 +47,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     const { flags } = this
     if (flags.foreground) return this.runForeground()
 
-    const prep = await prepareStart({
-      ...(flags.config === undefined ? {} : { configFile: flags.config }),
-      ...(flags.port === undefined ? {} : { port: flags.port }),
-      ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
-      ...(flags.socket === undefined ? {} : { socket: flags.socket }),
-      waitTimeoutMs: (flags['wait-timeout'] ?? DEFAULT_WAIT_TIMEOUT_S) * 1000,
-      requestTimeoutMs: this.timeoutMs,
-    })
+    const prep = await prepareStart(startRequestFrom(flags, DEFAULT_WAIT_TIMEOUT_S, this.timeoutMs))
     const spinner = startSpinner('starting mqttd…', !this.jsonEnabled())
     let result: StartResult
     try {

@@ -270,3 +270,21 @@ export function describeStart (r: StartResult): string[] {
     : `started mqttd ${r.version} (pid ${r.pid}) in ${elapsed(r.started_in_ms)}`
   return [head, ...r.listeners.map((l) => `${l.type} ${l.host}:${l.port}${l.path ?? ''}`)]
 }
+
+/** The StartRequest of `start`/`restart` from their parsed flags (one mapping for both commands). */
+export function startRequestFrom (flags: {
+  config?: string | undefined
+  port?: number | undefined
+  'data-dir'?: string | undefined
+  socket?: string | undefined
+  'wait-timeout'?: number | undefined
+}, defaultWaitTimeoutS: number, requestTimeoutMs: number): StartRequest {
+  return {
+    ...(flags.config === undefined ? {} : { configFile: flags.config }),
+    ...(flags.port === undefined ? {} : { port: flags.port }),
+    ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
+    ...(flags.socket === undefined ? {} : { socket: flags.socket }),
+    waitTimeoutMs: (flags['wait-timeout'] ?? defaultWaitTimeoutS) * 1000,
+    requestTimeoutMs,
+  }
+}

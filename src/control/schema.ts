@@ -133,27 +133,9 @@ export interface ListResult<T> {
   total: number
 }
 
-/** One trace line (`mqttctl trace`). */
-export interface TraceEvent {
-  /** Wall clock, µs since the epoch. */
-  ts_us: number
-  dir: 'in' | 'out'
-  client_id: string
-  type: string
-  packet_id?: number
-  topic?: string
-  qos?: 0 | 1 | 2
-  retain?: boolean
-  dup?: boolean
-  size: number
-  payload?: string
-  payload_encoding?: 'utf8' | 'base64'
-  /** True when `payload` holds only the first bytes (64 in preview mode, 512 KiB in full mode). */
-  payload_truncated?: boolean
-  reason_code?: number
-  /** For an outgoing PUBLISH: µs from the arrival of the message to this delivery. */
-  latency_us?: number
-}
+/** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
+export type { TraceEvent } from '../tracing/events.js'
+import type { TraceEvent } from '../tracing/events.js'
 
 /** One `$SYS` snapshot (`mqttctl sys`). */
 export interface SysSnapshot {

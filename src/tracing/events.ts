@@ -1,9 +1,9 @@
 /**
  * Trace events: what one traced packet looks like, and how it is built from a packet.
  *
- * `TraceEvent` is structurally the same type as control/schema.ts' TraceEvent (the control handler
- * passes these objects to its stream unchanged); it is declared here so that tracing, which the
- * engine owns, never imports the control channel.
+ * `TraceEvent` is declared here, with the tracer that makes it, and re-exported by control/schema.ts
+ * as the event of the `trace.start` stream (the control handler passes these objects on unchanged):
+ * tracing, which the engine owns, never imports the control channel.
  *
  * Everything in this file runs only while a trace session exists (Tracer.active), so it may
  * allocate. Time is wall clock in µs from `performance.timeOrigin + performance.now()`: monotonic
