@@ -334,9 +334,14 @@ export class Connection {
     this.parser.removeAllListeners('packet')
     this.backlog = null
     if (!this.stream.destroyed) {
+      // Lingering close: our FIN follows the last bytes, and what the peer still sends (a PUBREL
+      // racing our DISCONNECT) is read and dropped rather than answered with a reset, so the peer
+      // gets to read the DISCONNECT. The peer's own close, or the timer, ends the socket.
+      this.stream.on('data', discard)
       const timer = setTimeout(() => this.stream.destroy(), CLOSE_FLUSH_TIMEOUT)
       timer.unref()
-      this.stream.end(() => { clearTimeout(timer); this.stream.destroy() })
+      this.stream.once('close', () => { clearTimeout(timer) })
+      this.stream.end()
     }
     this.engine.connectionClosed(this)
   }
@@ -346,6 +351,9 @@ export class Connection {
     return `${this.info.remoteAddress}:${this.info.remotePort}`
   }
 }
+
+/** Input after close is read and dropped (see Connection.close). */
+function discard (): void {}
 
 // One uncork pass per tick for every connection written to in that tick.
 let toUncork: Connection[] = []

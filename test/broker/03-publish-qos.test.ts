@@ -302,3 +302,22 @@ test('[MQTT-3.3.4-7] max_inflight caps the outbound window of a client that anno
   raw.send({ cmd: 'puback', messageId: window[1].messageId })
   t.assert.deepEqual((await publishesBeforePong(raw)).map(text), ['m1', 'm2', 'm3'])
 })
+
+test('[MQTT-3.3.4-9] a client still writing PUBRELs after exceeding Receive Maximum reads DISCONNECT 0x93 without a reset', async (t: TestContext) => {
+  const { port } = await startBroker(t, { max_inflight: 3 })
+  const raw = await rawClient(t, port, 5)
+  await raw.connect()
+  let reset = false
+  raw.socket.on('error', () => { reset = true })
+  for (let id = 1; id <= 4; id++) {
+    raw.send({ cmd: 'publish', topic: 'rm/x', payload: Buffer.from('p'), qos: 2, messageId: id, dup: false, retain: false })
+  }
+  // Answer every PUBREC as a client would, racing the broker's DISCONNECT.
+  for (let i = 0; i < 3; i++) {
+    const rec = await raw.next('pubrec')
+    raw.send({ cmd: 'pubrel', messageId: rec.messageId })
+  }
+  t.assert.equal((await raw.next('disconnect')).reasonCode, 0x93)
+  await raw.closed()
+  t.assert.equal(reset, false, 'the broker read what was in flight instead of resetting the connection')
+})
