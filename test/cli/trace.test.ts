@@ -3,44 +3,16 @@
  * socket, driven by mqtt.js clients. Exit codes: 0 after --count / --duration / Ctrl-C, 64 without
  * a selector, 69 without a broker.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import type { TraceEvent } from '../../src/control/schema.js'
 import type { Engine } from '../../src/core/engine.js'
 import { connect, startBroker } from '../helpers/broker.js'
+import { type LiveCli, spawnMqttctl } from '../helpers/mqttctl.js'
 
-/** The package root: this file runs as `<root>/dist/test/cli/trace.test.js`. */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const DEADLINE_MS = 10_000
 
-interface Cli {
-  child: ChildProcessWithoutNullStreams
-  stdout: () => string
-  stderr: () => string
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-function runCli (t: TestContext, args: string[]): Cli {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    timeout: 20_000,
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => { resolve({ code, signal }) })
-  })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  return { child, stdout: () => stdout, stderr: () => stderr, exit }
-}
-
 /** Waits (with a deadline, no fixed sleep) until `cond` holds. */
-async function eventually (cond: () => boolean, what: string, cli?: Cli): Promise<void> {
+async function eventually (cond: () => boolean, what: string, cli?: LiveCli): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${cli === undefined ? '' : `; stderr: ${cli.stderr()}`}`)
@@ -49,13 +21,13 @@ async function eventually (cond: () => boolean, what: string, cli?: Cli): Promis
 }
 
 /** Resolves when the trace the CLI started is running in the broker. */
-function traceRunning (engine: Engine, cli: Cli): Promise<void> {
+function traceRunning (engine: Engine, cli: LiveCli): Promise<void> {
   return eventually(() => engine.tracer.active, 'the trace to start', cli)
 }
 
 test('trace --client c1 --json --count 3 prints 3 NDJSON events of c1 and exits 0', async (t: TestContext) => {
   const { broker, url } = await startBroker(t)
-  const cli = runCli(t, ['trace', '--client', 'c1', '--json', '--count', '3', '--socket', broker.controlSocketPath])
+  const cli = spawnMqttctl(t, ['trace', '--client', 'c1', '--json', '--count', '3', '--socket', broker.controlSocketPath])
   await traceRunning(broker.engine, cli)
   const c1 = await connect(t, url, { clientId: 'c1' })
   await c1.subscribeAsync('t/#', { qos: 1 })
@@ -72,7 +44,7 @@ test('trace --client c1 --json --count 3 prints 3 NDJSON events of c1 and exits 
 
 test('human output: one line per event with arrows, flags, topic, size, payload and latency', async (t: TestContext) => {
   const { broker, url } = await startBroker(t)
-  const cli = runCli(t, ['trace', '--topic', 'h/+', '--count', '2', '--socket', broker.controlSocketPath])
+  const cli = spawnMqttctl(t, ['trace', '--topic', 'h/+', '--count', '2', '--socket', broker.controlSocketPath])
   await traceRunning(broker.engine, cli)
   const sub = await connect(t, url, { clientId: 'sub' })
   await sub.subscribeAsync('h/#', { qos: 1 })
@@ -90,7 +62,7 @@ test('human output: one line per event with arrows, flags, topic, size, payload 
 test('trace --duration 1 ends by itself with exit 0', async (t: TestContext) => {
   const { broker } = await startBroker(t)
   const started = Date.now()
-  const cli = runCli(t, ['trace', '--client', 'c1', '--duration', '1', '--socket', broker.controlSocketPath])
+  const cli = spawnMqttctl(t, ['trace', '--client', 'c1', '--duration', '1', '--socket', broker.controlSocketPath])
   const { code } = await cli.exit
   t.assert.equal(code, 0, cli.stderr())
   t.assert.ok(Date.now() - started >= 1000)
@@ -99,7 +71,7 @@ test('trace --duration 1 ends by itself with exit 0', async (t: TestContext) => 
 
 test('SIGINT cancels the trace and exits 0', async (t: TestContext) => {
   const { broker } = await startBroker(t)
-  const cli = runCli(t, ['trace', '--topic', 'x/#', '--socket', broker.controlSocketPath])
+  const cli = spawnMqttctl(t, ['trace', '--topic', 'x/#', '--socket', broker.controlSocketPath])
   await traceRunning(broker.engine, cli)
   cli.child.kill('SIGINT')
   const { code, signal } = await cli.exit
@@ -115,16 +87,16 @@ test('usage errors exit 64: no selector, bad payload mode, bad duration, bad top
     ['trace', '--client', 'c1', '--duration', 'soon'],
     ['trace', '--topic', 'a/#/b'],
   ]) {
-    const cli = runCli(t, [...args, '--socket', '/nonexistent/mqttctl.sock'])
+    const cli = spawnMqttctl(t, [...args, '--socket', '/nonexistent/mqttctl.sock'])
     const { code } = await cli.exit
     t.assert.equal(code, 64, `${args.join(' ')}: ${cli.stderr()}`)
   }
-  const cli = runCli(t, ['trace', '--json', '--socket', '/nonexistent/mqttctl.sock'])
+  const cli = spawnMqttctl(t, ['trace', '--json', '--socket', '/nonexistent/mqttctl.sock'])
   t.assert.equal((await cli.exit).code, 64)
   t.assert.match(cli.stdout(), /at least one --client or --topic/)
 })
 
 test('no broker on the socket: exit 69', async (t: TestContext) => {
-  const cli = runCli(t, ['trace', '--client', 'c1', '--socket', '/nonexistent/mqttctl.sock'])
+  const cli = spawnMqttctl(t, ['trace', '--client', 'c1', '--socket', '/nonexistent/mqttctl.sock'])
   t.assert.equal((await cli.exit).code, 69, cli.stderr())
 })

@@ -4,7 +4,8 @@
  * caller's environment are removed so that only the given arguments count. OCLIF_COLUMNS keeps
  * oclif from wrapping error messages at 80 columns, so tests can match them whole.
  */
-import { execFile } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process'
+import type { TestContext } from 'node:test'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -48,3 +49,25 @@ export async function mqttctlJson<T = unknown> (args: string[], env: NodeJS.Proc
 
 /** The `--json` error document. */
 export interface CliErrorJson { error: { code: string; message: string; exitCode: number } }
+
+/** A running mqttctl (streams: `trace`, `sys`), with its output so far and its exit. */
+export interface LiveCli {
+  child: ChildProcessWithoutNullStreams
+  stdout: () => string
+  stderr: () => string
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Starts mqttctl with `args` and returns at once; killed at the end of the test if still running. */
+export function spawnMqttctl (t: TestContext, args: string[]): LiveCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv({}), timeout: 20_000 })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => { resolve({ code, signal }) })
+  })
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  return { child, stdout: () => stdout, stderr: () => stderr, exit }
+}
