@@ -216,6 +216,15 @@ export class Connection {
   }
 
   /**
+   * Sends PUBREL. The reason code is always given (0x00 included): mqtt-packet then writes the
+   * 2-byte form for 0x00, which Debian's paho-mqtt 1.6 requires of a v5 PUBREL (the equally valid
+   * 4-byte form makes it crash). v3 connections ignore the code.
+   */
+  sendPubrel (packetId: number, rc: ReasonCodeValue = ReasonCode.Success): void {
+    this.send({ cmd: 'pubrel', messageId: packetId, reasonCode: this.protocolVersion === 5 ? rc : ReasonCode.Success })
+  }
+
+  /**
    * Sends a PUBACK/PUBREC once `durable` (the Store's flush) resolves; acks leave in the order of
    * their PUBLISHes [MQTT-4.6.0-2], so an ack behind a pending one waits for it too. A failed
    * store write sends no ack (the client resends after reconnecting) and closes the connection.

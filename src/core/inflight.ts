@@ -151,7 +151,7 @@ export class OutboundFlow {
     if (conn === null) return
     for (const entry of this.inflight.values()) {
       if (entry.state === 'pubrel') {
-        conn.send({ cmd: 'pubrel', messageId: entry.packetId, reasonCode: 0 }) // 2-byte form, see handlers/pubrec.ts
+        conn.sendPubrel(entry.packetId)
       } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
         this.forget(entry.packetId)
         this.session.engine.counters.publishDropped++

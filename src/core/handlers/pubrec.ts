@@ -14,10 +14,8 @@ export function handlePubrec (conn: Connection, packet: PubrecPacket): void {
   if (session === null) return
   const messageId = packet.messageId ?? 0
   const outcome = session.outbound.onPubrec(messageId, packet.reasonCode ?? 0, Date.now())
-  // reasonCode 0 given explicitly: mqtt-packet then writes the 2-byte form, which paho-mqtt 1.6
-  // (Debian's python3-paho-mqtt) requires of a v5 PUBREL; the 4-byte form makes it crash.
-  if (outcome === 'pubrel') conn.send({ cmd: 'pubrel', messageId, reasonCode: ReasonCode.Success })
+  if (outcome === 'pubrel') conn.sendPubrel(messageId)
   else if (outcome === 'unknown') {
-    conn.send({ cmd: 'pubrel', messageId, reasonCode: conn.protocolVersion === 5 ? ReasonCode.PacketIdentifierNotFound : undefined })
+    conn.sendPubrel(messageId, ReasonCode.PacketIdentifierNotFound)
   }
 }
