@@ -19,6 +19,7 @@ import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
 import { SysTreePublisher } from './metrics/sys-tree.js'
 import { createStore } from './store/create.js'
+import { StoreError } from './store/errors.js'
 import type { Store } from './store/store.js'
 import { type RunningListener, openListener } from './transport/listener.js'
 
@@ -59,7 +60,7 @@ export class Broker {
   /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */
   async start (): Promise<void> {
     await mkdir(this.config.data_dir, { recursive: true, mode: 0o700 })
-    await this.engine.store.open()
+    await openStore(this.engine.store)
     await this.engine.restore()
     this.engine.start()
     this.metrics.start()
@@ -68,7 +69,7 @@ export class Broker {
         this.running.push(await openListener(listener, (stream, info) => { this.engine.accept(stream, info) }))
       }
       const control = new ControlServer(this.controlSocketPath,
-        () => ({ protocol: CONTROL_PROTOCOL, broker: this.version, node: this.config.node_name, pid: process.pid }), this.log)
+        () => ({ protocol: CONTROL_PROTOCOL, broker: this.version, node: this.config.node_name, pid: process.pid, bcrypt_cost: this.config.bcrypt_cost }), this.log)
       registerControlHandlers(control, {
         version: this.version,
         config: this.config,
@@ -124,5 +125,22 @@ export class Broker {
       await this.control?.close()
     })()
     return this.closing
+  }
+}
+
+/** How long start-up waits for a store another process holds (mqttctl offline edits take milliseconds). */
+const STORE_LOCK_WAIT_MS = 5000
+
+/** Opens the store, waiting a little while another process (an offline mqttctl command) holds it. */
+async function openStore (store: Store): Promise<void> {
+  const deadline = Date.now() + STORE_LOCK_WAIT_MS
+  for (;;) {
+    try {
+      await store.open()
+      return
+    } catch (err) {
+      if (!(err instanceof StoreError && err.locked) || Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   }
 }

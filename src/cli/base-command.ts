@@ -13,6 +13,7 @@ import { resolve, join } from 'node:path'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { ControlClient, ControlClientError } from '../control/client.js'
 import { ControlErrorCode } from '../control/schema.js'
+import { type AdminChannel, liveChannel, offlineChannel } from './admin-channel.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -57,6 +58,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
   private client: ControlClient | null = null
+  private adminChannel: AdminChannel | null = null
 
   public override async init (): Promise<void> {
     await super.init()
@@ -104,6 +106,42 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.client
   }
 
+  /**
+   * Where account and ACL requests go: the running broker, or, when none answers, the data dir's
+   * store directly (offline: a note on stderr says so). A store another process holds → exit 69.
+   */
+  protected async admin (): Promise<AdminChannel> {
+    if (this.adminChannel !== null) return this.adminChannel
+    try {
+      this.adminChannel = liveChannel(await this.control(), this.timeoutMs)
+      return this.adminChannel
+    } catch (err) {
+      if (!(err instanceof ControlClientError && err.kind === 'unavailable')) throw err
+    }
+    const dataDir = await this.dataDir()
+    const { StoreError } = await import('../store/errors.js')
+    try {
+      this.adminChannel = await offlineChannel(dataDir, await this.bcryptCost())
+    } catch (err) {
+      if (err instanceof StoreError) {
+        const exit = err.code === 'BRK_ERR_STORE_CORRUPT' ? ExitCode.DataError : ExitCode.Unavailable
+        throw new CliFailure(`no broker answers and ${err.message}`, exit, err.code)
+      }
+      throw err
+    }
+    this.note(`no broker is running: changing the data dir ${dataDir} directly (applies at the next start)`)
+    return this.adminChannel
+  }
+
+  /** bcrypt cost for offline hashing: the config file's `bcrypt_cost` when --config is given, else the default. */
+  private async bcryptCost (): Promise<number> {
+    const flags = this.flags as CommandFlags<typeof BaseCommand>
+    const { DEFAULTS } = await import('../config/defaults.js')
+    if (flags.config === undefined) return DEFAULTS.bcrypt_cost
+    const { loadConfig } = await import('../config/load.js')
+    return (await loadConfig({ file: flags.config })).bcrypt_cost
+  }
+
   /** Request timeout in ms (for ControlClient.request). */
   protected get timeoutMs (): number {
     return (this.flags as CommandFlags<typeof BaseCommand>).timeout * 1000
@@ -129,6 +167,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally (err: Error | undefined): Promise<unknown> {
+    await this.adminChannel?.close()
+    this.adminChannel = null
     this.client?.close()
     this.client = null
     return super.finally(err)
@@ -158,6 +198,7 @@ export function toCliError (err: Error): Error {
     case 'remote':
       switch (err.code) {
         case ControlErrorCode.NotFound: return new CliFailure(err.message, ExitCode.DataError, err.code)
+        case ControlErrorCode.NoSuchUser: return new CliFailure(err.message, ExitCode.NoUser, err.code)
         case ControlErrorCode.Invalid: return new CliFailure(err.message, ExitCode.DataError, err.code)
         case ControlErrorCode.Conflict: return new CliFailure(err.message, ExitCode.DataError, err.code)
         case ControlErrorCode.RestartRequired: return new CliFailure(err.message, ExitCode.DataError, err.code)

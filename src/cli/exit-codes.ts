@@ -9,6 +9,8 @@ export const ExitCode = {
   Usage: 64,
   /** Bad data or not found. */
   DataError: 65,
+  /** No such account (EX_NOUSER): `account del/passwd/test` of a missing user. */
+  NoUser: 67,
   /** No broker answers on the control socket. */
   Unavailable: 69,
   Internal: 70,

@@ -28,6 +28,8 @@ export const DEFAULT_WS_PATH = '/mqtt'
 export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect'>> = {
   data_dir: './data',
   allow_anonymous: true,
+  bcrypt_cost: 10,
+  allow_client_id_takeover_across_users: false,
   max_packet_size: 16 * 1024 * 1024,
   max_keepalive: 65_535,
   max_inflight: 100,
@@ -57,6 +59,7 @@ export function defaultListener(type: ListenerType = 'mqtt'): ListenerConfig {
     port: DEFAULT_LISTENER_PORTS[type],
     path: DEFAULT_WS_PATH,
     require_certificate: false,
+    use_identity_as_username: false,
   }
 }
 

@@ -116,6 +116,7 @@ function listenerToDocument(l: ListenerConfig, cwd: string): Document {
   const doc: Document = { type: l.type, host: l.host, port: l.port }
   if (ws || l.path !== DEFAULT_WS_PATH) doc.path = l.path
   if (tls || l.require_certificate) doc.require_certificate = l.require_certificate
+  if (l.use_identity_as_username) doc.use_identity_as_username = true
   for (const key of FILE_RELATIVE_LISTENER_KEYS) {
     const value = l[key]
     if (value !== undefined) doc[key] = isRelativePath(value) ? resolve(cwd, value) : value

@@ -70,6 +70,7 @@ const listenerShape = {
   key: text().optional(),
   ca: text().optional(),
   require_certificate: boolean().optional(),
+  use_identity_as_username: boolean().optional(),
 }
 
 type ListenerInput = z.output<z.ZodObject<typeof listenerShape>>
@@ -87,8 +88,11 @@ function checkListenerKeys(raw: unknown, ctx: z.RefinementCtx): unknown {
     for (const key of ['cert', 'key'] as const) {
       if (l[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required on ${type} listeners` })
     }
+    if (l.use_identity_as_username === true && l.require_certificate !== true) {
+      ctx.addIssue({ code: 'custom', path: ['use_identity_as_username'], message: 'needs require_certificate: true (the user name comes from a verified certificate)' })
+    }
   } else {
-    for (const key of ['cert', 'key', 'ca', 'require_certificate'] as const) {
+    for (const key of ['cert', 'key', 'ca', 'require_certificate', 'use_identity_as_username'] as const) {
       if (l[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only allowed on mqtts and wss listeners' })
     }
   }
@@ -108,6 +112,7 @@ function completeListener(l: ListenerInput): ListenerConfig {
     ...(l.key === undefined ? {} : { key: l.key }),
     ...(l.ca === undefined ? {} : { ca: l.ca }),
     require_certificate: l.require_certificate ?? false,
+    use_identity_as_username: l.use_identity_as_username ?? false,
   }
 }
 
@@ -145,6 +150,8 @@ const configShape = {
     .optional()
     .transform((ls) => ls ?? defaultListeners()),
   allow_anonymous: boolean().default(DEFAULTS.allow_anonymous),
+  bcrypt_cost: integer(10, 31).default(DEFAULTS.bcrypt_cost),
+  allow_client_id_takeover_across_users: boolean().default(DEFAULTS.allow_client_id_takeover_across_users),
   max_packet_size: integer(MIN_PACKET_SIZE, MQTT_MAX_PACKET_SIZE).default(DEFAULTS.max_packet_size),
   max_keepalive: integer(0, UINT16_MAX).default(DEFAULTS.max_keepalive),
   max_inflight: integer(1, UINT16_MAX).default(DEFAULTS.max_inflight),

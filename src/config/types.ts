@@ -23,6 +23,8 @@ export interface ListenerConfig {
   ca?: string
   /** Ask for a client certificate and refuse the TLS handshake without a valid one (mqtts/wss). */
   require_certificate: boolean
+  /** Take the user name from the client certificate's CN (no password asked); needs require_certificate. */
+  use_identity_as_username: boolean
 }
 
 export interface RedirectConfig {
@@ -36,7 +38,12 @@ export interface Config {
   node_name: string
   data_dir: string
   listeners: ListenerConfig[]
+  /** Clients without a user name may connect. Default true, so that a first start just works. */
   allow_anonymous: boolean
+  /** bcrypt cost of new password hashes (mqttctl hashes with it); 10 or more. */
+  bcrypt_cost: number
+  /** A client id held by one user's session may be taken over by another user (default false). */
+  allow_client_id_takeover_across_users: boolean
   /** Largest MQTT packet accepted (and the v5 Maximum Packet Size announced), in bytes. */
   max_packet_size: number
   /** Upper bound on a client's keep alive, in seconds; a v5 client asking for more gets Server Keep Alive. */

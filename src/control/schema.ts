@@ -23,11 +23,15 @@ export interface Hello {
   broker: string
   node: string
   pid: number
+  /** bcrypt cost the broker wants new password hashes made with (mqttctl hashes on its side). */
+  bcrypt_cost: number
 }
 
 /** Error codes of the control channel (STYLE.md §2.2). */
 export const ControlErrorCode = {
   NotFound: 'NOT_FOUND',
+  /** No account with that user name (mqttctl exit 67). */
+  NoSuchUser: 'NO_SUCH_USER',
   Conflict: 'CONFLICT',
   Invalid: 'INVALID',
   UnknownMethod: 'UNKNOWN_METHOD',
@@ -133,6 +137,66 @@ export interface ListResult<T> {
   total: number
 }
 
+/** An account as listed (never its password hash). */
+export interface AccountSummary {
+  username: string
+  created_at: string
+  updated_at: string
+  last_login: string | null
+  /** Sessions of this user with a live connection. */
+  online: number
+}
+
+/** Who a topic rule is for: one user, every client (`pattern`, with %u/%c), or clients without a user name. */
+export type RuleSubject = 'user' | 'pattern' | 'anonymous'
+export type RuleAccess = 'read' | 'write' | 'readwrite'
+
+export interface TopicRuleSummary {
+  id: number
+  subject: RuleSubject
+  /** The user of a `user` rule; null otherwise. */
+  user: string | null
+  /** Topic filter, possibly with %u / %c. */
+  topic: string
+  access: RuleAccess
+  effect: 'allow' | 'deny'
+  created_at: string
+}
+
+export interface IpRuleSummary {
+  id: number
+  /** Normalised CIDR, e.g. `10.0.0.0/8`, `2001:db8::/32`. */
+  cidr: string
+  action: 'allow' | 'deny'
+  /** allow only: clients from this range connect without credentials. */
+  skip_auth: boolean
+  created_at: string
+  /** Connections this rule decided since the broker started (0 offline). */
+  hits: number
+}
+
+/** Result of a change to access control (online: applied live; offline: written to the data dir). */
+export interface AuthChange {
+  changed: boolean
+  /** Connections closed because they lost their right (only with `kick`). */
+  kicked: number
+  /** false when done offline, on the data dir of a stopped broker. */
+  live: boolean
+}
+
+export interface AclDecision {
+  decision: 'allow' | 'deny'
+  /**
+   * `rule`: decided by `rule`; `default`: no rule matched (deny-by-default once rules exist);
+   * `open`: no topic rule exists at all, so everything is allowed; `reserved`: `$SYS` topics are
+   * written only by the broker.
+   */
+  reason: 'rule' | 'default' | 'open' | 'reserved'
+  rule: TopicRuleSummary | null
+  /** The filter the rule turned into for this user and client id (%u, %c substituted). */
+  effective_topic: string | null
+}
+
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
@@ -156,6 +220,20 @@ export interface Methods {
   'retained.clear': { params: { filter: string; dry_run?: boolean }; result: { filter: string; matched: number; cleared: number } }
   'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[] } }
   'config.set': { params: { key: string; value: string }; result: { key: string; previous: unknown; value: unknown } }
+  /** Creates or replaces an account; `hash` is a bcrypt hash made by mqttctl (no password crosses the socket). */
+  'account.set': { params: { username: string; hash: string; no_overwrite?: boolean; kick?: boolean }; result: AuthChange & { username: string; created: boolean } }
+  'account.del': { params: { username: string; kick?: boolean; dry_run?: boolean }; result: AuthChange & { username: string; online: number } }
+  'account.list': { params: Record<string, never>; result: ListResult<AccountSummary> }
+  /** The stored hash, for `account test` (compared by mqttctl); NOT_FOUND when no such account. */
+  'account.verifier': { params: { username: string }; result: { username: string; hash: string } }
+  'acl.ip.set': { params: { cidr: string; action: 'allow' | 'deny'; skip_auth?: boolean; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.del': { params: { cidr: string }; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.list': { params: Record<string, never>; result: ListResult<IpRuleSummary> }
+  'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
+  'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
+  'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  /** `user` null: an anonymous client. */
+  'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
 
 export interface Streams {

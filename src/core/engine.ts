@@ -8,6 +8,9 @@
  */
 import type { Duplex } from 'node:stream'
 import { randomBytes } from 'node:crypto'
+import { AccessControl, AclCache } from '../auth/access-control.js'
+import { BcryptPool } from '../auth/bcrypt-pool.js'
+import { isSysTopic } from '../auth/topic-rules.js'
 import type { Config } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { Counters } from '../metrics/counters.js'
@@ -19,6 +22,7 @@ import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
 import { sweepConnections } from './keepalive.js'
 import type { Message } from './message.js'
+import type { Session } from './session/session.js'
 import { RetainedMessages } from './retained.js'
 import { Router } from './router/router.js'
 import { SessionRegistry } from './session/registry.js'
@@ -32,6 +36,10 @@ export class Engine {
   readonly router: Router
   readonly retained: RetainedMessages
   readonly wills: WillScheduler
+  /** Accounts, IP rules and topic rules (src/auth), loaded from the Store by `restore()`. */
+  readonly access: AccessControl
+  /** Password checks off the event loop. */
+  readonly bcrypt = new BcryptPool()
   readonly connections = new Set<Connection>()
   readonly startedAt = Date.now()
   private sweepTimer: NodeJS.Timeout | null = null
@@ -42,10 +50,12 @@ export class Engine {
     this.sessions = new SessionRegistry(this)
     this.router = new Router(this)
     this.wills = new WillScheduler(this)
+    this.access = new AccessControl(store)
   }
 
   /** Reads the state kept in the Store back into memory (before any listener accepts). */
   async restore (): Promise<void> {
+    await this.access.load()
     const now = Date.now()
     for await (const msg of this.store.loadRetained()) this.retained.restore(msg, now)
     for await (const record of this.store.loadSessions()) this.sessions.restore(record, now)
@@ -83,6 +93,21 @@ export class Engine {
     return this.router.route(msg, now)
   }
 
+  /**
+   * May the client of `session` receive a message on `topic`? Always while no topic rule exists;
+   * otherwise the rules decide, cached per session (the check every delivery path makes: routing,
+   * shared groups, direct messages, retained messages on subscribe).
+   */
+  canDeliver (session: Session, topic: string): boolean {
+    return !this.access.restricted || this.access.allows(session, session.acl ??= new AclCache(), topic, 'read')
+  }
+
+  /** May the client of `session` publish on `topic`? Never under `$SYS`; otherwise as `canDeliver`. */
+  canPublish (session: Session, topic: string): boolean {
+    if (topic.charCodeAt(0) === 36 /* $ */ && isSysTopic(topic)) return false
+    return !this.access.restricted || this.access.allows(session, session.acl ??= new AclCache(), topic, 'write')
+  }
+
   /** Bookkeeping after a connection closed (called once, by Connection.close). */
   connectionClosed (conn: Connection): void {
     this.connections.delete(conn)
@@ -117,6 +142,7 @@ export class Engine {
     for (const conn of [...this.connections]) conn.close(CloseReason.ServerShutdown, ReasonCode.ServerShuttingDown)
     this.wills.clear()
     this.sessions.clearTimers()
+    void this.bcrypt.close()
     await Promise.race([
       Promise.all(streams.map((s) => s.destroyed ? undefined : new Promise((resolve) => s.once('close', resolve)))),
       new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),

@@ -5,7 +5,7 @@
  * normal DISCONNECT [MQTT-3.1.2-8], [MQTT-3.1.2-10]. With a v5 Will Delay Interval, publication
  * waits for the delay or the end of the session, whichever comes first, and is cancelled when the
  * client reconnects to the session in the meantime [MQTT-3.1.3-9]. The Message Expiry Interval of a
- * will counts from its publication.
+ * will counts from its publication. A will is published with the rights of the user who set it.
  */
 import type { PublishProperties, QoS } from '../protocol/packets.js'
 import type { Engine } from './engine.js'
@@ -23,6 +23,8 @@ export interface WillMessage {
   readonly messageExpiryInterval: number
   /** Seconds to wait before publishing (v5 Will Delay Interval). */
   readonly delay: number
+  /** The user of the connection that set it: the will is published with that user's rights. */
+  readonly username: string | undefined
 }
 
 /** Delayed wills by client id, each with its timer. */
@@ -73,6 +75,11 @@ export class WillScheduler {
   }
 
   private publish (clientId: string, will: WillMessage): void {
+    // checked at CONNECT, and again now: the rules may have changed since
+    if (!this.engine.access.decide({ username: will.username, clientId }, will.topic, 'write', 'topic').allowed) {
+      this.engine.log.info({ clientId, topic: will.topic }, 'will not published: the topic rules no longer allow it')
+      return
+    }
     const now = Date.now()
     const msg: Message = {
       topic: will.topic,

@@ -179,3 +179,12 @@ function parseJson (bytes: Buffer): unknown {
     throw new CodecError('value is not valid JSON', { cause: err })
   }
 }
+
+/** An operator record (account, rule, setting): plain JSON text. */
+export function decodeRecord (buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8')) as unknown
+  } catch {
+    throw new CodecError('an operator record is not valid JSON')
+  }
+}

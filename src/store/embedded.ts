@@ -34,10 +34,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Message } from '../core/message.js'
-import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeSession, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
+import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
-import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
-import type { InflightRecord, QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
+import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
+import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord } from './store.js'
 
 export interface EmbeddedStoreOptions {
   /** Entries of each queue kept decoded in memory (the oldest ones). Default 64. */
@@ -276,6 +276,28 @@ export class EmbeddedStore implements Store {
     return q
   }
 
+  async loadRecords (kind: RecordKind): Promise<StoredRecord[]> {
+    await this.flush()
+    const out: StoredRecord[] = []
+    const prefix = recordKey(kind, '').length
+    try {
+      for await (const [key, value] of entries(this.database(), recordRange(kind))) {
+        out.push({ id: key.slice(prefix), value: this.decode(key, () => decodeRecord(value)) })
+      }
+    } catch (err) {
+      throw this.translate(err, `its ${kind} records cannot be read`)
+    }
+    return out
+  }
+
+  putRecord (kind: RecordKind, id: string, value: unknown): void {
+    this.write(recordKey(kind, id), Buffer.from(JSON.stringify(value)))
+  }
+
+  deleteRecord (kind: RecordKind, id: string): void {
+    this.write(recordKey(kind, id), null)
+  }
+
   flush (): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure)
     if (this.pending.ops.size > 0) return this.pending.wait()
@@ -423,7 +445,9 @@ export class EmbeddedStore implements Store {
       this.claimSeq(last + 1)
     }
     for await (const [key, value] of entries(db, {})) {
-      if (key >= RETAINED_RANGE.gte && key < RETAINED_RANGE.lt) {
+      if (key >= RECORD_RANGE.gte && key < RECORD_RANGE.lt) {
+        this.decode(key, () => decodeRecord(value))
+      } else if (key >= RETAINED_RANGE.gte && key < RETAINED_RANGE.lt) {
         this.decode(key, () => decodeMessage(value))
       } else if (key >= SESSION_RANGE.gte && key < SESSION_RANGE.lt) {
         this.decode(key, () => decodeSession(value))
@@ -485,7 +509,7 @@ export class EmbeddedStore implements Store {
     }
     const detail = messages.at(-1) ?? String(err)
     if (codes.includes('LEVEL_LOCKED')) {
-      return StoreError.unavailable(this.dir, `${what}: it is locked by another process (is a broker already running on this data_dir?)`, err)
+      return StoreError.locked(this.dir, `${what}: it is locked by another process (a broker running on this data_dir, or mqttctl changing it)`, err)
     }
     if (codes.includes('LEVEL_CORRUPTION') ||
         (codes.includes('LEVEL_IO_ERROR') && !/Permission denied|Read-only file system|No space left|Too many open files/i.test(detail))) {

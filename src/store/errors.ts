@@ -22,6 +22,8 @@ export class StoreError extends BrokerError {
     readonly dir: string,
     message: string,
     options?: { cause?: unknown },
+    /** Unavailable only because another process holds the database (it may let go soon). */
+    readonly locked = false,
   ) {
     super(code, message, options)
   }
@@ -39,6 +41,12 @@ export class StoreError extends BrokerError {
       `the store in ${dir} is corrupt: ${detail}. The broker deleted nothing. ` +
       `Keep a copy of ${dir}, then either ${ways.join(', or ')}.`,
       cause === undefined ? undefined : { cause })
+  }
+
+  /** Another process has the database open (a broker, or mqttctl working on a stopped broker's data dir). */
+  static locked (dir: string, detail: string, cause?: unknown): StoreError {
+    return new StoreError('BRK_ERR_STORE_UNAVAILABLE', dir, `the store in ${dir} is unavailable: ${detail}`,
+      cause === undefined ? undefined : { cause }, true)
   }
 
   static unavailable (dir: string, detail: string, cause?: unknown): StoreError {

@@ -2,6 +2,7 @@
  * Key layout of the embedded store: one LevelDB keyspace, one leading letter per kind of record, so
  * each kind is one contiguous key range (STYLE.md E7: key builders live here, not in the methods).
  *
+ *   a<kind>:<id>                     operator record (account, topic_rule, ip_rule, setting): JSON
  *   m<name>                          store metadata (`mformat`: the layout version, "1")
  *   r<topic>                         retained message of `topic`
  *   s<clientId>                      persistent session record
@@ -12,13 +13,18 @@
  * Keys are UTF-8 strings. UTF-8 keeps code-point order, so the database's byte order is JavaScript's
  * string order. Queue keys prefix the client id with its length (UTF-16 units, 4 hex digits: MQTT
  * strings are at most 65535 bytes), so no client's range can contain another's, whatever
- * characters the ids hold; the fixed-width hex sequence number sorts numerically. Letters still free
- * for the rest of issue 5 (accounts, ACL rules, inflight, delayed wills, persisted settings).
+ * characters the ids hold; the fixed-width hex sequence number sorts numerically.
  */
 
 export const FORMAT_KEY = 'mformat'
 /** The key layout and value codec version this code reads and writes. */
 export const FORMAT_VERSION = '1'
+
+/** The key of operator record `id` of `kind` (kinds hold no ':'). */
+export const recordKey = (kind: string, id: string): string => `a${kind}:${id}`
+/** Every record key of `kind`: from `a<kind>:` up to (not including) `a<kind>;`. */
+export const recordRange = (kind: string): { gte: string; lt: string } => ({ gte: `a${kind}:`, lt: `a${kind};` })
+export const RECORD_RANGE = { gte: 'a', lt: 'b' } as const
 
 export const retainedKey = (topic: string): string => `r${topic}`
 export const RETAINED_RANGE = { gte: 'r', lt: 's' } as const

@@ -4,7 +4,7 @@
  * tests and by deployments that want no disk.
  */
 import type { Message } from '../core/message.js'
-import type { InflightRecord, QueuedDelivery, SessionQueue, SessionRecord, Store } from './store.js'
+import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */
 export class MemoryQueue implements SessionQueue {
@@ -49,6 +49,8 @@ export class MemoryStore implements Store {
   /** Inflight records by client id, then packet id (Map order: first put first). */
   private readonly inflight = new Map<string, Map<number, InflightRecord>>()
   private readonly incoming = new Map<string, Set<number>>()
+  /** kind → id → value as JSON text (a copy, as a real store would keep). */
+  private readonly records = new Map<RecordKind, Map<string, string>>()
 
   async open (): Promise<void> {}
 
@@ -122,6 +124,25 @@ export class MemoryStore implements Store {
       this.queues.set(clientId, q)
     }
     return q
+  }
+
+  async loadRecords (kind: RecordKind): Promise<StoredRecord[]> {
+    const m = this.records.get(kind)
+    if (m === undefined) return []
+    return [...m.keys()].sort().map((id) => ({ id, value: JSON.parse(m.get(id) as string) as unknown }))
+  }
+
+  putRecord (kind: RecordKind, id: string, value: unknown): void {
+    let m = this.records.get(kind)
+    if (m === undefined) {
+      m = new Map()
+      this.records.set(kind, m)
+    }
+    m.set(id, JSON.stringify(value))
+  }
+
+  deleteRecord (kind: RecordKind, id: string): void {
+    this.records.get(kind)?.delete(id)
   }
 
   async flush (): Promise<void> {}

@@ -67,6 +67,17 @@ export interface SessionQueue {
   clear (): void
 }
 
+/**
+ * Kinds of small records that operators change and the broker reads whole at start-up: accounts,
+ * topic rules, IP rules (src/auth) and settings saved with `config set --persist`. Values are JSON.
+ */
+export type RecordKind = 'account' | 'topic_rule' | 'ip_rule' | 'setting'
+
+export interface StoredRecord {
+  readonly id: string
+  readonly value: unknown
+}
+
 export interface Store {
   /** Backend name, for logs and `mqttctl state`. */
   readonly kind: string
@@ -91,6 +102,12 @@ export interface Store {
   /** Records an inbound QoS 2 packet id awaiting PUBREL; deleted with the session. */
   putIncomingQos2 (clientId: string, packetId: number): void
   deleteIncomingQos2 (clientId: string, packetId: number): void
+
+  /** Every record of `kind`, ordered by id (string order). */
+  loadRecords (kind: RecordKind): Promise<StoredRecord[]>
+  /** Creates or replaces record `id` of `kind`; `value` must survive JSON.stringify/parse unchanged. */
+  putRecord (kind: RecordKind, id: string, value: unknown): void
+  deleteRecord (kind: RecordKind, id: string): void
 
   /** Resolves when every change made so far is durable. */
   flush (): Promise<void>

@@ -27,6 +27,8 @@ export interface ConnectionInfo {
   transport: 'tcp' | 'tls' | 'ws' | 'wss'
   /** TLS only: whether the peer certificate verified against `ca`, and its subject CN. */
   peerCertificate?: { authorized: boolean; subjectCN?: string }
+  /** The listener has `use_identity_as_username`: the user name is the certificate's CN. */
+  identityFromCertificate?: boolean
 }
 
 /** Receives each accepted connection; the stream is the caller's from then on. */
@@ -51,7 +53,8 @@ export interface RunningListener {
 /** Binds `config` and calls `onStream` for every accepted connection; rejects when binding fails. */
 export async function openListener(config: ListenerConfig, onStream: StreamHandler): Promise<RunningListener> {
   let name = describeListener(config, config.port)
-  const accept: TransportHandler = (stream, info) => onStream(stream, { ...info, listener: name })
+  const identity = config.use_identity_as_username ? { identityFromCertificate: true } : {}
+  const accept: TransportHandler = (stream, info) => onStream(stream, { ...info, listener: name, ...identity })
 
   let server: Server
   try {

@@ -79,7 +79,7 @@ test('[MQTT-4.7.2-1] $share/g/# does not receive $-topics', async (t: TestContex
   await sub.subscribeAsync('$share/g/#', { qos: 1 })
   const got = nextMessages(sub, 1)
   const pub = await connect(t, url, { protocolVersion: 5 })
-  await pub.publishAsync('$SYS/x', 'sys', { qos: 1 })
+  await pub.publishAsync('$app/x', 'dollar', { qos: 1 })
   await pub.publishAsync('plain', 'marker', { qos: 1 })
   t.assert.deepEqual((await got).map((m) => m.topic), ['plain'])
 })

@@ -258,5 +258,35 @@ export function storeConformance (name: string, make: () => Promise<Store>): voi
       t.assert.equal(other.length, 1)
       t.assert.equal(store.queue('c10').shift()?.msg.payload.toString(), 'c10')
     })
+
+    test('records: put, replace, delete per kind; ids in order; values are copies', async (t: TestContext) => {
+      const store = await fresh(t)
+      t.assert.deepEqual(await store.loadRecords('account'), [])
+      const alice = { username: 'alice', hash: '$2b$10$abc', created_at: 1 }
+      store.putRecord('account', 'bob', { username: 'bob' })
+      store.putRecord('account', 'alice', alice)
+      store.putRecord('topic_rule', '1', { topic: 'alice/#' })
+      store.putRecord('setting', 'max_inflight', 20)
+      alice.hash = 'changed after the put'
+      t.assert.deepEqual(await store.loadRecords('account'), [
+        { id: 'alice', value: { username: 'alice', hash: '$2b$10$abc', created_at: 1 } },
+        { id: 'bob', value: { username: 'bob' } },
+      ])
+      store.putRecord('account', 'bob', { username: 'bob', v: 2 })
+      store.deleteRecord('account', 'alice')
+      store.deleteRecord('account', 'nobody')
+      await store.flush()
+      t.assert.deepEqual(await store.loadRecords('account'), [{ id: 'bob', value: { username: 'bob', v: 2 } }])
+      t.assert.deepEqual(await store.loadRecords('topic_rule'), [{ id: '1', value: { topic: 'alice/#' } }])
+      t.assert.deepEqual(await store.loadRecords('setting'), [{ id: 'max_inflight', value: 20 }])
+      t.assert.deepEqual(await store.loadRecords('ip_rule'), [])
+    })
+
+    test('records: ids with any characters stay within their kind', async (t: TestContext) => {
+      const store = await fresh(t)
+      store.putRecord('account', 'a:b;c/ü\u0000', 1)
+      store.putRecord('account_x' as 'account', 'z', 2)
+      t.assert.deepEqual(await store.loadRecords('account'), [{ id: 'a:b;c/ü\u0000', value: 1 }])
+    })
   })
 }

@@ -34,7 +34,7 @@ const [ca, clientCert, clientKey] = await Promise.all([
 const within = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(2000) })
 
 function config(type: ListenerType, extra: Partial<ListenerConfig> = {}): ListenerConfig {
-  return { type, host: '127.0.0.1', port: 0, path: '/mqtt', require_certificate: false, ...extra }
+  return { type, host: '127.0.0.1', port: 0, path: '/mqtt', require_certificate: false, use_identity_as_username: false, ...extra }
 }
 
 function tlsConfig(type: 'mqtts' | 'wss', extra: Partial<ListenerConfig> = {}): ListenerConfig {

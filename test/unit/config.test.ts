@@ -43,7 +43,7 @@ test('no file: every default, data_dir resolved against the working directory', 
   assert.deepEqual(config, { ...defaultConfig(), data_dir: resolve('data') })
   assert.equal(config.node_name, hostname())
   assert.deepEqual(config.listeners, [
-    { type: 'mqtt', host: '0.0.0.0', port: 1883, path: '/mqtt', require_certificate: false },
+    { type: 'mqtt', host: '0.0.0.0', port: 1883, path: '/mqtt', require_certificate: false, use_identity_as_username: false },
   ])
   assert.equal(config.max_packet_size, 16_777_216)
   assert.equal(config.redirect, undefined)
@@ -67,9 +67,9 @@ test('a JSON file is read as YAML; listener defaults depend on the type', async 
   assert.equal(config.node_name, 'n1')
   assert.equal(config.max_inflight, 20)
   assert.deepEqual(config.listeners, [
-    { type: 'ws', host: '0.0.0.0', port: 8080, path: '/mqtt', require_certificate: false },
-    { type: 'wss', host: '::', port: 8443, path: '/mqtt', cert: '/tls/c.pem', key: '/tls/k.pem', require_certificate: false },
-    { type: 'mqtts', host: '0.0.0.0', port: 0, path: '/mqtt', cert: '/c', key: '/k', require_certificate: false },
+    { type: 'ws', host: '0.0.0.0', port: 8080, path: '/mqtt', require_certificate: false, use_identity_as_username: false },
+    { type: 'wss', host: '::', port: 8443, path: '/mqtt', cert: '/tls/c.pem', key: '/tls/k.pem', require_certificate: false, use_identity_as_username: false },
+    { type: 'mqtts', host: '0.0.0.0', port: 0, path: '/mqtt', cert: '/c', key: '/k', require_certificate: false, use_identity_as_username: false },
   ])
   assert.deepEqual(config.redirect, { server_reference: 'other:1883', permanent: false })
 })
@@ -173,7 +173,7 @@ test('port override: one plain MQTT listener on 0.0.0.0, replacing the file\'s',
   const file = await writeConfig(t, 'listeners:\n  - {type: ws, port: 9001}\n  - {type: mqtt, port: 1884}\nmax_inflight: 5\n')
   const config = await loadConfig({ file, overrides: { port: 2883 } })
   assert.deepEqual(config.listeners, [
-    { type: 'mqtt', host: '0.0.0.0', port: 2883, path: '/mqtt', require_certificate: false },
+    { type: 'mqtt', host: '0.0.0.0', port: 2883, path: '/mqtt', require_certificate: false, use_identity_as_username: false },
   ])
   assert.equal(config.max_inflight, 5)
 

@@ -1,5 +1,6 @@
 /** Registers every control method on the broker's ControlServer. */
 import type { ControlServer } from '../server.js'
+import { registerAuthHandlers } from './auth.js'
 import { registerClientHandlers } from './client.js'
 import { registerConfigHandlers } from './config.js'
 import type { BrokerView } from './context.js'
@@ -15,4 +16,5 @@ export function registerControlHandlers (server: ControlServer, broker: BrokerVi
   registerConfigHandlers(server, broker)
   registerTraceHandlers(server, broker)
   registerSysHandlers(server, broker)
+  registerAuthHandlers(server, broker)
 }

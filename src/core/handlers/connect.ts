@@ -10,11 +10,16 @@
  * 3. resolveClientId   empty id: assigned (v5 Assigned Client Identifier, 3.1.1 with clean session)
  *                      or refused [MQTT-3.1.3-8]
  * 4. checkAccess       authentication method (none offered: 0x8C), configured redirect
- *                      (0x9C/0x9D + Server Reference), anonymous access
- * 5. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
+ *                      (0x9C/0x9D + Server Reference)
+ * 5. authenticate      IP rules, TLS identity, anonymous access, user name and password
+ *                      (src/auth/authenticate.ts; asynchronous only when a bcrypt hash is compared,
+ *                      on a worker thread: later packets wait in the connection's backlog)
+ * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
  *                      Maximum Packet Size, Topic Alias Maximum, Request Problem Information
- * 6. attach            take over / resume / create the session (core/session/registry.ts)
- * 7. connack           session present, v5 capabilities; then resend of unacknowledged messages
+ * 7. attach            take over / resume / create the session (core/session/registry.ts); a
+ *                      client id whose session belongs to another user is refused (0x87) unless
+ *                      `allow_client_id_takeover_across_users`, so nobody reads another's queue
+ * 8. connack           session present, v5 capabilities; then resend of unacknowledged messages
  *                      [MQTT-4.4.0-1]
  */
 import type { ConnackPacket, ConnectPacket, ProtocolVersion } from '../../protocol/packets.js'
@@ -28,33 +33,68 @@ import type { Connection } from '../connection.js'
 import { negotiateKeepalive } from '../keepalive.js'
 import { forwardableProperties } from '../message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
+import { type AuthOutcome, authenticate } from '../../auth/authenticate.js'
 
 /** An expected refusal of a CONNECT: becomes a CONNACK with `reason`. */
 class ConnectRefusal {
   constructor (readonly reason: ReasonCodeValue, readonly detail: string, readonly properties?: ConnackPacket['properties']) {}
 }
 
-export function handleConnect (conn: Connection, packet: ConnectPacket): undefined {
+export function handleConnect (conn: Connection, packet: ConnectPacket): Promise<void> | undefined {
   conn.state = 'connecting'
+  let clientId: string
+  let assigned: boolean
+  let outcome: AuthOutcome | Promise<AuthOutcome>
   try {
     checkProtocol(conn, packet)
     checkFlags(conn, packet)
-    const { clientId, assigned } = resolveClientId(conn, packet)
+    ;({ clientId, assigned } = resolveClientId(conn, packet))
     checkAccess(conn, packet)
+    outcome = authenticateClient(conn, packet)
+  } catch (err) {
+    settleRefusal(conn, err)
+    return undefined
+  }
+  if (!(outcome instanceof Promise)) {
+    finish(conn, packet, clientId, assigned, outcome)
+    return undefined
+  }
+  return outcome.then((result) => {
+    if (conn.closed) return // it went away (or timed out) while its password was checked
+    finish(conn, packet, clientId, assigned, result)
+  })
+}
+
+/** Steps after authentication: refusal, or negotiate → attach → CONNACK. */
+function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): void {
+  try {
+    if (!outcome.ok) {
+      throw new ConnectRefusal(outcome.refusal === 'bad_credentials' ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized, outcome.detail)
+    }
+    conn.username = outcome.username
+    const will = packet.will
+    if (will !== undefined && !conn.engine.access.decide({ username: conn.username, clientId }, will.topic, 'write', 'topic').allowed) {
+      throw new ConnectRefusal(ReasonCode.NotAuthorized, `not allowed to publish the will on '${will.topic}'`)
+    }
+    if (outcome.username !== undefined) conn.engine.access.recordLogin(outcome.username)
     const serverKeepAlive = negotiate(conn, packet)
     accept(conn, packet, clientId, assigned, serverKeepAlive)
   } catch (err) {
-    if (err instanceof ConnectRefusal) {
-      refuse(conn, err.reason, err.detail, err.properties)
-      return undefined
-    }
-    if (err instanceof ProtocolError && conn.protocolVersion === 5 && allowedIn[err.reason]?.includes('connack')) {
-      refuse(conn, err.reason, err.message)
-      return undefined
-    }
-    throw err
+    settleRefusal(conn, err)
   }
-  return undefined
+}
+
+/** An expected refusal becomes a CONNACK; anything else goes on to dispatch's error handling. */
+function settleRefusal (conn: Connection, err: unknown): void {
+  if (err instanceof ConnectRefusal) {
+    refuse(conn, err.reason, err.detail, err.properties)
+    return
+  }
+  if (err instanceof ProtocolError && conn.protocolVersion === 5 && allowedIn[err.reason]?.includes('connack')) {
+    refuse(conn, err.reason, err.message)
+    return
+  }
+  throw err
 }
 
 function checkProtocol (conn: Connection, packet: ConnectPacket): void {
@@ -109,11 +149,23 @@ function checkAccess (conn: Connection, packet: ConnectPacket): void {
     const reason = config.redirect.permanent ? ReasonCode.ServerMoved : ReasonCode.UseAnotherServer
     throw new ConnectRefusal(reason, `redirected to ${config.redirect.server_reference}`, { serverReference: config.redirect.server_reference })
   }
-  if (!config.allow_anonymous) {
-    // No account store in this release: with anonymous access off, nobody is let in.
-    throw new ConnectRefusal(packet.username === undefined ? ReasonCode.NotAuthorized : ReasonCode.BadUserNameOrPassword,
-      'anonymous access disabled')
-  }
+}
+
+function authenticateClient (conn: Connection, packet: ConnectPacket): AuthOutcome | Promise<AuthOutcome> {
+  const engine = conn.engine
+  const info = conn.info
+  return authenticate(engine.access, engine.bcrypt, engine.config.allow_anonymous, {
+    address: info.remoteAddress,
+    username: packet.username,
+    password: packet.password === undefined ? undefined : Buffer.isBuffer(packet.password) ? packet.password : Buffer.from(packet.password),
+    ...(info.identityFromCertificate === true ? { certificateUsername: certificateUsername(conn) } : {}),
+  })
+}
+
+/** The verified client certificate's CN, or null. */
+function certificateUsername (conn: Connection): string | null {
+  const cert = conn.info.peerCertificate
+  return cert?.authorized === true && cert.subjectCN !== undefined && cert.subjectCN !== '' ? cert.subjectCN : null
 }
 
 /** Applies the client's v5 limits and the keep alive; returns the Server Keep Alive to announce, if any. */
@@ -141,8 +193,11 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   const props = packet.properties
   const cleanStart = packet.clean !== false
   const expiry = v5 ? (props?.sessionExpiryInterval ?? 0) : (cleanStart ? 0 : NEVER_EXPIRES)
+  const holder = engine.sessions.get(clientId)
+  if (holder !== undefined && holder.username !== conn.username && !config.allow_client_id_takeover_across_users) {
+    throw new ConnectRefusal(ReasonCode.NotAuthorized, `client id '${clientId}' belongs to a session of another user`)
+  }
   conn.clientId = clientId
-  conn.username = packet.username
   conn.sessionExpiryAtConnect = expiry
   const now = Date.now()
   const { session, present } = engine.sessions.attach(conn, clientId, cleanStart, expiry, now)
@@ -160,6 +215,7 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
       properties: v5 ? forwardableProperties(willProps) : undefined,
       messageExpiryInterval: will.properties?.messageExpiryInterval ?? 0,
       delay: Math.min(will.properties?.willDelayInterval ?? 0, expiry),
+      username: conn.username,
     }
   }
   conn.state = 'connected'

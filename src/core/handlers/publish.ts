@@ -5,8 +5,10 @@
  * resolution [MQTT-3.3.2-10..12] with the alias bounded by our Topic Alias Maximum [MQTT-3.3.2-9];
  * no wildcards or empty topic [MQTT-3.3.2-2], [MQTT-4.7.3-1]; the Receive Maximum we announced
  * [MQTT-3.3.4-9] (DISCONNECT 0x93).
- * Refusals are acks, not errors: an invalid UTF-8 payload flagged as UTF-8 is answered 0x99, no
- * subscribers 0x10 (v5 PUBACK/PUBREC only); QoS 0 refusals are silent drops.
+ * Refusals are acks, not errors: a topic the client may not publish on (topic rules, or `$SYS`) is
+ * answered 0x87 and not routed (v3: acknowledged and dropped, as v3 has no way to say no); an
+ * invalid UTF-8 payload flagged as UTF-8 is answered 0x99, no subscribers 0x10 (v5 PUBACK/PUBREC
+ * only); QoS 0 refusals are silent drops.
  * QoS 2 follows method A of MQTT 5.0 §4.3.3: route on PUBLISH, remember the packet id until PUBREL,
  * and answer a re-sent PUBLISH with that id with PUBREC only — never a second delivery [MQTT-4.3.3-9].
  */
@@ -68,6 +70,12 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
       conn.close(CloseReason.ReceiveMaximumExceeded, ReasonCode.ReceiveMaximumExceeded) // [MQTT-3.3.4-9]
       return
     }
+  }
+
+  if (!engine.canPublish(session, topic)) {
+    engine.log.debug({ clientId: conn.clientId, user: conn.username, topic }, 'PUBLISH not authorized')
+    refuse(conn, qos, packetId, ReasonCode.NotAuthorized)
+    return
   }
 
   const payload = packet.payload as Buffer

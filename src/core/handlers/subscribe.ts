@@ -7,6 +7,8 @@
  * - `$share/<group>/<filter>` joins a share group, for v3.1.1 clients too; No Local on a shared
  *   subscription is a Protocol Error [MQTT-3.8.3-4]; retained messages are not sent to shared
  *   subscriptions (MQTT 5.0 §4.8.2).
+ * - Topic rules (src/auth): a filter the client may not read as a whole is refused (v5 0x87, v3
+ *   0x80); what a granted filter spans beyond the client's rights is filtered at each delivery.
  * - A new subscription to a filter the session already holds replaces it [MQTT-3.8.4-3].
  * - Retain Handling: 0 send retained messages, 1 only for a new subscription, 2 never
  *   [MQTT-3.3.1-9], [MQTT-3.3.1-10], [MQTT-3.3.1-11]; they go out with RETAIN=1 [MQTT-3.3.1-8] at
@@ -51,6 +53,11 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
     if (shareGroup !== null && request.nl === true) {
       throw ProtocolError.protocol('MQTT-3.8.3-4', 'No Local on a shared subscription')
     }
+    if (engine.access.restricted && !engine.access.decide(session, topicFilter, 'read', 'filter').allowed) {
+      engine.log.debug({ clientId: conn.clientId, user: conn.username, filter }, 'SUBSCRIBE not authorized')
+      granted.push(v5 ? ReasonCode.NotAuthorized : V3_SUBACK_FAILURE)
+      continue
+    }
     const existed = session.subscriptions.has(filter)
     if (!existed && config.max_subscriptions_per_client > 0 &&
         session.subscriptions.size >= config.max_subscriptions_per_client) {
@@ -83,6 +90,7 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
   for (const sub of retainedFor) {
     engine.retained.match(sub.topicFilter, now, (msg) => {
       if (sub.noLocal && msg.origin === session.clientId) return
+      if (!engine.canDeliver(session, msg.topic)) return
       const qos = (msg.qos < sub.qos ? msg.qos : sub.qos) as QoS
       session.deliver(msg, qos, true, sub.subscriptionId === 0 ? null : [sub.subscriptionId], now)
     })

@@ -12,6 +12,9 @@
  *    Retain As Published [MQTT-3.3.1-12], [MQTT-3.3.1-13];
  * 2. each matching shared group delivers to ONE member, round-robin over the online members
  *    (an offline persistent member gets it queued only when no member is online; MQTT 5.0 §4.8.2);
+ * Topic rules (src/auth) are checked per receiving session, in both tries and for direct messages,
+ * through `engine.canDeliver` (a flag test while no rule exists): a wildcard that spans topics the
+ * subscriber may not read never carries them, and a share group skips members that may not.
  * 3. QoS 0 deliveries to connections that need no per-connection properties share one encoded
  *    Buffer per protocol flavour and RETAIN value.
  * Cost: the trie walk (depth × matching branches) plus one step per matched subscription.
@@ -153,6 +156,7 @@ export class Router {
     const msg = this.current as Message
     if (sub.noLocal && msg.origin === sub.clientId) return // [MQTT-3.8.3-3]
     const session = sub.session
+    if (session.routeStamp !== this.stamp && !this.engine.canDeliver(session, msg.topic)) return
     const qos = (msg.qos < sub.qos ? msg.qos : sub.qos) as QoS // [MQTT-3.8.4-8] min(published, granted)
     const retain = sub.retainAsPublished && msg.retain
     if (session.routeStamp !== this.stamp) {
@@ -171,23 +175,28 @@ export class Router {
   private readonly visitShared = (group: SharedGroup): void => {
     const members = group.members
     const n = members.length
+    const topic = (this.current as Message).topic
+    let offline = -1
     for (let k = 0; k < n; k++) {
       const i = (group.next + k) % n
-      if (members[i].session.online) {
+      const session = members[i].session
+      if (!this.engine.canDeliver(session, topic)) continue
+      if (session.online) {
         group.next = (i + 1) % n
         this.sharedPicks.push(members[i])
         return
       }
+      if (offline < 0) offline = i
     }
     // Nobody online: queue on the next persistent member in turn (QoS 0 to an offline session is lost).
-    const i = group.next % n
-    group.next = (i + 1) % n
-    this.sharedPicks.push(members[i])
+    if (offline < 0) return
+    group.next = (offline + 1) % n
+    this.sharedPicks.push(members[offline])
   }
 
   private routeDirect (msg: Message, now: number): number {
     const session = this.engine.sessions.get(msg.topic.slice(DIRECT_PREFIX.length))
-    if (session === undefined) return 0
+    if (session === undefined || !this.engine.canDeliver(session, msg.topic)) return 0
     return session.deliver(msg, msg.qos, false, null, now) ? 1 : 0
   }
 }

@@ -65,6 +65,7 @@ export class SessionRegistry {
     session.connection = conn
     session.expiryInterval = expiryInterval
     session.protocolVersion = conn.protocolVersion
+    if (session.username !== conn.username) session.acl = null // decisions were for another user
     session.username = conn.username
     session.disconnectedAt = 0
     this.save(session)

@@ -8,6 +8,7 @@
  * `deliver()` is the end of the routing hot path: synchronous, no allocation for QoS 0 beyond the
  * encoded packet.
  */
+import type { AclCache } from '../../auth/access-control.js'
 import type { ProtocolVersion, QoS } from '../../protocol/packets.js'
 import type { Connection } from '../connection.js'
 import type { Engine } from '../engine.js'
@@ -32,6 +33,8 @@ export class Session {
   expiryTimer: LongTimer | null = null
   protocolVersion: ProtocolVersion = 4
   username: string | undefined
+  /** Topic decisions for this session's user and client id (made on first use while topic rules exist). */
+  acl: AclCache | null = null
   readonly createdAt: number
   /** When the last connection closed (ms since the epoch), 0 while connected. */
   disconnectedAt = 0

@@ -1,0 +1,272 @@
+/**
+ * AccessControl: accounts, IP rules and topic rules, as the broker holds them in memory and the
+ * Store keeps them (records `account`, `ip_rule`, `topic_rule`), and the decisions made from them.
+ *
+ * One instance lives in the broker (changes arrive over the control channel and apply at once);
+ * mqttctl makes another over the data dir of a stopped broker (src/auth/offline.ts). Every change is
+ * written to the Store and awaited (`store.flush()`) before the method resolves, so a reply to
+ * mqttctl means the change survives a crash.
+ *
+ * Hot path: `restricted` is false while no topic rule exists, and callers skip every topic check
+ * then. Otherwise decisions for a session are cached in its AclCache (topic → allowed), which every
+ * change invalidates at once by bumping `generation`.
+ */
+import { z } from 'zod'
+import type { RecordKind, Store } from '../store/store.js'
+import { addressToBigInt, type Cidr, cidrContains, parseCidr } from './cidr.js'
+import { decide, type Decision, type Identity, type RuleAccess, type RuleSubject, type TopicRule } from './topic-rules.js'
+
+export interface Account {
+  readonly username: string
+  readonly hash: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  lastLogin: number | null
+}
+
+export interface IpRule {
+  readonly id: number
+  readonly cidr: Cidr
+  readonly action: 'allow' | 'deny'
+  readonly skipAuth: boolean
+  readonly createdAt: number
+  /** Connections this rule decided since start-up (memory only). */
+  hits: number
+}
+
+/** What the IP rules say about an address: the most specific rule wins, deny on a tie. */
+export type IpDecision = { verdict: 'deny' | 'allow' | 'skip_auth'; rule: IpRule } | { verdict: 'none'; rule: null }
+
+/** Cached topic decisions of one session (Session.acl). */
+export class AclCache {
+  generation = -1
+  readonly read = new Map<string, boolean>()
+  readonly write = new Map<string, boolean>()
+}
+
+/** Entries a cache may hold per direction before it starts over (wildcard subscribers see many topics). */
+const CACHE_LIMIT = 2048
+
+const accountSchema = z.object({
+  username: z.string().min(1),
+  hash: z.string().min(1),
+  created_at: z.number(),
+  updated_at: z.number(),
+  last_login: z.number().nullable(),
+}).strict()
+
+const ipRuleSchema = z.object({
+  id: z.number().int().positive(),
+  cidr: z.string(),
+  action: z.enum(['allow', 'deny']),
+  skip_auth: z.boolean(),
+  created_at: z.number(),
+}).strict()
+
+const topicRuleSchema = z.object({
+  id: z.number().int().positive(),
+  subject: z.enum(['user', 'pattern', 'anonymous']),
+  user: z.string().nullable(),
+  topic: z.string().min(1),
+  access: z.enum(['read', 'write', 'readwrite']),
+  effect: z.enum(['allow', 'deny']),
+  created_at: z.number(),
+}).strict()
+
+/** Record ids sort as numbers when padded (the store orders ids as strings). */
+const ruleId = (id: number): string => String(id).padStart(10, '0')
+
+export class AccessControl {
+  private readonly accounts = new Map<string, Account>()
+  private ipRules: IpRule[] = []
+  private topicRules: TopicRule[] = []
+  private nextIpRuleId = 1
+  private nextTopicRuleId = 1
+  /** Bumped by every change; AclCaches older than it are emptied on next use. */
+  generation = 0
+
+  constructor (private readonly store: Store) {}
+
+  /** Reads every account and rule from the Store (start-up). */
+  async load (): Promise<void> {
+    for (const { id, value } of await this.store.loadRecords('account')) {
+      const a = parse(accountSchema, 'account', id, value)
+      this.accounts.set(a.username, { username: a.username, hash: a.hash, createdAt: a.created_at, updatedAt: a.updated_at, lastLogin: a.last_login })
+    }
+    for (const { id, value } of await this.store.loadRecords('ip_rule')) {
+      const r = parse(ipRuleSchema, 'ip_rule', id, value)
+      let cidr: Cidr
+      try {
+        cidr = parseCidr(r.cidr)
+      } catch (err) {
+        throw new Error(`stored ip_rule record '${id}' is invalid: ${(err as Error).message}`)
+      }
+      this.ipRules.push({ id: r.id, cidr, action: r.action, skipAuth: r.skip_auth, createdAt: r.created_at, hits: 0 })
+      this.nextIpRuleId = Math.max(this.nextIpRuleId, r.id + 1)
+    }
+    for (const { id, value } of await this.store.loadRecords('topic_rule')) {
+      const r = parse(topicRuleSchema, 'topic_rule', id, value)
+      this.topicRules.push({ id: r.id, subject: r.subject, user: r.user, topic: r.topic, access: r.access, effect: r.effect, createdAt: r.created_at })
+      this.nextTopicRuleId = Math.max(this.nextTopicRuleId, r.id + 1)
+    }
+    this.generation++
+  }
+
+  // ---- accounts ----
+
+  get accountCount (): number {
+    return this.accounts.size
+  }
+
+  account (username: string): Account | undefined {
+    return this.accounts.get(username)
+  }
+
+  listAccounts (): Account[] {
+    return [...this.accounts.values()].sort((a, b) => a.username < b.username ? -1 : a.username > b.username ? 1 : 0)
+  }
+
+  /** Creates or replaces an account's hash; resolves once durable. */
+  async setAccount (username: string, hash: string, now = Date.now()): Promise<{ created: boolean; changed: boolean }> {
+    const previous = this.accounts.get(username)
+    if (previous?.hash === hash) return { created: false, changed: false }
+    const account: Account = { username, hash, createdAt: previous?.createdAt ?? now, updatedAt: now, lastLogin: previous?.lastLogin ?? null }
+    this.accounts.set(username, account)
+    this.putAccount(account)
+    this.generation++
+    await this.store.flush()
+    return { created: previous === undefined, changed: true }
+  }
+
+  async deleteAccount (username: string): Promise<boolean> {
+    if (!this.accounts.delete(username)) return false
+    this.store.deleteRecord('account', username)
+    this.generation++
+    await this.store.flush()
+    return true
+  }
+
+  /** Notes a successful login (written with the next commit; nobody waits for it). */
+  recordLogin (username: string, now = Date.now()): void {
+    const account = this.accounts.get(username)
+    if (account === undefined) return
+    account.lastLogin = now
+    this.putAccount(account)
+  }
+
+  private putAccount (a: Account): void {
+    this.store.putRecord('account', a.username, { username: a.username, hash: a.hash, created_at: a.createdAt, updated_at: a.updatedAt, last_login: a.lastLogin })
+  }
+
+  // ---- IP rules ----
+
+  listIpRules (): readonly IpRule[] {
+    return this.ipRules
+  }
+
+  /** Adds the rule for `cidr`, or changes the one there is; resolves once durable. */
+  async setIpRule (cidrText: string, action: 'allow' | 'deny', skipAuth: boolean, now = Date.now()): Promise<{ rule: IpRule; changed: boolean }> {
+    const cidr = parseCidr(cidrText)
+    const existing = this.ipRules.find((r) => r.cidr.text === cidr.text)
+    if (existing !== undefined && existing.action === action && existing.skipAuth === skipAuth) return { rule: existing, changed: false }
+    const rule: IpRule = { id: existing?.id ?? this.nextIpRuleId++, cidr, action, skipAuth, createdAt: existing?.createdAt ?? now, hits: existing?.hits ?? 0 }
+    this.ipRules = [...this.ipRules.filter((r) => r !== existing), rule].sort((a, b) => a.id - b.id)
+    this.store.putRecord('ip_rule', ruleId(rule.id), { id: rule.id, cidr: cidr.text, action, skip_auth: skipAuth, created_at: rule.createdAt })
+    this.generation++
+    await this.store.flush()
+    return { rule, changed: true }
+  }
+
+  /** Removes the rule for `cidr`; undefined when there is none. */
+  async deleteIpRule (cidrText: string): Promise<IpRule | undefined> {
+    const cidr = parseCidr(cidrText)
+    const rule = this.ipRules.find((r) => r.cidr.text === cidr.text)
+    if (rule === undefined) return undefined
+    this.ipRules = this.ipRules.filter((r) => r !== rule)
+    this.store.deleteRecord('ip_rule', ruleId(rule.id))
+    this.generation++
+    await this.store.flush()
+    return rule
+  }
+
+  /** The IP rules' verdict on a remote address (no rules or no match: 'none'). */
+  checkIp (address: string): IpDecision {
+    if (this.ipRules.length === 0) return { verdict: 'none', rule: null }
+    const n = addressToBigInt(address)
+    if (n === undefined) return { verdict: 'none', rule: null }
+    let best: IpRule | null = null
+    for (const rule of this.ipRules) {
+      if (!cidrContains(rule.cidr, n)) continue
+      if (best === null || rule.cidr.bits > best.cidr.bits || (rule.cidr.bits === best.cidr.bits && rule.action === 'deny')) best = rule
+    }
+    if (best === null) return { verdict: 'none', rule: null }
+    return { verdict: best.action === 'deny' ? 'deny' : best.skipAuth ? 'skip_auth' : 'allow', rule: best }
+  }
+
+  // ---- topic rules ----
+
+  /** False while no topic rule exists: topic access is open and callers skip the checks. */
+  get restricted (): boolean {
+    return this.topicRules.length > 0
+  }
+
+  listTopicRules (): readonly TopicRule[] {
+    return this.topicRules
+  }
+
+  async addTopicRule (spec: { subject: RuleSubject; user: string | null; topic: string; access: RuleAccess; effect: 'allow' | 'deny' }, now = Date.now()): Promise<{ rule: TopicRule; changed: boolean }> {
+    const same = this.topicRules.find((r) => r.subject === spec.subject && r.user === spec.user && r.topic === spec.topic &&
+      r.access === spec.access && r.effect === spec.effect)
+    if (same !== undefined) return { rule: same, changed: false }
+    const rule: TopicRule = { id: this.nextTopicRuleId++, ...spec, createdAt: now }
+    this.topicRules = [...this.topicRules, rule]
+    this.store.putRecord('topic_rule', ruleId(rule.id), {
+      id: rule.id, subject: rule.subject, user: rule.user, topic: rule.topic, access: rule.access, effect: rule.effect, created_at: rule.createdAt,
+    })
+    this.generation++
+    await this.store.flush()
+    return { rule, changed: true }
+  }
+
+  async deleteTopicRule (id: number): Promise<TopicRule | undefined> {
+    const rule = this.topicRules.find((r) => r.id === id)
+    if (rule === undefined) return undefined
+    this.topicRules = this.topicRules.filter((r) => r !== rule)
+    this.store.deleteRecord('topic_rule', ruleId(id))
+    this.generation++
+    await this.store.flush()
+    return rule
+  }
+
+  /** The full decision, with the rule behind it (`acl check`, SUBSCRIBE). */
+  decide (who: Identity, topic: string, access: 'read' | 'write', target: 'topic' | 'filter'): Decision {
+    return decide(this.topicRules, who, topic, access, target)
+  }
+
+  /**
+   * May `who` receive (access 'read') or publish ('write') a message on topic name `topic`? Cached
+   * in `cache` per topic. Writes under `$SYS` are refused even while access is open.
+   */
+  allows (who: Identity, cache: AclCache, topic: string, access: 'read' | 'write'): boolean {
+    if (cache.generation !== this.generation) {
+      cache.generation = this.generation
+      cache.read.clear()
+      cache.write.clear()
+    }
+    const map = access === 'read' ? cache.read : cache.write
+    let allowed = map.get(topic)
+    if (allowed === undefined) {
+      allowed = decide(this.topicRules, who, topic, access, 'topic').allowed
+      if (map.size >= CACHE_LIMIT) map.clear()
+      map.set(topic, allowed)
+    }
+    return allowed
+  }
+}
+
+function parse<T> (schema: z.ZodType<T>, kind: RecordKind, id: string, value: unknown): T {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  throw new Error(`stored ${kind} record '${id}' is invalid: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim())
+}

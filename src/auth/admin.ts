@@ -1,0 +1,199 @@
+/**
+ * The `account.*` and `acl.*` control methods, written once over an AccessControl and used twice:
+ * by the running broker (control/handlers/auth.ts, with a LiveView of its connections) and by
+ * mqttctl on the data dir of a stopped broker (auth/offline.ts, no LiveView). Each method validates
+ * its input (ControlError INVALID / NOT_FOUND / NO_SUCH_USER), changes the AccessControl (durable
+ * before it resolves) and, with `kick` on a live broker, closes the connections that lost their
+ * right: those of a deleted or re-keyed user, those from a newly denied address, those holding a
+ * subscription the topic rules no longer grant.
+ */
+import { ControlError } from '../control/server.js'
+import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicRuleSummary } from '../control/schema.js'
+import { validateTopicFilter, validateTopicName } from '../protocol/topic.js'
+import { hasForbiddenCharacters } from '../protocol/utf8.js'
+import type { AccessControl, IpRule } from './access-control.js'
+import { parseCidr } from './cidr.js'
+import { isBcryptHash } from './passwords.js'
+import type { Identity, TopicRule } from './topic-rules.js'
+
+/** A connected client as the kick rules see it. */
+export interface LiveClient extends Identity {
+  readonly address: string
+  /** Its session's subscriptions, as topic filters (share prefix removed). */
+  readonly filters: readonly string[]
+}
+
+/** What a running broker offers the methods. */
+export interface LiveView {
+  /** Closes (DISCONNECT 0x87 in v5) every connection `select` picks; returns how many. */
+  kick (select: (client: LiveClient) => boolean, why: string): number
+  /** Connected clients per user name. */
+  onlineByUser (): Map<string, number>
+}
+
+export type AuthMethodName =
+  | 'account.set' | 'account.del' | 'account.list' | 'account.verifier'
+  | 'acl.ip.set' | 'acl.ip.del' | 'acl.ip.list'
+  | 'acl.rule.add' | 'acl.rule.del' | 'acl.rule.list' | 'acl.check'
+
+export const AUTH_METHODS: readonly AuthMethodName[] = [
+  'account.set', 'account.del', 'account.list', 'account.verifier',
+  'acl.ip.set', 'acl.ip.del', 'acl.ip.list',
+  'acl.rule.add', 'acl.rule.del', 'acl.rule.list', 'acl.check',
+]
+
+export type AuthMethods = { [M in AuthMethodName]: (params: Methods[M]['params']) => Promise<Methods[M]['result']> }
+
+const MAX_NAME_BYTES = 65535
+
+export function authMethods (access: AccessControl, live: LiveView | null): AuthMethods {
+  const isLive = live !== null
+  const change = (changed: boolean, kicked = 0): AuthChange => ({ changed, kicked, live: isLive })
+  const kick = (enabled: boolean | undefined, select: (client: LiveClient) => boolean, why: string): number =>
+    enabled === true && live !== null ? live.kick(select, why) : 0
+  const lostSubscription = (client: LiveClient): boolean =>
+    access.restricted && client.filters.some((f) => !access.decide(client, f, 'read', 'filter').allowed)
+
+  return {
+    'account.set': async ({ username, hash, no_overwrite: noOverwrite, kick: doKick }) => {
+      checkUsername(username)
+      if (!isBcryptHash(hash)) throw invalid('the password hash is not a bcrypt hash ($2a$, $2b$ or $2y$)')
+      if (noOverwrite === true && access.account(username) !== undefined) {
+        throw new ControlError(ControlErrorCode.Conflict, `account '${username}' already exists`)
+      }
+      const { created, changed } = await access.setAccount(username, hash)
+      const kicked = changed && !created ? kick(doKick, (c) => c.username === username, 'password changed') : 0
+      return { ...change(changed, kicked), username, created }
+    },
+
+    'account.del': async ({ username, kick: doKick, dry_run: dryRun }) => {
+      if (access.account(username) === undefined) throw noSuchUser(username)
+      const online = live?.onlineByUser().get(username) ?? 0
+      if (dryRun === true) return { ...change(false), username, online }
+      await access.deleteAccount(username)
+      const kicked = kick(doKick, (c) => c.username === username, 'account deleted')
+      return { ...change(true, kicked), username, online }
+    },
+
+    'account.list': async () => {
+      const online = live?.onlineByUser() ?? new Map<string, number>()
+      const items: AccountSummary[] = access.listAccounts().map((a) => ({
+        username: a.username,
+        created_at: iso(a.createdAt),
+        updated_at: iso(a.updatedAt),
+        last_login: a.lastLogin === null ? null : iso(a.lastLogin),
+        online: online.get(a.username) ?? 0,
+      }))
+      return { items, total: items.length }
+    },
+
+    'account.verifier': async ({ username }) => {
+      const account = access.account(username)
+      if (account === undefined) throw noSuchUser(username)
+      return { username, hash: account.hash }
+    },
+
+    'acl.ip.set': async ({ cidr, action, skip_auth: skipAuth = false, kick: doKick }) => {
+      if (skipAuth && action !== 'allow') throw invalid('--skip-auth only goes with allow')
+      const { rule, changed } = await access.setIpRule(checkCidr(cidr), action, skipAuth)
+      const kicked = changed && action === 'deny' ? kick(doKick, (c) => access.checkIp(c.address).verdict === 'deny', `address denied by ${rule.cidr.text}`) : 0
+      return { ...change(changed, kicked), rule: ipRuleSummary(rule) }
+    },
+
+    'acl.ip.del': async ({ cidr }) => {
+      const rule = await access.deleteIpRule(checkCidr(cidr))
+      if (rule === undefined) throw new ControlError(ControlErrorCode.NotFound, `no IP rule for ${cidr}`)
+      return { ...change(true), rule: ipRuleSummary(rule) }
+    },
+
+    'acl.ip.list': async () => {
+      const items = access.listIpRules().map(ipRuleSummary)
+      return { items, total: items.length }
+    },
+
+    'acl.rule.add': async ({ subject, user, topic, access: level, deny, kick: doKick }) => {
+      if (subject === 'user') {
+        if (user === undefined) throw invalid('a user rule needs a user name')
+        checkUsername(user)
+      } else if (user !== undefined) {
+        throw invalid(`a ${subject} rule is for no particular user`)
+      }
+      checkRuleFilter(topic)
+      const { rule, changed } = await access.addTopicRule({ subject, user: user ?? null, topic, access: level, effect: deny === true ? 'deny' : 'allow' })
+      const kicked = changed ? kick(doKick, lostSubscription, `topic rule ${rule.id} added`) : 0
+      return { ...change(changed, kicked), rule: topicRuleSummary(rule) }
+    },
+
+    'acl.rule.del': async ({ id, kick: doKick }) => {
+      const rule = await access.deleteTopicRule(id)
+      if (rule === undefined) throw new ControlError(ControlErrorCode.NotFound, `no topic rule ${id}`)
+      const kicked = kick(doKick, lostSubscription, `topic rule ${id} deleted`)
+      return { ...change(true, kicked), rule: topicRuleSummary(rule) }
+    },
+
+    'acl.rule.list': async ({ user }) => {
+      const rules = access.listTopicRules().filter((r) => user === undefined || r.subject !== 'user' || r.user === user)
+      const items = rules.map(topicRuleSummary)
+      return { items, total: items.length }
+    },
+
+    'acl.check': async ({ user, topic, access: level, client_id: clientId = 'mqttctl-check' }) => {
+      if (validateTopicName(topic, 65535, 65535) !== null) throw invalid(`'${topic}' is not a valid topic name (no wildcards)`)
+      const d = access.decide({ username: user ?? undefined, clientId }, topic, level, 'topic')
+      return {
+        user,
+        topic,
+        access: level,
+        client_id: clientId,
+        decision: d.allowed ? 'allow' : 'deny',
+        reason: d.reason,
+        rule: d.rule === null ? null : topicRuleSummary(d.rule),
+        effective_topic: d.effectiveTopic,
+      }
+    },
+  }
+}
+
+export function topicRuleSummary (r: TopicRule): TopicRuleSummary {
+  return { id: r.id, subject: r.subject, user: r.user, topic: r.topic, access: r.access, effect: r.effect, created_at: iso(r.createdAt) }
+}
+
+export function ipRuleSummary (r: IpRule): IpRuleSummary {
+  return { id: r.id, cidr: r.cidr.text, action: r.action, skip_auth: r.skipAuth, created_at: iso(r.createdAt), hits: r.hits }
+}
+
+function iso (ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function invalid (message: string): ControlError {
+  return new ControlError(ControlErrorCode.Invalid, message)
+}
+
+function noSuchUser (username: string): ControlError {
+  return new ControlError(ControlErrorCode.NoSuchUser, `no account '${username}'`)
+}
+
+/** User names: what MQTT can carry, and no wildcard (a `%u` rule would otherwise widen). */
+function checkUsername (username: string): void {
+  if (username.length === 0) throw invalid('the user name is empty')
+  if (Buffer.byteLength(username) > MAX_NAME_BYTES) throw invalid('the user name is longer than 65535 bytes')
+  if (hasForbiddenCharacters(username)) throw invalid('the user name holds control characters')
+  if (username.includes('+') || username.includes('#')) throw invalid("the user name holds '+' or '#', which topic rules with %u cannot use")
+}
+
+function checkCidr (cidr: string): string {
+  try {
+    return parseCidr(cidr.trim()).text
+  } catch (err) {
+    throw invalid((err as Error).message)
+  }
+}
+
+/** A rule's filter: a valid topic filter once %u/%c are substituted, and no shared-subscription prefix. */
+function checkRuleFilter (topic: string): void {
+  if (topic.startsWith('$share/')) throw invalid('a topic rule names the filter without $share/<group>/ (it applies to shared subscriptions too)')
+  const sample = topic.replaceAll('%u', 'u').replaceAll('%c', 'c')
+  const problem = validateTopicFilter(sample, 65535, 65535)
+  if (problem !== null || hasForbiddenCharacters(topic)) throw invalid(`'${topic}' is not a valid topic filter`)
+}

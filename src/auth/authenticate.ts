@@ -1,0 +1,69 @@
+/**
+ * Who is connecting: the CONNECT-time checks of IP rules, TLS identity and credentials.
+ *
+ * 1. IP rules (most specific range wins): `deny` refuses even correct credentials (Not authorized);
+ *    `allow --skip-auth` admits a client that sends no user name, even with `allow_anonymous` off.
+ * 2. A listener with `use_identity_as_username` takes the user name from the verified client
+ *    certificate's CN, and asks for no password; no verified CN → Not authorized.
+ * 3. No user name: anonymous, admitted when `allow_anonymous` is on (or by a skip-auth IP rule).
+ * 4. A user name: while no account exists at all and `allow_anonymous` is on, authentication is
+ *    off and the name is taken as given (Mosquitto without a password file); otherwise the account
+ *    must exist and the password match its bcrypt hash (on the BcryptPool's worker threads). A
+ *    missing account costs one comparison with a dummy hash too, so timing does not say which
+ *    user names exist.
+ * Refusals: bad credentials → CONNACK 0x86 (v3: 4); not allowed at all → 0x87 (v3: 5).
+ */
+import type { AccessControl, IpRule } from './access-control.js'
+import type { BcryptPool } from './bcrypt-pool.js'
+import { presentedPassword } from './passwords.js'
+
+export interface AuthRequest {
+  readonly address: string
+  readonly username: string | undefined
+  readonly password: Buffer | undefined
+  /**
+   * The listener takes the user name from the client certificate: its verified CN, or null when
+   * the client has none. Undefined on other listeners.
+   */
+  readonly certificateUsername?: string | null
+}
+
+export type AuthOutcome =
+  | { ok: true; username: string | undefined; ipRule: IpRule | null }
+  | { ok: false; refusal: 'bad_credentials' | 'not_authorized'; detail: string }
+
+/** A bcrypt hash of a random password: compared against when the account does not exist. */
+const DUMMY_HASH = '$2b$10$NqwqpS92z7Dg52gErhSBZevLauoFjVIlNG/mQQ1tVTI3odmuBZy4y'
+
+export function authenticate (access: AccessControl, pool: BcryptPool, allowAnonymous: boolean, req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
+  const ip = access.checkIp(req.address)
+  if (ip.verdict === 'deny') {
+    ip.rule.hits++
+    return { ok: false, refusal: 'not_authorized', detail: `address ${req.address} denied by IP rule ${ip.rule.id} (${ip.rule.cidr.text})` }
+  }
+  if (ip.rule !== null) ip.rule.hits++
+  const ipRule = ip.rule
+
+  if (req.certificateUsername !== undefined) {
+    if (req.certificateUsername === null) return { ok: false, refusal: 'not_authorized', detail: 'no verified client certificate with a CN' }
+    return { ok: true, username: req.certificateUsername, ipRule }
+  }
+
+  const username = req.username
+  if (username === undefined) {
+    if (allowAnonymous || ip.verdict === 'skip_auth') return { ok: true, username: undefined, ipRule }
+    return { ok: false, refusal: 'not_authorized', detail: 'anonymous access is disabled' }
+  }
+  if (access.accountCount === 0 && allowAnonymous) return { ok: true, username, ipRule }
+
+  const account = access.account(username)
+  const password = presentedPassword(req.password)
+  const refusal: AuthOutcome = { ok: false, refusal: 'bad_credentials', detail: `bad user name or password for '${username}'` }
+  if (password === null) return refusal
+  return pool.verify(password, account?.hash ?? DUMMY_HASH).then((match) => {
+    // the account may have been deleted or changed while the check ran: decide on what is there now
+    const now = access.account(username)
+    if (!match || account === undefined || now === undefined || now.hash !== account.hash) return refusal
+    return { ok: true, username, ipRule }
+  })
+}

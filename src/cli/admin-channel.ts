@@ -1,0 +1,38 @@
+/**
+ * AdminChannel: where `account` and `acl` commands send their requests. With a broker running, its
+ * control socket (changes apply live); with none, the data dir's store opened in this process
+ * (src/auth/offline.ts, loaded only then). Both run the same method code (src/auth/admin.ts), so a
+ * command behaves the same either way except for `live` in its result.
+ */
+import type { AuthMethodName } from '../auth/admin.js'
+import type { ControlClient } from '../control/client.js'
+import type { Methods } from '../control/schema.js'
+
+export interface AdminChannel {
+  /** true: a running broker answers and applies changes at once; false: the data dir was changed. */
+  readonly live: boolean
+  /** bcrypt cost to hash new passwords with (the broker's `bcrypt_cost`). */
+  readonly bcryptCost: number
+  request<M extends AuthMethodName> (method: M, params: Methods[M]['params']): Promise<Methods[M]['result']>
+  close (): Promise<void>
+}
+
+export function liveChannel (client: ControlClient, timeoutMs: number): AdminChannel {
+  return {
+    live: true,
+    bcryptCost: client.hello.bcrypt_cost,
+    request: (method, params) => client.request(method, params, timeoutMs),
+    close: async () => {},
+  }
+}
+
+export async function offlineChannel (dataDir: string, bcryptCost: number): Promise<AdminChannel> {
+  const { openOfflineAdmin } = await import('../auth/offline.js')
+  const admin = await openOfflineAdmin(dataDir)
+  return {
+    live: false,
+    bcryptCost,
+    request: <M extends AuthMethodName>(method: M, params: Methods[M]['params']) => admin.methods[method](params as never) as Promise<Methods[M]['result']>,
+    close: () => admin.close(),
+  }
+}
