@@ -19,6 +19,8 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       ['sessions', `${s.sessions.online} online, ${s.sessions.offline} offline`],
       ['subscriptions', `${s.subscriptions.count} (${s.subscriptions.shared} shared), ${s.topics.subscribed_filters} distinct filters`],
       ['retained', s.retained.count],
+      ['access', `${s.auth.accounts} accounts, authentication ${s.auth.authentication}, anonymous ${s.auth.allow_anonymous ? 'allowed' : 'refused'}, ` +
+        `${s.auth.topic_rules} topic rules (${s.auth.topic_access === 'open' ? 'topic access open' : 'deny by default'}), ${s.auth.ip_rules} IP rules`],
       ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued}`],
       ['messages in', `${s.messages.received.total} (${humanRate(s.messages.received.per_s)})`],
       ['messages out', `${s.messages.sent.total} (${humanRate(s.messages.sent.per_s)})`],

@@ -29,6 +29,8 @@ export interface LiveView {
   kick (select: (client: LiveClient) => boolean, why: string): number
   /** Connected clients per user name. */
   onlineByUser (): Map<string, number>
+  /** The broker's `allow_anonymous`, as it is now. */
+  allowAnonymous (): boolean
 }
 
 export type AuthMethodName =
@@ -53,6 +55,12 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
     enabled === true && live !== null ? live.kick(select, why) : 0
   const lostSubscription = (client: LiveClient): boolean =>
     access.restricted && client.filters.some((f) => !access.decide(client, f, 'read', 'filter').allowed)
+  // would the IP rules still let this client in as it came (anonymous ones only by allow_anonymous or skip-auth)?
+  const lostAdmission = (client: LiveClient): boolean => {
+    const verdict = access.checkIp(client.address).verdict
+    if (verdict === 'deny') return true
+    return client.username === undefined && verdict !== 'skip_auth' && live?.allowAnonymous() === false
+  }
 
   return {
     'account.set': async ({ username, hash, no_overwrite: noOverwrite, kick: doKick }) => {
@@ -62,7 +70,8 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
         throw new ControlError(ControlErrorCode.Conflict, `account '${username}' already exists`)
       }
       const { created, changed } = await access.setAccount(username, hash)
-      const kicked = changed && !created ? kick(doKick, (c) => c.username === username, 'password changed') : 0
+      // a new account also ends connections that gave this name while names were not checked
+      const kicked = changed ? kick(doKick, (c) => c.username === username, created ? 'account created' : 'password changed') : 0
       return { ...change(changed, kicked), username, created }
     },
 
@@ -96,14 +105,15 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
     'acl.ip.set': async ({ cidr, action, skip_auth: skipAuth = false, kick: doKick }) => {
       if (skipAuth && action !== 'allow') throw invalid('--skip-auth only goes with allow')
       const { rule, changed } = await access.setIpRule(checkCidr(cidr), action, skipAuth)
-      const kicked = changed && action === 'deny' ? kick(doKick, (c) => access.checkIp(c.address).verdict === 'deny', `address denied by ${rule.cidr.text}`) : 0
+      const kicked = changed ? kick(doKick, lostAdmission, `IP rule for ${rule.cidr.text} changed`) : 0
       return { ...change(changed, kicked), rule: ipRuleSummary(rule) }
     },
 
-    'acl.ip.del': async ({ cidr }) => {
+    'acl.ip.del': async ({ cidr, kick: doKick }) => {
       const rule = await access.deleteIpRule(checkCidr(cidr))
       if (rule === undefined) throw new ControlError(ControlErrorCode.NotFound, `no IP rule for ${cidr}`)
-      return { ...change(true), rule: ipRuleSummary(rule) }
+      const kicked = kick(doKick, lostAdmission, `IP rule for ${rule.cidr.text} deleted`)
+      return { ...change(true, kicked), rule: ipRuleSummary(rule) }
     },
 
     'acl.ip.list': async () => {
@@ -132,7 +142,8 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
     },
 
     'acl.rule.list': async ({ user }) => {
-      const rules = access.listTopicRules().filter((r) => user === undefined || r.subject !== 'user' || r.user === user)
+      // with --user: the rules that can apply to that user (theirs and the patterns)
+      const rules = access.listTopicRules().filter((r) => user === undefined || r.subject === 'pattern' || r.user === user)
       const items = rules.map(topicRuleSummary)
       return { items, total: items.length }
     },

@@ -5,7 +5,7 @@
  * command behaves the same either way except for `live` in its result.
  */
 import type { AuthMethodName } from '../auth/admin.js'
-import type { ControlClient } from '../control/client.js'
+import { type ControlClient, ControlClientError } from '../control/client.js'
 import type { Methods } from '../control/schema.js'
 
 export interface AdminChannel {
@@ -28,11 +28,20 @@ export function liveChannel (client: ControlClient, timeoutMs: number): AdminCha
 
 export async function offlineChannel (dataDir: string, bcryptCost: number): Promise<AdminChannel> {
   const { openOfflineAdmin } = await import('../auth/offline.js')
+  const { ControlError } = await import('../control/server.js')
   const admin = await openOfflineAdmin(dataDir)
   return {
     live: false,
     bcryptCost,
-    request: <M extends AuthMethodName>(method: M, params: Methods[M]['params']) => admin.methods[method](params as never) as Promise<Methods[M]['result']>,
+    // the methods' own errors look exactly as they would coming back over the socket
+    request: async <M extends AuthMethodName>(method: M, params: Methods[M]['params']) => {
+      try {
+        return await (admin.methods[method](params as never) as Promise<Methods[M]['result']>)
+      } catch (err) {
+        if (err instanceof ControlError) throw new ControlClientError('remote', err.message, err.code)
+        throw err
+      }
+    },
     close: () => admin.close(),
   }
 }

@@ -74,6 +74,11 @@ export interface State {
   subscriptions: { count: number; shared: number }
   topics: { subscribed_filters: number }
   retained: { count: number }
+  /**
+   * Access control: `authentication` is off while no account exists and anonymous access is on
+   * (user names are then taken as given); topic access is open while no topic rule exists.
+   */
+  auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
   messages: { inflight: number; queued: number; received: Rate; sent: Rate; dropped: Rate }
   bytes: { received: Rate; sent: Rate }
   connections: { open: number; accepted: number; refused: number; protocol_errors: number }
@@ -197,6 +202,26 @@ export interface AclDecision {
   effective_topic: string | null
 }
 
+/** What `mqttctl reset` clears. */
+export interface ResetSelection {
+  /** Every session (persistent ones with their queues, inflight messages and delayed wills). */
+  sessions?: boolean
+  retained?: boolean
+  accounts?: boolean
+  /** Topic rules and IP rules. */
+  acl?: boolean
+}
+
+/** How many of each would go (or went). */
+export interface ResetPlan {
+  sessions: number
+  retained: number
+  accounts: number
+  topic_rules: number
+  ip_rules: number
+  wills: number
+}
+
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
@@ -224,14 +249,16 @@ export interface Methods {
   'account.set': { params: { username: string; hash: string; no_overwrite?: boolean; kick?: boolean }; result: AuthChange & { username: string; created: boolean } }
   'account.del': { params: { username: string; kick?: boolean; dry_run?: boolean }; result: AuthChange & { username: string; online: number } }
   'account.list': { params: Record<string, never>; result: ListResult<AccountSummary> }
-  /** The stored hash, for `account test` (compared by mqttctl); NOT_FOUND when no such account. */
+  /** The stored hash, for `account test` (compared by mqttctl); NO_SUCH_USER when no such account. */
   'account.verifier': { params: { username: string }; result: { username: string; hash: string } }
   'acl.ip.set': { params: { cidr: string; action: 'allow' | 'deny'; skip_auth?: boolean; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
-  'acl.ip.del': { params: { cidr: string }; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.del': { params: { cidr: string; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
   'acl.ip.list': { params: Record<string, never>; result: ListResult<IpRuleSummary> }
   'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
   'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
+  reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }

@@ -59,6 +59,7 @@ export class Engine {
     const now = Date.now()
     for await (const msg of this.store.loadRetained()) this.retained.restore(msg, now)
     for await (const record of this.store.loadSessions()) this.sessions.restore(record, now)
+    await this.wills.restore()
   }
 
   /** Starts the keep alive / CONNECT timeout sweep. */

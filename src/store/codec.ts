@@ -23,7 +23,7 @@
  */
 import type { Message } from '../core/message.js'
 import type { PublishProperties, QoS } from '../protocol/packets.js'
-import type { InflightRecord, QueuedDelivery, SessionRecord, SubscriptionRecord } from './store.js'
+import type { InflightRecord, QueuedDelivery, SessionRecord, StoredWill, SubscriptionRecord } from './store.js'
 
 export const CODEC_VERSION = 1
 
@@ -186,5 +186,34 @@ export function decodeRecord (buf: Buffer): unknown {
     return JSON.parse(buf.toString('utf8')) as unknown
   } catch {
     throw new CodecError('an operator record is not valid JSON')
+  }
+}
+
+/**
+ * A delayed will: version byte, u32 header length, JSON header `{f: fireAt, x: message expiry
+ * interval, u?: user name}`, then the message in the message codec.
+ */
+export function encodeWill (will: StoredWill): Buffer {
+  const header = Buffer.from(JSON.stringify({ f: will.fireAt, x: will.messageExpiryInterval, ...(will.username === undefined ? {} : { u: will.username }) }))
+  const prefix = Buffer.allocUnsafe(5)
+  prefix[0] = CODEC_VERSION
+  prefix.writeUInt32BE(header.length, 1)
+  return Buffer.concat([prefix, header, encodeMessage(will.msg)])
+}
+
+export function decodeWill (clientId: string, buf: Buffer): StoredWill {
+  if (buf.length < 5 || buf[0] !== CODEC_VERSION) throw new CodecError(`not a will of codec version ${CODEC_VERSION}`)
+  const length = buf.readUInt32BE(1)
+  if (5 + length > buf.length) throw new CodecError('will header runs past the value')
+  const h = parseJson(buf.subarray(5, 5 + length)) as { f?: unknown; x?: unknown; u?: unknown }
+  if (typeof h !== 'object' || h === null || typeof h.f !== 'number' || typeof h.x !== 'number' || (h.u !== undefined && typeof h.u !== 'string')) {
+    throw new CodecError('bad will header')
+  }
+  return {
+    clientId,
+    fireAt: h.f,
+    messageExpiryInterval: h.x,
+    ...(h.u === undefined ? {} : { username: h.u as string }),
+    msg: decodeMessage(buf.subarray(5 + length)),
   }
 }

@@ -34,10 +34,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Message } from '../core/message.js'
-import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
+import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, decodeWill, encodeWill, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
-import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
-import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord } from './store.js'
+import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
+import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
 
 export interface EmbeddedStoreOptions {
   /** Entries of each queue kept decoded in memory (the oldest ones). Default 64. */
@@ -276,6 +276,25 @@ export class EmbeddedStore implements Store {
     return q
   }
 
+  async loadWills (): Promise<StoredWill[]> {
+    await this.flush()
+    const out: StoredWill[] = []
+    try {
+      for await (const [key, value] of entries(this.database(), WILL_RANGE)) out.push(this.decode(key, () => decodeWill(key.slice(1), value)))
+    } catch (err) {
+      throw this.translate(err, 'its delayed wills cannot be read')
+    }
+    return out
+  }
+
+  putWill (will: StoredWill): void {
+    this.write(willKey(will.clientId), encodeWill(will))
+  }
+
+  deleteWill (clientId: string): void {
+    this.write(willKey(clientId), null)
+  }
+
   async loadRecords (kind: RecordKind): Promise<StoredRecord[]> {
     await this.flush()
     const out: StoredRecord[] = []
@@ -447,6 +466,8 @@ export class EmbeddedStore implements Store {
     for await (const [key, value] of entries(db, {})) {
       if (key >= RECORD_RANGE.gte && key < RECORD_RANGE.lt) {
         this.decode(key, () => decodeRecord(value))
+      } else if (key >= WILL_RANGE.gte && key < WILL_RANGE.lt) {
+        this.decode(key, () => decodeWill(key.slice(1), value))
       } else if (key >= RETAINED_RANGE.gte && key < RETAINED_RANGE.lt) {
         this.decode(key, () => decodeMessage(value))
       } else if (key >= SESSION_RANGE.gte && key < SESSION_RANGE.lt) {

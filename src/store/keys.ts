@@ -9,6 +9,7 @@
  *   q<len:4 hex><clientId><seq:16 hex>  entry `seq` of the queue of `clientId`
  *   i<len:4 hex><clientId><packetId:4 hex>  outbound QoS 1/2 message inflight to `clientId`
  *   p<len:4 hex><clientId><packetId:4 hex>  inbound QoS 2 packet id of `clientId` awaiting PUBREL
+ *   w<clientId>                      delayed will of `clientId`
  *
  * Keys are UTF-8 strings. UTF-8 keeps code-point order, so the database's byte order is JavaScript's
  * string order. Queue keys prefix the client id with its length (UTF-16 units, 4 hex digits: MQTT
@@ -86,3 +87,6 @@ export function parseQueueKey (key: string): { clientId: string; seq: number } |
   const seq = Number.parseInt(seqHex, 16)
   return Number.isSafeInteger(seq) ? { clientId: key.slice(5, 5 + len), seq } : undefined
 }
+
+export const willKey = (clientId: string): string => `w${clientId}`
+export const WILL_RANGE = { gte: 'w', lt: 'x' } as const

@@ -4,7 +4,7 @@
  * tests and by deployments that want no disk.
  */
 import type { Message } from '../core/message.js'
-import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord } from './store.js'
+import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */
 export class MemoryQueue implements SessionQueue {
@@ -49,6 +49,7 @@ export class MemoryStore implements Store {
   /** Inflight records by client id, then packet id (Map order: first put first). */
   private readonly inflight = new Map<string, Map<number, InflightRecord>>()
   private readonly incoming = new Map<string, Set<number>>()
+  private readonly wills = new Map<string, StoredWill>()
   /** kind → id → value as JSON text (a copy, as a real store would keep). */
   private readonly records = new Map<RecordKind, Map<string, string>>()
 
@@ -124,6 +125,18 @@ export class MemoryStore implements Store {
       this.queues.set(clientId, q)
     }
     return q
+  }
+
+  async loadWills (): Promise<StoredWill[]> {
+    return [...this.wills.values()].map((w) => ({ ...w }))
+  }
+
+  putWill (will: StoredWill): void {
+    this.wills.set(will.clientId, { ...will })
+  }
+
+  deleteWill (clientId: string): void {
+    this.wills.delete(clientId)
   }
 
   async loadRecords (kind: RecordKind): Promise<StoredRecord[]> {

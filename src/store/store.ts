@@ -58,6 +58,19 @@ export interface InflightRecord extends QueuedDelivery {
   readonly state: 'publish' | 'pubrel'
 }
 
+/** A will waiting for its Will Delay Interval, at rest (MQTT 5.0 §3.1.3.2.2). */
+export interface StoredWill {
+  clientId: string
+  /** The user of the connection that set it (its rights apply when it is published). */
+  username?: string
+  /** ms since the epoch when it is due. */
+  fireAt: number
+  /** Seconds, counted from publication; 0 = never expires. */
+  messageExpiryInterval: number
+  /** Topic, payload, QoS, retain and properties (its expiresAt and receivedAt are not used). */
+  msg: Message
+}
+
 /** The FIFO of deliveries waiting for one session's inflight window or its reconnection. */
 export interface SessionQueue {
   readonly length: number
@@ -102,6 +115,11 @@ export interface Store {
   /** Records an inbound QoS 2 packet id awaiting PUBREL; deleted with the session. */
   putIncomingQos2 (clientId: string, packetId: number): void
   deleteIncomingQos2 (clientId: string, packetId: number): void
+
+  loadWills (): Promise<StoredWill[]>
+  /** Records (or replaces) the delayed will of `will.clientId`; deleted when it fires or is cancelled. */
+  putWill (will: StoredWill): void
+  deleteWill (clientId: string): void
 
   /** Every record of `kind`, ordered by id (string order). */
   loadRecords (kind: RecordKind): Promise<StoredRecord[]>

@@ -288,5 +288,26 @@ export function storeConformance (name: string, make: () => Promise<Store>): voi
       store.putRecord('account_x' as 'account', 'z', 2)
       t.assert.deepEqual(await store.loadRecords('account'), [{ id: 'a:b;c/ü\u0000', value: 1 }])
     })
+
+    test('[MQTT-3.1.3-9] delayed wills: put, replace, delete; every field comes back', async (t: TestContext) => {
+      const store = await fresh(t)
+      t.assert.deepEqual(await store.loadWills(), [])
+      const msg = message('wills/c1', 'bye', { properties: { contentType: 'text/plain', userProperties: { k: 'v' } }, expiresAt: 0, origin: 'c1', receivedAt: 5000 })
+      store.putWill({ clientId: 'c1', username: 'alice', fireAt: 5000, messageExpiryInterval: 30, msg })
+      store.putWill({ clientId: 'c2', fireAt: 6000, messageExpiryInterval: 0, msg: message('wills/c2', 'x', { origin: 'c2', receivedAt: 6000 }) })
+      store.putWill({ clientId: 'c2', fireAt: 7000, messageExpiryInterval: 0, msg: message('wills/c2', 'y', { origin: 'c2', receivedAt: 7000 }) })
+      await store.flush()
+      const wills = (await store.loadWills()).sort((a, b) => a.clientId.localeCompare(b.clientId))
+      t.assert.deepEqual(wills.map((w) => [w.clientId, w.username, w.fireAt, w.messageExpiryInterval, w.msg.topic, w.msg.payload.toString()]), [
+        ['c1', 'alice', 5000, 30, 'wills/c1', 'bye'],
+        ['c2', undefined, 7000, 0, 'wills/c2', 'y'],
+      ])
+      t.assert.deepEqual(wills[0].msg.properties, { contentType: 'text/plain', userProperties: { k: 'v' } })
+      t.assert.equal(wills[0].msg.qos, 1)
+      store.deleteWill('c1')
+      store.deleteWill('nobody')
+      await store.flush()
+      t.assert.deepEqual((await store.loadWills()).map((w) => w.clientId), ['c2'])
+    })
   })
 }

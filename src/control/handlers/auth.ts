@@ -32,6 +32,7 @@ export function registerAuthHandlers (server: ControlServer, broker: BrokerView)
       }
       return kicked
     },
+    allowAnonymous: () => broker.config.allow_anonymous,
     onlineByUser () {
       const counts = new Map<string, number>()
       for (const conn of connected()) {

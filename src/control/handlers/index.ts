@@ -5,6 +5,7 @@ import { registerClientHandlers } from './client.js'
 import { registerConfigHandlers } from './config.js'
 import type { BrokerView } from './context.js'
 import { registerNodeHandlers } from './node.js'
+import { registerResetHandlers } from './reset.js'
 import { registerRetainedHandlers } from './retained.js'
 import { registerTraceHandlers } from './trace.js'
 import { registerSysHandlers } from './sys.js'
@@ -17,4 +18,5 @@ export function registerControlHandlers (server: ControlServer, broker: BrokerVi
   registerTraceHandlers(server, broker)
   registerSysHandlers(server, broker)
   registerAuthHandlers(server, broker)
+  registerResetHandlers(server, broker)
 }

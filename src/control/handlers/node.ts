@@ -39,8 +39,12 @@ function state (broker: BrokerView): State {
   const mem = process.memoryUsage()
   const lag = m.eventLoopLag()
   const warnings: string[] = []
+  const access = engine.access
+  const authentication = access.accountCount === 0 && broker.config.allow_anonymous ? 'off' : 'on'
   if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopback(l.host))) {
-    warnings.push('anonymous access is open on a non-loopback listener (allow_anonymous: true)')
+    warnings.push(authentication === 'off'
+      ? 'anonymous access is open on a non-loopback listener, and with no account user names are not checked (allow_anonymous: true; add accounts with `mqttctl account set`)'
+      : 'anonymous access is open on a non-loopback listener (allow_anonymous: true)')
   }
   return {
     node: {
@@ -57,6 +61,14 @@ function state (broker: BrokerView): State {
     subscriptions: { count: engine.router.subscriptionCount, shared: engine.router.sharedSubscriptionCount },
     topics: { subscribed_filters: engine.router.filterCount },
     retained: { count: engine.retained.size },
+    auth: {
+      accounts: access.accountCount,
+      topic_rules: access.listTopicRules().length,
+      ip_rules: access.listIpRules().length,
+      allow_anonymous: broker.config.allow_anonymous,
+      authentication,
+      topic_access: access.restricted ? 'rules' : 'open',
+    },
     messages: {
       inflight,
       queued,

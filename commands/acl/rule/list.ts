@@ -1,0 +1,56 @@
+import { Flags } from '@oclif/core'
+import type { TopicRuleSummary } from '../../../src/control/schema.js'
+import { listFlags, type ListPage } from '../../../src/cli/filter.js'
+import { ListCommand } from '../../../src/cli/list-command.js'
+import { renderTable } from '../../../src/cli/output.js'
+
+const FIELDS = ['id', 'subject', 'user', 'topic', 'access', 'effect', 'created_at'] as const satisfies ReadonlyArray<keyof TopicRuleSummary>
+
+export default class AclRuleList extends ListCommand<typeof AclRuleList> {
+  static override summary = 'List topic rules.'
+  static override description = `Columns: id, subject (user, pattern: every client, anonymous: clients without a user name), user (of a user rule), topic (the filter, with %u and %c as given), access (read, write, readwrite), effect (allow, deny). Sorted by id. No rules at all means topic access is open to every client.
+
+--user U keeps U's own rules and every pattern and anonymous rule, as the broker filters them (anonymous rules never apply to a client with a user name: add --filter subject!=anonymous to leave them out, or --filter subject=user to see only U's own).
+
+--filter and --sort take the JSON field names: ${FIELDS.join(', ')}. --json prints {items, total, truncated}.
+
+Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another process.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --user alice',
+    '<%= config.bin %> <%= command.id %> --filter effect=deny --json',
+  ]
+
+  static override flags = {
+    user: Flags.string({ summary: "Only this user's rules, and the pattern and anonymous rules.", helpValue: 'USER' }),
+    ...listFlags({ defaultSort: 'id' }),
+  }
+
+  async run (): Promise<ListPage<TopicRuleSummary>> {
+    const query = this.listQuery(FIELDS)
+    const channel = await this.admin()
+    const result = await channel.request('acl.rule.list', this.flags.user === undefined ? {} : { user: this.flags.user })
+    const page = this.page(result.items, query)
+    if (this.jsonEnabled()) return page
+
+    if (page.items.length === 0) {
+      const { user } = this.flags
+      const none = result.total === 0 && (user === undefined || (await channel.request('acl.rule.list', {})).total === 0)
+      if (none) this.note('no topic rules: topic access is open to every client')
+      else if (result.total === 0) this.note(`no topic rules can apply to ${user ?? ''}: ${user ?? ''} has no topic access`)
+      else this.note(`no topic rules match (of ${result.total})`)
+      return page
+    }
+    this.log(renderTable(page.items, [
+      { header: 'id', get: (r) => r.id, numeric: true },
+      { header: 'subject', get: (r) => r.subject },
+      { header: 'user', get: (r) => r.user },
+      { header: 'topic', get: (r) => r.topic },
+      { header: 'access', get: (r) => r.access },
+      { header: 'effect', get: (r) => r.effect },
+    ]))
+    this.noteTruncation(page, 'topic rules')
+    return page
+  }
+}
