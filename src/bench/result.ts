@@ -1,7 +1,8 @@
 /**
  * The result of a bench run (the `--json` document, and what the human report prints), and the
  * merging of shard reports into it. Rates are per second of the measured window: from the end of
- * the warmup to the last message written (sent) or received (received). MB are 10^6 bytes of
+ * the warmup to the last message written (sent) or received (received); for `sub` from the first
+ * message received to the last. MB are 10^6 bytes of
  * payload. A run is valid when nothing was lost, duplicated or unexpected and no connection failed.
  */
 import { Histogram, type LatencySummary } from './histogram.js'
@@ -86,6 +87,7 @@ export function mergeShards (o: BenchOptions, shards: ShardResult[], measureFrom
   let acked = 0
   let received = 0
   let receivedBytes = 0
+  let firstReceiveNs = Infinity
   let lastReceiveNs = 0
   const subscribers: SubscriberResult[] = []
   const errors: string[] = []
@@ -96,6 +98,7 @@ export function mergeShards (o: BenchOptions, shards: ShardResult[], measureFrom
     received += s.received
     receivedBytes += s.receivedBytes
     lastReceiveNs = Math.max(lastReceiveNs, s.lastReceiveNs)
+    if (s.received > 0) firstReceiveNs = Math.min(firstReceiveNs, s.firstReceiveNs)
     latency.merge(s.latency)
     subscribers.push(...s.subscribers)
     errors.push(...s.errors)
@@ -104,7 +107,9 @@ export function mergeShards (o: BenchOptions, shards: ShardResult[], measureFrom
   const hasPublishers = o.scenario !== 'sub'
   const hasSubscribers = o.scenario !== 'pub'
   const sendSeconds = (publishedNs - measureFromNs) / 1e9
-  const receiveSeconds = lastReceiveNs > measureFromNs ? (lastReceiveNs - measureFromNs) / 1e9 : 0
+  // `sub` does not know when the publishers started: its window opens with the first message.
+  const receiveFrom = hasPublishers || firstReceiveNs === Infinity ? measureFromNs : firstReceiveNs
+  const receiveSeconds = lastReceiveNs > receiveFrom ? (lastReceiveNs - receiveFrom) / 1e9 : 0
   let integrity: Integrity | null = null
   if (hasSubscribers) {
     const known = subscribers.every((s) => s.expected !== null)

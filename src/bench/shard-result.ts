@@ -28,9 +28,10 @@ export interface ShardResult {
   lastSendNs: number
   /** QoS 1/2 messages completed (PUBACK / PUBCOMP), warmup included. */
   acked: number
-  /** Messages received that were sent in the measured window, their payload bytes, last arrival (ns). */
+  /** Messages received that were sent in the measured window, their payload bytes, first and last arrival (ns). */
   received: number
   receivedBytes: number
+  firstReceiveNs: number
   lastReceiveNs: number
   latency: HistogramData
   subscribers: SubscriberResult[]

@@ -65,6 +65,7 @@ export class Shard {
   private acked = 0
   private received = 0
   private receivedBytes = 0
+  private firstReceiveNs = 0
   private lastReceiveNs = 0
   private publishedResolve: (() => void) | null = null
   private readonly publishedPromise: Promise<void>
@@ -279,6 +280,7 @@ export class Shard {
     tracker.record(readSeq(buf, start))
     const sentNs = readSentNs(buf, start)
     if (sentNs >= this.times.measureFrom) {
+      if (this.received === 0) this.firstReceiveNs = receivedNs
       this.received++
       this.receivedBytes += end - start
       this.lastReceiveNs = receivedNs
@@ -316,6 +318,7 @@ export class Shard {
       acked: this.acked,
       received: this.received,
       receivedBytes: this.receivedBytes,
+      firstReceiveNs: this.firstReceiveNs,
       lastReceiveNs: this.lastReceiveNs,
       latency: this.histogram.toJSON(),
       subscribers,
