@@ -16,13 +16,13 @@ export type ResetResult = Methods['reset']['result'] & { all: boolean; store_dir
 
 export default class Reset extends BaseCommand<typeof Reset> {
   static override summary = 'Clear stored state: sessions, retained messages, accounts, ACL rules, or all of it.'
-  static override description = `Say what to clear: --sessions (every session with its queued and inflight messages and delayed wills; connected clients are disconnected with 0x98 and no will), --retained, --accounts, --acl (topic and IP rules), several at once, or --all.
+  static override description = `Say what to clear: --sessions (every session with its queued and inflight messages and delayed wills; connected clients are disconnected with 0x98 and no will), --retained, --accounts, --acl (topic and IP rules), --settings (saved with config set --persist), several at once, or --all.
 
 First shows what would be removed and how much, then asks to confirm on a terminal; without one (scripts, CI) or under --json, --yes is required (exit 64 otherwise). --dry-run only shows the plan.
 
 With a broker running, the selection is cleared live and durably before the reply. With none, the data dir's store is changed directly. --all deletes the whole store directory (<data dir>/store): it needs the broker stopped, and works even on a damaged store that the broker refuses to open.
 
-With --json: {plan: {sessions, retained, accounts, topic_rules, ip_rules, wills}, done, live, all, store_dir, unreadable}.
+With --json: {plan: {sessions, retained, accounts, topic_rules, ip_rules, wills, settings}, done, live, all, store_dir, unreadable}.
 
 Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confirmed, 65 --all while a broker runs, 69 the store is held by another process.`
 
@@ -38,16 +38,17 @@ Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confi
     retained: Flags.boolean({ summary: 'Every retained message.' }),
     accounts: Flags.boolean({ summary: 'Every account.' }),
     acl: Flags.boolean({ summary: 'Every topic rule and IP rule.' }),
-    all: Flags.boolean({ summary: 'The whole store directory (broker stopped only); also a damaged one.', exclusive: ['sessions', 'retained', 'accounts', 'acl'] }),
+    settings: Flags.boolean({ summary: 'Settings saved with config set --persist (the config file applies again from the next start).' }),
+    all: Flags.boolean({ summary: 'The whole store directory (broker stopped only); also a damaged one.', exclusive: ['sessions', 'retained', 'accounts', 'acl', 'settings'] }),
     'dry-run': Flags.boolean({ summary: 'Only show what would be removed.' }),
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation (required without a terminal and with --json).', env: 'MQTTCTL_YES' }),
   }
 
   async run (): Promise<ResetResult> {
     const { flags } = this
-    const selection: ResetSelection = { sessions: flags.sessions, retained: flags.retained, accounts: flags.accounts, acl: flags.acl }
+    const selection: ResetSelection = { sessions: flags.sessions, retained: flags.retained, accounts: flags.accounts, acl: flags.acl, settings: flags.settings }
     if (!flags.all && !Object.values(selection).some(Boolean)) {
-      this.fail('say what to reset', ExitCode.Usage, 'USAGE', ['--sessions, --retained, --accounts, --acl (any of them), or --all'])
+      this.fail('say what to reset', ExitCode.Usage, 'USAGE', ['--sessions, --retained, --accounts, --acl, --settings (any of them), or --all'])
     }
     const control = await this.control().catch((err: unknown) => {
       if (err instanceof ControlClientError && err.kind === 'unavailable') return null
@@ -66,7 +67,7 @@ Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confi
     const { openOfflineReset } = await import('../src/cli/offline-reset.js')
     const offline = await openOfflineReset(await this.dataDir(), selection, flags.all)
     try {
-      const plan = offline.plan ?? { sessions: 0, retained: 0, accounts: 0, topic_rules: 0, ip_rules: 0, wills: 0 }
+      const plan = offline.plan ?? { sessions: 0, retained: 0, accounts: 0, topic_rules: 0, ip_rules: 0, wills: 0, settings: 0 }
       const extra = { live: false, all: flags.all, store_dir: offline.storeDir, unreadable: offline.unreadable }
       const where = flags.all ? `by deleting ${offline.storeDir}` : `in ${offline.storeDir} (no broker is running)`
       if (!await this.confirm(offline.plan, offline.unreadable, where)) return { plan, done: false, ...extra }
@@ -101,6 +102,7 @@ function planFields (plan: ResetPlan): Array<[string, number]> {
     ['accounts', plan.accounts],
     ['topic rules', plan.topic_rules],
     ['IP rules', plan.ip_rules],
+    ['saved settings', plan.settings],
   ]
 }
 

@@ -20,6 +20,8 @@ import { MetricsSampler } from './metrics/sampler.js'
 import { SysTreePublisher } from './metrics/sys-tree.js'
 import { createStore } from './store/create.js'
 import { StoreError } from './store/errors.js'
+import { applyPersistedSettings } from './config/persisted.js'
+import { LIVE_KEYS } from './control/handlers/config.js'
 import type { Store } from './store/store.js'
 import { type RunningListener, openListener } from './transport/listener.js'
 
@@ -61,6 +63,7 @@ export class Broker {
   async start (): Promise<void> {
     await mkdir(this.config.data_dir, { recursive: true, mode: 0o700 })
     await openStore(this.engine.store)
+    await applyPersistedSettings(this.engine.store, this.config, LIVE_KEYS, this.log)
     await this.engine.restore()
     this.engine.start()
     this.metrics.start()

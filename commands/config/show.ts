@@ -12,7 +12,9 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   static override summary = 'Show the running configuration, or one key of it.'
   static override description = `The configuration the broker runs with (file, defaults and changes made with "config set"), as YAML: one "key: value" line per key, with "# live" after the keys that "mqttctl config set" can change without a restart.
 
-With KEY, only its value. With --json: {config, live_keys}, or {key, value, live} for one KEY.
+Keys saved with "config set --persist" are marked "# live, saved": their saved value applies over the file at every start.
+
+With KEY, only its value. With --json: {config, live_keys, persisted}, or {key, value, live} for one KEY.
 
 Exit codes: 0 ok, 65 unknown key, 69 broker not running.`
 
@@ -47,10 +49,10 @@ Exit codes: 0 ok, 65 unknown key, 69 broker not running.`
       const text = stringify({ [k]: v }).trimEnd()
       if (!res.live_keys.includes(k)) { lines.push(text); continue }
       const [first, ...rest] = text.split('\n')
-      lines.push(`${first}  ${chalk.dim('# live')}`, ...rest)
+      lines.push(`${first}  ${chalk.dim(res.persisted.includes(k) ? '# live, saved' : '# live')}`, ...rest)
     }
     this.log(lines.join('\n'))
-    this.note('# live: can change at run time with "mqttctl config set KEY VALUE"; the others need a restart')
+    this.note('# live: can change at run time with "mqttctl config set KEY VALUE"; the others need a restart. # saved: set with --persist, applied over the config file at every start')
     return res
   }
 }

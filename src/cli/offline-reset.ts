@@ -32,7 +32,7 @@ export async function openOfflineReset (dataDir: string, selection: ResetSelecti
     try {
       await store.open()
       open = true
-      plan = await countStore(store, all ? { sessions: true, retained: true, accounts: true, acl: true } : selection)
+      plan = await countStore(store, all ? { sessions: true, retained: true, accounts: true, acl: true, settings: true } : selection)
     } catch (err) {
       // a damaged store can only be deleted; one another process holds must be left alone
       if (all && !(err instanceof StoreError && err.locked)) {
@@ -45,7 +45,7 @@ export async function openOfflineReset (dataDir: string, selection: ResetSelecti
       }
     }
   } else {
-    plan = { sessions: 0, retained: 0, accounts: 0, topic_rules: 0, ip_rules: 0, wills: 0 }
+    plan = { sessions: 0, retained: 0, accounts: 0, topic_rules: 0, ip_rules: 0, wills: 0, settings: 0 }
   }
   const close = async (): Promise<void> => {
     if (open) await store.close()
@@ -79,6 +79,7 @@ async function countStore (store: Store, sel: ResetSelection): Promise<ResetPlan
     topic_rules: sel.acl === true ? (await store.loadRecords('topic_rule')).length : 0,
     ip_rules: sel.acl === true ? (await store.loadRecords('ip_rule')).length : 0,
     wills: sel.sessions === true ? (await store.loadWills()).length : 0,
+    settings: sel.settings === true ? (await store.loadRecords('setting')).length : 0,
   }
 }
 
@@ -94,7 +95,11 @@ async function clearStore (store: Store, sel: ResetSelection): Promise<void> {
     for await (const msg of store.loadRetained()) topics.push(msg.topic)
     for (const topic of topics) store.deleteRetained(topic)
   }
-  const kinds = [...(sel.accounts === true ? ['account'] as const : []), ...(sel.acl === true ? ['topic_rule', 'ip_rule'] as const : [])]
+  const kinds = [
+    ...(sel.accounts === true ? ['account'] as const : []),
+    ...(sel.acl === true ? ['topic_rule', 'ip_rule'] as const : []),
+    ...(sel.settings === true ? ['setting'] as const : []),
+  ]
   for (const kind of kinds) for (const { id } of await store.loadRecords(kind)) store.deleteRecord(kind, id)
   await store.flush()
 }

@@ -34,6 +34,7 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   max_keepalive: 65_535,
   max_inflight: 100,
   max_queued_messages: 1000,
+  max_queued_bytes: 0,
   max_connections: 0,
   max_topic_length: 65_535,
   max_topic_levels: 200,

@@ -156,6 +156,7 @@ const configShape = {
   max_keepalive: integer(0, UINT16_MAX).default(DEFAULTS.max_keepalive),
   max_inflight: integer(1, UINT16_MAX).default(DEFAULTS.max_inflight),
   max_queued_messages: integer(0).default(DEFAULTS.max_queued_messages),
+  max_queued_bytes: integer(0).default(DEFAULTS.max_queued_bytes),
   max_connections: integer(0).default(DEFAULTS.max_connections),
   max_topic_length: integer(1, UINT16_MAX).default(DEFAULTS.max_topic_length),
   max_topic_levels: integer(1).default(DEFAULTS.max_topic_levels),

@@ -52,6 +52,8 @@ export interface Config {
   max_inflight: number
   /** QoS 1/2 messages queued per session while its inflight window is full or it is offline. */
   max_queued_messages: number
+  /** Bytes queued per session (as the store holds them); 0 = no byte limit. */
+  max_queued_bytes: number
   /** Open MQTT connections allowed at once; 0 means no limit. */
   max_connections: number
   /** Longest topic name or filter, in bytes. */

@@ -79,7 +79,8 @@ export interface State {
    * (user names are then taken as given); topic access is open while no topic rule exists.
    */
   auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
-  messages: { inflight: number; queued: number; received: Rate; sent: Rate; dropped: Rate }
+  /** `queue_dropped`: deliveries dropped because a session queue was full (also counted in `dropped`). */
+  messages: { inflight: number; queued: number; queued_bytes: number; received: Rate; sent: Rate; dropped: Rate; queue_dropped: number }
   bytes: { received: Rate; sent: Rate }
   connections: { open: number; accepted: number; refused: number; protocol_errors: number }
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
@@ -103,6 +104,9 @@ export interface ClientSummary {
   subscriptions: number
   inflight: number
   queued: number
+  queued_bytes: number
+  /** Deliveries to this session dropped because its queue was full. */
+  queue_dropped: number
   messages_in: number
   messages_out: number
 }
@@ -204,6 +208,8 @@ export interface AclDecision {
 
 /** What `mqttctl reset` clears. */
 export interface ResetSelection {
+  /** Settings saved with `config set --persist`. */
+  settings?: boolean
   /** Every session (persistent ones with their queues, inflight messages and delayed wills). */
   sessions?: boolean
   retained?: boolean
@@ -220,6 +226,7 @@ export interface ResetPlan {
   topic_rules: number
   ip_rules: number
   wills: number
+  settings: number
 }
 
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
@@ -243,8 +250,9 @@ export interface Methods {
   'subscription.list': { params: { client_id?: string; match?: string }; result: ListResult<SubscriptionSummary> }
   'retained.list': { params: { topic?: string }; result: ListResult<RetainedSummary> }
   'retained.clear': { params: { filter: string; dry_run?: boolean }; result: { filter: string; matched: number; cleared: number } }
-  'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[] } }
-  'config.set': { params: { key: string; value: string }; result: { key: string; previous: unknown; value: unknown } }
+  /** `persisted`: keys whose value was saved with `config set --persist` (applied over the file at start). */
+  'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
+  'config.set': { params: { key: string; value: string; persist?: boolean }; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }
   /** Creates or replaces an account; `hash` is a bcrypt hash made by mqttctl (no password crosses the socket). */
   'account.set': { params: { username: string; hash: string; no_overwrite?: boolean; kick?: boolean }; result: AuthChange & { username: string; created: boolean } }
   'account.del': { params: { username: string; kick?: boolean; dry_run?: boolean }; result: AuthChange & { username: string; online: number } }

@@ -4,7 +4,8 @@
  *
  * - Window: at most min(client Receive Maximum, max_inflight) PUBLISH/PUBREL unacknowledged
  *   [MQTT-3.3.4-7]; further messages wait in the session's queue (a SessionQueue from the Store),
- *   bounded by max_queued_messages (overflow is dropped and counted: never an unbounded queue).
+ *   bounded by max_queued_messages and max_queued_bytes (overflow is dropped and counted, per
+ *   session and broker-wide: never an unbounded queue; an offline queue lives in the Store).
  * - QoS 1: PUBLISH → PUBACK frees the slot. QoS 2: PUBLISH → PUBREC → we send PUBREL → PUBCOMP frees
  *   it; a PUBREC with a reason code of 0x80 or more ends the flow (MQTT 5.0 §4.3.3).
  * - Resume: when a session is taken up by a new connection, every unacknowledged PUBLISH is sent
@@ -41,12 +42,17 @@ export class OutboundFlow {
 
   get inflightCount (): number { return this.inflight.size }
   get queuedCount (): number { return this.queue.length }
+  get queuedBytes (): number { return this.queue.bytes }
 
   /** Queues a QoS 1/2 delivery and sends what the window allows. False when the queue was full. */
   enqueue (msg: Message, qos: 1 | 2, retain: boolean, subscriptionIds: readonly number[] | null, now: number): boolean {
     const engine = this.session.engine
-    if (this.queuedCount >= engine.config.max_queued_messages && !this.canSendNow()) {
+    const config = engine.config
+    if (!this.canSendNow() && (this.queuedCount >= config.max_queued_messages ||
+        (config.max_queued_bytes > 0 && this.queue.bytes + msg.payload.length > config.max_queued_bytes))) {
       engine.counters.publishDropped++
+      engine.counters.queueDropped++
+      this.session.queueDropped++
       return false
     }
     this.queue.push({ msg, qos, retain, subscriptionIds })

@@ -10,6 +10,8 @@ export class Counters {
   publishSent = 0
   /** Messages discarded: queue full, expired, too large for the receiver, slow QoS 0 subscriber. */
   publishDropped = 0
+  /** Of those, QoS 1/2 deliveries dropped because a session's queue was full (messages or bytes). */
+  queueDropped = 0
   /** Every MQTT packet received / sent. */
   packetsReceived = 0
   packetsSent = 0

@@ -12,6 +12,9 @@
  *   Mosquitto's count by socket); `clients/total`: sessions (client ids) known, online or not;
  *   `clients/disconnected`: total − connected, never below 0; `clients/maximum`: most connections
  *   open at once (Mosquitto: most sessions); `clients/expired`: sessions ended by their expiry.
+ * - `queued messages/count|bytes|dropped` (ours): QoS 1/2 messages waiting in session queues (behind
+ *   a full window or for an offline session), their bytes, and deliveries dropped since start
+ *   because a queue was full (max_queued_messages / max_queued_bytes).
  * - `messages/stored`: retained + queued + inflight messages (the $SYS messages themselves count,
  *   as in Mosquitto); `retained messages/count`; `subscriptions/count` (shared members included)
  *   and `shared_subscriptions/count`.
@@ -71,7 +74,13 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
   const { engine, metrics } = src
   const c = engine.counters
   let queued = 0
-  for (const session of engine.sessions.values()) queued += session.outbound.queuedCount + session.outbound.inflightCount
+  let queuedOnly = 0
+  let queuedBytes = 0
+  for (const session of engine.sessions.values()) {
+    queued += session.outbound.queuedCount + session.outbound.inflightCount
+    queuedOnly += session.outbound.queuedCount
+    queuedBytes += session.outbound.queuedBytes
+  }
   const total = engine.sessions.size
   const connected = engine.connections.size
   const mem = process.memoryUsage()
@@ -94,6 +103,9 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'subscriptions/count': engine.router.subscriptionCount,
     'shared_subscriptions/count': engine.router.sharedSubscriptionCount,
     'retained messages/count': engine.retained.size,
+    'queued messages/count': queuedOnly,
+    'queued messages/bytes': queuedBytes,
+    'queued messages/dropped': c.queueDropped,
     'heap/current': mem.heapUsed,
     'heap/maximum': metrics.heapUsedMaximum(mem.heapUsed),
     rss: mem.rss,

@@ -36,6 +36,7 @@ import { ClassicLevel } from 'classic-level'
 import type { Message } from '../core/message.js'
 import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, decodeWill, encodeWill, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
+import { memoryEntryBytes } from './memory.js'
 import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
 import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
 
@@ -270,7 +271,7 @@ export class EmbeddedStore implements Store {
     this.database()
     let q = this.queues.get(clientId)
     if (q === undefined) {
-      q = new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, this.nextSeq, this.nextSeq, 0)
+      q = new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, this.nextSeq, this.nextSeq, 0, 0)
       this.queues.set(clientId, q)
     }
     return q
@@ -362,8 +363,8 @@ export class EmbeddedStore implements Store {
     if (next > this.nextSeq) this.nextSeq = next
   }
 
-  /** Reads a queue entry back: from a commit not yet durable, or from disk. */
-  readQueued (key: string): QueuedDelivery | undefined {
+  /** Reads a queue entry back (with its stored size): from a commit not yet durable, or from disk. */
+  readQueued (key: string): { entry: QueuedDelivery; size: number } | undefined {
     let value = this.pending.ops.get(key)
     if (value === undefined && this.writing !== null) value = this.writing.ops.get(key)
     if (value === undefined) value = this.stranded.get(key)
@@ -376,7 +377,7 @@ export class EmbeddedStore implements Store {
     }
     if (value === undefined || value === null) return undefined
     const bytes = value
-    return this.decode(key, () => decodeDelivery(bytes))
+    return { entry: this.decode(key, () => decodeDelivery(bytes)), size: bytes.length }
   }
 
   // ---- internals ----
@@ -456,11 +457,11 @@ export class EmbeddedStore implements Store {
     if (format !== undefined && format.toString() !== FORMAT_VERSION) {
       throw StoreError.unavailable(this.dir, `it has layout version ${format.toString()}, and this version of the broker reads version ${FORMAT_VERSION}`)
     }
-    let current: { clientId: string; first: number; last: number; count: number } | undefined
+    let current: { clientId: string; first: number; last: number; count: number; bytes: number } | undefined
     const endQueue = (): void => {
       if (current === undefined) return
-      const { clientId, first, last, count } = current
-      this.queues.set(clientId, new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, first, last + 1, count))
+      const { clientId, first, last, count, bytes } = current
+      this.queues.set(clientId, new EmbeddedQueue(this, queuePrefix(clientId), this.queueWindow, first, last + 1, count, bytes))
       this.claimSeq(last + 1)
     }
     for await (const [key, value] of entries(db, {})) {
@@ -479,10 +480,11 @@ export class EmbeddedStore implements Store {
         }
         if (current?.clientId !== parsed.clientId) {
           endQueue()
-          current = { clientId: parsed.clientId, first: parsed.seq, last: parsed.seq, count: 0 }
+          current = { clientId: parsed.clientId, first: parsed.seq, last: parsed.seq, count: 0, bytes: 0 }
         }
         current.last = parsed.seq
         current.count++
+        current.bytes += value.length
       } else if (key >= INFLIGHT_RANGE.gte && key < INFLIGHT_RANGE.lt) {
         const parsed = this.decode(key, () => parsePacketKeyOrThrow('i', key))
         const { order } = this.decode(key, () => decodeInflight(value, parsed.packetId))
@@ -562,7 +564,8 @@ async function * entries (db: ClassicLevel<string, Buffer>, range: { gte?: strin
  * prefix of the queue: an entry is appended to it only while nothing is waiting on disk.
  */
 class EmbeddedQueue implements SessionQueue {
-  private window: ({ seq: number; entry: QueuedDelivery } | undefined)[] = []
+  /** The oldest entries, decoded, each with its stored size. */
+  private window: ({ seq: number; entry: QueuedDelivery; size: number } | undefined)[] = []
   private head = 0
   /** Detached from the store (its session was deleted): a plain in-memory FIFO from then on. */
   private detached = false
@@ -577,35 +580,46 @@ class EmbeddedQueue implements SessionQueue {
     private tail: number,
     /** Entries in the queue (window and disk); after a LevelDB repair the sequence may have holes. */
     private count: number,
+    /** Stored bytes of those entries. */
+    private size: number,
   ) {}
 
   get length (): number {
     return this.count
   }
 
+  get bytes (): number {
+    return this.size
+  }
+
   push (entry: QueuedDelivery): void {
     if (this.detached) {
-      this.window.push({ seq: -1, entry })
+      const size = memoryEntryBytes(entry)
+      this.window.push({ seq: -1, entry, size })
       this.count++
+      this.size += size
       return
     }
     const seq = this.tail++
     this.store.claimSeq(this.tail)
-    this.store.write(queueKey(this.prefix, seq), encodeDelivery(entry), true)
+    const value = encodeDelivery(entry)
+    this.store.write(queueKey(this.prefix, seq), value, true)
     const held = this.window.length - this.head
     if (held === this.count && (held < this.windowSize)) {
-      this.window.push({ seq, entry })
+      this.window.push({ seq, entry, size: value.length })
       this.diskNext = this.tail
     }
     this.count++
+    this.size += value.length
   }
 
   shift (): QueuedDelivery | undefined {
     if (this.count === 0) return undefined
     let seq: number
     let entry: QueuedDelivery | undefined
+    let size = 0
     if (this.head < this.window.length) {
-      const item = this.window[this.head] as { seq: number; entry: QueuedDelivery }
+      const item = this.window[this.head] as { seq: number; entry: QueuedDelivery; size: number }
       this.window[this.head++] = undefined
       if (this.head === this.window.length) {
         this.window = []
@@ -616,20 +630,26 @@ class EmbeddedQueue implements SessionQueue {
       }
       seq = item.seq
       entry = item.entry
+      size = item.size
     } else {
+      let read: { entry: QueuedDelivery; size: number } | undefined
       for (seq = this.diskNext; seq < this.tail; seq++) {
-        entry = this.store.readQueued(queueKey(this.prefix, seq))
-        if (entry !== undefined) break
+        read = this.store.readQueued(queueKey(this.prefix, seq))
+        if (read !== undefined) break
       }
-      if (entry === undefined) { // the count was off (a repaired store): the queue is empty
+      if (read === undefined) { // the count was off (a repaired store): the queue is empty
         this.count = 0
+        this.size = 0
         this.diskNext = this.tail
         return undefined
       }
+      entry = read.entry
+      size = read.size
       this.diskNext = seq + 1
     }
     if (seq >= 0) this.store.write(queueKey(this.prefix, seq), null)
     this.count--
+    this.size = this.count === 0 ? 0 : this.size - size
     if (this.count === 0) this.diskNext = this.tail
     return entry
   }
@@ -644,6 +664,7 @@ class EmbeddedQueue implements SessionQueue {
     this.window = []
     this.head = 0
     this.count = 0
+    this.size = 0
     this.diskNext = this.tail
   }
 

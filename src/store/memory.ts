@@ -7,22 +7,34 @@ import type { Message } from '../core/message.js'
 import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */
+/** What one entry counts for in `SessionQueue.bytes` here: payload, topic, and a fixed overhead. */
+export function memoryEntryBytes (entry: QueuedDelivery): number {
+  return entry.msg.payload.length + entry.msg.topic.length + 32
+}
+
 export class MemoryQueue implements SessionQueue {
   private items: (QueuedDelivery | undefined)[] = []
   private head = 0
+  private size = 0
 
   get length (): number {
     return this.items.length - this.head
   }
 
+  get bytes (): number {
+    return this.size
+  }
+
   push (entry: QueuedDelivery): void {
     this.items.push(entry)
+    this.size += memoryEntryBytes(entry)
   }
 
   shift (): QueuedDelivery | undefined {
     if (this.head === this.items.length) return undefined
-    const entry = this.items[this.head]
+    const entry = this.items[this.head] as QueuedDelivery
     this.items[this.head++] = undefined
+    this.size -= memoryEntryBytes(entry)
     if (this.head === this.items.length) {
       this.items = []
       this.head = 0
@@ -36,6 +48,7 @@ export class MemoryQueue implements SessionQueue {
   clear (): void {
     this.items = []
     this.head = 0
+    this.size = 0
   }
 }
 

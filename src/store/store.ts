@@ -74,6 +74,8 @@ export interface StoredWill {
 /** The FIFO of deliveries waiting for one session's inflight window or its reconnection. */
 export interface SessionQueue {
   readonly length: number
+  /** Bytes the entries take, as this backend holds them (payload, topic and headers); bounds `max_queued_bytes`. */
+  readonly bytes: number
   push (entry: QueuedDelivery): void
   /** Removes and returns the oldest entry, or undefined when empty. */
   shift (): QueuedDelivery | undefined

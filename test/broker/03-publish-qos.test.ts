@@ -169,6 +169,35 @@ test('max_queued_messages: 5 keeps only 5 QoS 1 messages for an offline session'
   t.assert.deepEqual(got.map(text), ['m1', 'm2', 'm3', 'm4', 'm5'])
 })
 
+test('max_queued_bytes bounds an offline queue by size; drops are counted per session, in state and in $SYS', async (t: TestContext) => {
+  const { port, url, broker } = await startBroker(t, { max_queued_bytes: 3000 })
+  const clientId = 'queued-bytes'
+  const first = await rawClient(t, port, 4)
+  await first.connect({ clientId, clean: false })
+  first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'mb/t', qos: 1 }] })
+  await first.next('suback')
+  first.send({ cmd: 'disconnect' })
+  await first.closed()
+  const pub = await connect(t, url)
+  const kilobyte = 'x'.repeat(1000)
+  for (let i = 1; i <= 6; i++) await pub.publishAsync('mb/t', `${i}${kilobyte}`, { qos: 1 })
+  const session = broker.engine.sessions.get(clientId)
+  t.assert.ok(session !== undefined)
+  const queued = session.outbound.queuedCount
+  t.assert.ok(queued >= 2 && queued < 6, `some but not all of the 1 kB messages fit in 3000 bytes (${queued})`)
+  t.assert.ok(session.outbound.queuedBytes <= 3000)
+  t.assert.equal(session.queueDropped, 6 - queued)
+  t.assert.equal(broker.engine.counters.queueDropped, 6 - queued)
+  const { sysValues } = await import('../../src/metrics/sys-tree.js')
+  const sys = sysValues(broker, Date.now())
+  t.assert.deepEqual([sys['queued messages/count'], sys['queued messages/dropped']], [queued, 6 - queued])
+
+  const second = await rawClient(t, port, 4)
+  await second.connect({ clientId, clean: false })
+  const got = await publishesBeforePong(second)
+  t.assert.deepEqual(got.map((p) => text(p)[0]), Array.from({ length: queued }, (_, i) => String(i + 1)), 'the oldest are kept')
+})
+
 test('[MQTT-3.3.4-9] more inbound QoS 2 PUBLISH than the announced Receive Maximum → DISCONNECT 0x93', async (t: TestContext) => {
   const { port } = await startBroker(t, { max_inflight: 2 })
   const raw = await rawClient(t, port, 5)

@@ -97,7 +97,7 @@ test('config set sys_interval starts the $SYS tree at once (0 → 1)', async (t:
   const sub = await connect(t, url)
   const got = record(sub)
   await sub.subscribeAsync(`${SYS}#`, { qos: 0 })
-  t.assert.deepEqual(await ctl.request('config.set', { key: 'sys_interval', value: '1' }), { key: 'sys_interval', previous: 0, value: 1 })
+  t.assert.deepEqual(await ctl.request('config.set', { key: 'sys_interval', value: '1' }), { key: 'sys_interval', previous: 0, value: 1, persisted: false })
   await until(() => got.some((m) => m.topic === `${SYS}version`), 'the version is published', 3000)
   t.assert.ok((await ctl.request('config.show', {})).live_keys.includes('sys_interval'))
 })

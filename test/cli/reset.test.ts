@@ -10,7 +10,7 @@ import mqtt from 'mqtt'
 import { runCli, runCliJson, startDaemon, testDir } from './harness.js'
 
 interface ResetJson {
-  plan: { sessions: number; retained: number; accounts: number; topic_rules: number; ip_rules: number; wills: number }
+  plan: { sessions: number; retained: number; accounts: number; topic_rules: number; ip_rules: number; wills: number; settings: number }
   done: boolean
   live: boolean
   all: boolean
@@ -35,7 +35,7 @@ test('reset on a running broker: nothing selected → 64, no --yes without a ter
   t.assert.match(refused.stderr, /--yes/)
   const dry = await runCliJson<ResetJson>(['reset', '--sessions', '--retained', '--acl', '--dry-run', ...d])
   t.assert.deepEqual([dry.code, dry.json.done, dry.json.live], [0, false, true])
-  t.assert.deepEqual(dry.json.plan, { sessions: 1, retained: 1, accounts: 0, topic_rules: 1, ip_rules: 0, wills: 0 })
+  t.assert.deepEqual(dry.json.plan, { sessions: 1, retained: 1, accounts: 0, topic_rules: 1, ip_rules: 0, wills: 0, settings: 0 })
   t.assert.equal((await runCli(['reset', '--all', '--yes', ...d])).code, 65, '--all needs the broker stopped')
 
   const disconnected = new Promise<number | undefined>((resolve) => { client.once('disconnect', (p) => { resolve(p.reasonCode) }) })

@@ -92,7 +92,7 @@ test('retained.list and retained.clear (dry run first)', async (t: TestContext) 
 test('config.set changes a live key, refuses restart-only keys and bad values', async (t: TestContext) => {
   const { broker, url } = await startBroker(t)
   const ctl = await control(t, broker.controlSocketPath)
-  t.assert.deepEqual(await ctl.request('config.set', { key: 'max_queued_messages', value: '7' }), { key: 'max_queued_messages', previous: 1000, value: 7 })
+  t.assert.deepEqual(await ctl.request('config.set', { key: 'max_queued_messages', value: '7' }), { key: 'max_queued_messages', previous: 1000, value: 7, persisted: false })
   t.assert.equal(broker.config.max_queued_messages, 7)
   await t.assert.rejects(ctl.request('config.set', { key: 'listeners', value: '[]' }), (err: ControlClientError) => err.code === 'RESTART_REQUIRED')
   await t.assert.rejects(ctl.request('config.set', { key: 'max_inflight', value: 'lots' }), (err: ControlClientError) => err.code === 'INVALID' && err.message.includes('max_inflight'))

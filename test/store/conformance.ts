@@ -309,5 +309,26 @@ export function storeConformance (name: string, make: () => Promise<Store>): voi
       await store.flush()
       t.assert.deepEqual((await store.loadWills()).map((w) => w.clientId), ['c2'])
     })
+
+    test('queues: bytes grow with each push and shrink with each shift, back to 0 when empty', async (t: TestContext) => {
+      const store = await fresh(t)
+      const q = store.queue('sized')
+      t.assert.equal(q.bytes, 0)
+      const sizes: number[] = []
+      for (let i = 0; i < 100; i++) {
+        const before = q.bytes
+        q.push({ msg: message('t/sized', 'p'.repeat(100 + i)), qos: 1, retain: false, subscriptionIds: null })
+        sizes.push(q.bytes - before)
+        t.assert.ok(sizes[i] >= 100 + i, 'at least the payload')
+      }
+      await store.flush()
+      for (let i = 0; i < 99; i++) q.shift()
+      t.assert.equal(q.bytes, sizes[99])
+      q.shift()
+      t.assert.equal(q.bytes, 0)
+      q.push({ msg: message('t/sized', 'abc'), qos: 1, retain: false, subscriptionIds: null })
+      q.clear()
+      t.assert.equal(q.bytes, 0)
+    })
   })
 }

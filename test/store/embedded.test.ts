@@ -87,6 +87,7 @@ describe('EmbeddedStore', () => {
     store.queue('c2').push({ msg: message('q', 'c2'), qos: 2, retain: false, subscriptionIds: null })
     await store.flush()
     t.assert.deepEqual([store.queue('c1').shift(), store.queue('c1').shift()].map((e) => e?.msg.payload.toString()), ['0', '1'])
+    const bytes = store.queue('c1').bytes
     await store.close()
 
     store = await opened(dir, { queueWindow: 8 })
@@ -94,6 +95,7 @@ describe('EmbeddedStore', () => {
     t.assert.deepEqual((await collect(store.loadRetained())).map((m) => [m.topic, m.payload.toString(), m.retain]), [['a/b', 'one', true]])
     t.assert.deepEqual((await collect(store.loadSessions())).map((r) => [r.clientId, r.username, r.disconnectedAt]), [['c1', 'u', 9]])
     t.assert.equal(store.queue('c1').length, 48)
+    t.assert.equal(store.queue('c1').bytes, bytes, 'the queue\'s bytes are counted again at open')
     t.assert.deepEqual(store.queue('c1').shift()?.subscriptionIds, [2])
     store.queue('c1').push({ msg: message('q', 'after'), qos: 1, retain: false, subscriptionIds: null })
     await store.flush()

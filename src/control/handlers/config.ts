@@ -5,7 +5,9 @@
  * broker at once: the engine reads its Config object on every use, so replacing the value is the
  * whole change. Settings negotiated with a client at CONNECT (max_packet_size, max_inflight,
  * topic_alias_maximum, max_keepalive) apply to connections made after the change. Keys that shape
- * listeners, storage or identity need a restart and are refused with RESTART_REQUIRED.
+ * listeners, storage or identity need a restart and are refused with RESTART_REQUIRED. With
+ * `persist` the value is also saved in the Store and applied over the file at every start
+ * (src/config/persisted.ts).
  */
 import { ConfigError } from '../../config/errors.js'
 import { parseConfig } from '../../config/schema.js'
@@ -16,7 +18,7 @@ import type { BrokerView } from './context.js'
 
 /** Keys `config set` changes on a running broker. */
 export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
-  'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_queued_messages',
+  'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_queued_messages', 'max_queued_bytes',
   'max_connections', 'max_topic_length', 'max_topic_levels', 'max_subscriptions_per_client',
   'topic_alias_maximum', 'connect_timeout', 'direct_messaging', 'sys_interval', 'bcrypt_cost',
   'allow_client_id_takeover_across_users',
@@ -50,9 +52,16 @@ function unknownKey (key: string): string | null {
 export function registerConfigHandlers (server: ControlServer, broker: BrokerView): void {
   const config = broker.config
 
-  server.handle('config.show', () => ({ config: structuredClone(config) as unknown as Record<string, unknown>, live_keys: [...LIVE_KEYS] }))
+  const store = broker.engine.store
+  const persisted = async (): Promise<string[]> => (await store.loadRecords('setting')).map((r) => r.id)
 
-  server.handle('config.set', ({ key, value }) => {
+  server.handle('config.show', async () => ({
+    config: structuredClone(config) as unknown as Record<string, unknown>,
+    live_keys: [...LIVE_KEYS],
+    persisted: await persisted(),
+  }))
+
+  server.handle('config.set', async ({ key, value, persist = false }) => {
     const unknown = unknownKey(key)
     if (unknown !== null) throw new ControlError(ControlErrorCode.NotFound, `unknown configuration key '${key}'${unknown}`)
     if (!LIVE_KEYS.includes(key as keyof Config)) {
@@ -70,7 +79,11 @@ export function registerConfigHandlers (server: ControlServer, broker: BrokerVie
     const previous = config[name]
     ;(config as unknown as Record<string, unknown>)[name] = parsed[name]
     if (name === 'log_level') broker.log.level = parsed.log_level
-    broker.log.info({ key, previous, value: parsed[name] }, 'configuration changed at run time')
-    return { key, previous, value: parsed[name] }
+    if (persist) {
+      store.putRecord('setting', key, parsed[name])
+      await store.flush()
+    }
+    broker.log.info({ key, previous, value: parsed[name], persist }, 'configuration changed at run time')
+    return { key, previous, value: parsed[name], persisted: persist || (await persisted()).includes(key) }
   })
 }

@@ -29,6 +29,8 @@ export function clientSummary (session: Session): ClientSummary {
     subscriptions: session.subscriptions.size,
     inflight: session.outbound.inflightCount,
     queued: session.outbound.queuedCount,
+    queued_bytes: session.outbound.queuedBytes,
+    queue_dropped: session.queueDropped,
     messages_in: conn?.messagesIn ?? 0,
     messages_out: conn?.messagesOut ?? 0,
   }

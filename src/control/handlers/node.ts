@@ -31,10 +31,12 @@ function state (broker: BrokerView): State {
   let online = 0
   let inflight = 0
   let queued = 0
+  let queuedBytes = 0
   for (const session of engine.sessions.values()) {
     if (session.online) online++
     inflight += session.outbound.inflightCount
     queued += session.outbound.queuedCount
+    queuedBytes += session.outbound.queuedBytes
   }
   const mem = process.memoryUsage()
   const lag = m.eventLoopLag()
@@ -72,6 +74,8 @@ function state (broker: BrokerView): State {
     messages: {
       inflight,
       queued,
+      queued_bytes: queuedBytes,
+      queue_dropped: c.queueDropped,
       received: { total: c.publishReceived, per_s: m.rate('publishReceived') },
       sent: { total: c.publishSent, per_s: m.rate('publishSent') },
       dropped: { total: c.publishDropped, per_s: m.rate('publishDropped') },

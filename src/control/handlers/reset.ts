@@ -15,7 +15,8 @@ export function registerResetHandlers (server: ControlServer, broker: BrokerView
   const engine = broker.engine
   const access = engine.access
 
-  server.handle('reset', async ({ sessions = false, retained = false, accounts = false, acl = false, dry_run: dryRun = false }) => {
+  server.handle('reset', async ({ sessions = false, retained = false, accounts = false, acl = false, settings = false, dry_run: dryRun = false }) => {
+    const saved = settings ? await engine.store.loadRecords('setting') : []
     const plan: ResetPlan = {
       sessions: sessions ? engine.sessions.size : 0,
       retained: retained ? [...engine.retained.entries()].filter(([topic]) => !topic.startsWith('$SYS/')).length : 0,
@@ -23,6 +24,7 @@ export function registerResetHandlers (server: ControlServer, broker: BrokerView
       topic_rules: acl ? access.listTopicRules().length : 0,
       ip_rules: acl ? access.listIpRules().length : 0,
       wills: sessions ? engine.wills.pendingCount : 0,
+      settings: saved.length,
     }
     if (dryRun) return { plan, done: false, live: true }
     if (sessions) {
@@ -46,6 +48,8 @@ export function registerResetHandlers (server: ControlServer, broker: BrokerView
       for (const r of [...access.listTopicRules()]) await access.deleteTopicRule(r.id)
       for (const r of [...access.listIpRules()]) await access.deleteIpRule(r.cidr.text)
     }
+    // the values in force stay until the restart, which then uses the config file's
+    for (const { id } of saved) engine.store.deleteRecord('setting', id)
     await engine.store.flush()
     broker.log.warn({ plan }, 'state reset by an operator')
     return { plan, done: true, live: true }

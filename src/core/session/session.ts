@@ -36,6 +36,8 @@ export class Session {
   /** Topic decisions for this session's user and client id (made on first use while topic rules exist). */
   acl: AclCache | null = null
   readonly createdAt: number
+  /** QoS 1/2 deliveries dropped because this session's queue was full. */
+  queueDropped = 0
   /** When the last connection closed (ms since the epoch), 0 while connected. */
   disconnectedAt = 0
 
