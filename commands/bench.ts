@@ -69,6 +69,7 @@ Rates are per second of the measured window (after --warmup); MB/s counts payloa
     hold: durationFlag('conn: keep the connections open (idle) this long once all are up.', true)({ default: 0 }),
     'drain-timeout': durationFlag('Stop waiting for the last messages after this long without one.', false)({ default: 5000 }),
     retain: Flags.boolean({ summary: 'pub, pubsub: publish with the retain flag.' }),
+    persistent: Flags.boolean({ summary: 'sub, pubsub: subscribers keep persistent sessions (clean session 0; MQTT 5: Session Expiry 300 s), removed at the end.' }),
     progress: Flags.boolean({ summary: 'Progress bar on stderr (only on a terminal).', default: true, allowNo: true }),
   }
 
@@ -99,6 +100,7 @@ Rates are per second of the measured window (after --warmup); MB/s counts payloa
         holdMs: f.hold,
         drainMs: f['drain-timeout'],
         retain: f.retain,
+        persistent: f.persistent,
       })
     } catch (err) {
       if (err instanceof BenchUsageError) this.fail(err.message, ExitCode.Usage, 'USAGE')

@@ -30,6 +30,7 @@ export interface BenchFlags {
   holdMs: number
   drainMs: number
   retain: boolean
+  persistent: boolean
 }
 
 const DEFAULT_DURATION_MS = 10_000
@@ -104,6 +105,7 @@ export function buildOptions (scenario: Scenario, f: BenchFlags): BenchOptions {
     holdMs: f.holdMs,
     drainMs: f.drainMs,
     retain: f.retain,
+    persistent: f.persistent,
     idPrefix: `bench-${randomBytes(3).toString('hex')}`,
   }
 }

@@ -60,6 +60,8 @@ export interface ConnectOptions {
   version: MqttVersion
   keepalive: number
   clean: boolean
+  /** MQTT 5 Session Expiry Interval in seconds (omitted when undefined). */
+  sessionExpiry?: number | undefined
   username?: string | undefined
   password?: string | undefined
 }
@@ -70,7 +72,8 @@ export function encodeConnect (o: ConnectOptions): Buffer {
   const user = o.username === undefined ? null : Buffer.from(o.username)
   const pass = o.password === undefined ? null : Buffer.from(o.password)
   let body = 10 + 2 + id.length // "MQTT" name (6) + level + flags + keepalive, then client id
-  if (o.version === 5) body += 1 // property length 0
+  const expiry = o.version === 5 && o.sessionExpiry !== undefined
+  if (o.version === 5) body += expiry ? 6 : 1 // property length, then Session Expiry Interval (0x11, 4 bytes)
   if (user !== null) body += 2 + user.length
   if (pass !== null) body += 2 + pass.length
   const buf = Buffer.allocUnsafe(1 + varintSize(body) + body)
@@ -81,7 +84,13 @@ export function encodeConnect (o: ConnectOptions): Buffer {
   buf[off++] = o.version
   buf[off++] = (user !== null ? 0x80 : 0) | (pass !== null ? 0x40 : 0) | (o.clean ? 0x02 : 0)
   off = buf.writeUInt16BE(o.keepalive, off)
-  if (o.version === 5) buf[off++] = 0
+  if (expiry) {
+    buf[off++] = 5
+    buf[off++] = 0x11
+    off = buf.writeUInt32BE(o.sessionExpiry as number, off)
+  } else if (o.version === 5) {
+    buf[off++] = 0
+  }
   off = writeString(buf, off, id)
   if (user !== null) off = writeString(buf, off, user)
   if (pass !== null) writeString(buf, off, pass)

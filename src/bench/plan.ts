@@ -44,6 +44,8 @@ export interface BenchOptions {
   /** How long to wait for the last messages once publishers are done (no progress). */
   drainMs: number
   retain: boolean
+  /** Subscribers keep persistent sessions (clean session 0; v5: Session Expiry 300 s), removed at the end. */
+  persistent: boolean
   /** A prefix for client ids, unique per run. */
   idPrefix: string
 }

@@ -23,6 +23,8 @@ import type { Progress, ShardResult, SubscriberResult } from './shard-result.js'
 /** Times (process.hrtime ns) shared by all shards of a run. */
 export interface StartTimes { t0: number; measureFrom: number; stopAt: number | null }
 
+/** Session Expiry of persistent subscribers (MQTT 5), long enough for any run. */
+const PERSISTENT_EXPIRY_S = 300
 const CONNECT_CONCURRENCY = 64
 const BATCH_BYTES = 32 * 1024
 const MAX_BATCH = 256
@@ -82,8 +84,9 @@ export class Shard {
   async connect (): Promise<void> {
     const o = this.o
     const base = { version: o.version, keepalive: 0, clean: true }
+    const subBase = o.persistent ? { ...base, clean: false, sessionExpiry: PERSISTENT_EXPIRY_S } : base
     await eachLimited(this.subSpecs, CONNECT_CONCURRENCY, async (spec) => {
-      const conn = await BenchConnection.open(o.endpoint, { ...base, clientId: `${o.idPrefix}-s${spec.index}` })
+      const conn = await BenchConnection.open(o.endpoint, { ...subBase, clientId: `${o.idPrefix}-s${spec.index}` })
       const sub: Subscriber = { spec, conn, trackers: new Map(), unexpected: 0 }
       this.subscribers.push(sub)
       await conn.subscribe([spec.filter], o.qos)
@@ -150,10 +153,17 @@ export class Shard {
     return this.result(sentByPublisher)
   }
 
-  close (): void {
+  async close (): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer)
     for (const p of this.publishers) p.conn.close()
     for (const s of this.subscribers) s.conn.close()
+    if (!this.o.persistent) return
+    // persistent sessions would outlive the run: a clean connection with each client id ends them
+    const o = this.o
+    await eachLimited(this.subscribers, CONNECT_CONCURRENCY, async (s) => {
+      const conn = await BenchConnection.open(o.endpoint, { version: o.version, keepalive: 0, clean: true, clientId: `${o.idPrefix}-s${s.spec.index}` }).catch(() => null)
+      conn?.close()
+    })
   }
 
   private expected (s: Subscriber, sentByPublisher: number[]): number | null {

@@ -220,8 +220,8 @@ export class Connection {
    * 2-byte form for 0x00, which Debian's paho-mqtt 1.6 requires of a v5 PUBREL (the equally valid
    * 4-byte form makes it crash). v3 connections ignore the code.
    */
-  sendPubrel (packetId: number, rc: ReasonCodeValue = ReasonCode.Success): void {
-    this.send({ cmd: 'pubrel', messageId: packetId, reasonCode: this.protocolVersion === 5 ? rc : ReasonCode.Success })
+  sendPubrel (packetId: number, rc: ReasonCodeValue = ReasonCode.Success, durable: Promise<void> | null = null): void {
+    this.sendAck({ cmd: 'pubrel', messageId: packetId, reasonCode: this.protocolVersion === 5 ? rc : ReasonCode.Success }, durable)
   }
 
   /**

@@ -17,7 +17,8 @@
  *   so a restart resends it (`restoreInflight`); the queue shift and the put land in one commit.
  */
 import type { QoS } from '../protocol/packets.js'
-import type { InflightRecord, SessionQueue } from '../store/store.js'
+import type { InflightRecord, QueuedDelivery, SessionQueue } from '../store/store.js'
+import type { Connection } from './connection.js'
 import { type Message, isExpired } from './message.js'
 import type { Session } from './session/session.js'
 
@@ -48,8 +49,14 @@ export class OutboundFlow {
   enqueue (msg: Message, qos: 1 | 2, retain: boolean, subscriptionIds: readonly number[] | null, now: number): boolean {
     const engine = this.session.engine
     const config = engine.config
-    if (!this.canSendNow() && (this.queuedCount >= config.max_queued_messages ||
-        (config.max_queued_bytes > 0 && this.queue.bytes + msg.payload.length > config.max_queued_bytes))) {
+    if (this.canSendNow()) {
+      // room in the window and nothing waiting: straight out, without a trip through the queue
+      // (for a persistent session that trip is an encode and a store write cancelled in the same turn)
+      this.send({ msg, qos, retain, subscriptionIds }, this.session.connection as Connection, now)
+      return true
+    }
+    if (this.queuedCount >= config.max_queued_messages ||
+        (config.max_queued_bytes > 0 && this.queue.bytes + msg.payload.length > config.max_queued_bytes)) {
       engine.counters.publishDropped++
       engine.counters.queueDropped++
       this.session.queueDropped++
@@ -70,20 +77,25 @@ export class OutboundFlow {
     const conn = this.session.connection
     if (conn === null || conn.state !== 'connected') return
     while (this.inflight.size < this.window && this.queue.length > 0) {
-      const queued = this.queue.shift() as NonNullable<ReturnType<SessionQueue['shift']>>
+      const queued = this.queue.shift() as QueuedDelivery
       if (isExpired(queued.msg, now)) { // [MQTT-3.3.2-5]
         this.session.engine.counters.publishDropped++
         continue
       }
-      const entry: OutboundEntry = { ...queued, packetId: this.allocatePacketId(), state: 'publish' }
-      this.inflight.set(entry.packetId, entry)
-      if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
-        // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
-        this.inflight.delete(entry.packetId)
-        this.session.engine.counters.publishDropped++
-      } else {
-        this.persist(entry)
-      }
+      this.send(queued, conn, now)
+    }
+  }
+
+  /** Puts a delivery into the window and sends it. */
+  private send (queued: QueuedDelivery, conn: Connection, now: number): void {
+    const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(), state: 'publish' }
+    this.inflight.set(entry.packetId, entry)
+    if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
+      // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
+      this.inflight.delete(entry.packetId)
+      this.session.engine.counters.publishDropped++
+    } else {
+      this.persist(entry)
     }
   }
 

@@ -7,12 +7,13 @@ import { describe, test, type TestContext } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
 import { BenchUsageError, buildOptions, type BenchFlags } from '../../src/bench/options.js'
 import { runBench } from '../../src/bench/run.js'
+import { until } from '../helpers/messages.js'
 import type { Scenario } from '../../src/bench/plan.js'
 
 function flags (url: string, extra: Partial<BenchFlags> = {}): BenchFlags {
   return {
     url, topology: 'fan-in', warmupMs: 0, size: 64, qos: 0, rate: 0, topic: 'bench/%i', mqttVersion: '3.1.1',
-    inflight: 20, workers: 1, concurrency: 20, holdMs: 0, drainMs: 2000, retain: false, ...extra,
+    inflight: 20, workers: 1, concurrency: 20, holdMs: 0, drainMs: 2000, retain: false, persistent: false, ...extra,
   }
 }
 
@@ -21,6 +22,22 @@ async function bench (scenario: Scenario, url: string, extra: Partial<BenchFlags
 }
 
 describe('mqttctl bench engine', () => {
+  test('--persistent: subscribers hold persistent sessions during the run (v3.1.1 and v5), none is left after it', async (t: TestContext) => {
+    const { url, broker } = await startBroker(t)
+    for (const mqttVersion of ['3.1.1', '5']) {
+      let persistentSeen = 0
+      const timer = setInterval(() => {
+        for (const s of broker.engine.sessions.values()) if (s.persistent && s.clientId.includes('-s')) persistentSeen++
+      }, 5)
+      const r = await bench('pubsub', url, { clients: 2, subscribers: 1, messages: 300, qos: 1, persistent: true, mqttVersion })
+      clearInterval(timer)
+      t.assert.equal(r.valid, true, JSON.stringify(r.errors))
+      t.assert.equal(r.received?.messages, 600)
+      t.assert.ok(persistentSeen > 0, `a persistent subscriber session existed during the run (${mqttVersion})`)
+      await until(() => broker.engine.sessions.size === 0, 'every session gone after the run')
+    }
+  })
+
   test('pubsub fan-in: 2 publishers × 200 QoS 1 messages to 1 subscriber, nothing lost or duplicated', async (t: TestContext) => {
     const { url } = await startBroker(t)
     const r = await bench('pubsub', url, { clients: 2, subscribers: 1, messages: 200, qos: 1 })

@@ -139,3 +139,97 @@ test('[MQTT-4.3.3-9] a QoS 2 PUBLISH re-sent after kill -9 is not delivered twic
   })
   t.assert.deepEqual(got, ['once', 'end'])
 })
+
+for (const qos of [1, 2] as const) {
+  test(`kill -9 in the middle of a QoS ${qos} stream: every acknowledged message reaches an online and an offline persistent subscriber${qos === 2 ? ' exactly once' : ''}`, async (t: TestContext) => {
+    const dir = await testDir(t)
+    const first = await startDaemon(dir)
+    const port = first.listeners[0].port
+    const url = `mqtt://127.0.0.1:${port}`
+    const offline = { ...SUBSCRIBER, clientId: `stream-off-${qos}` }
+    const off = await mqtt.connectAsync(url, offline, false)
+    await off.subscribeAsync('st/#', { qos })
+    await off.endAsync()
+    // the online subscriber is a raw client that acknowledges everything, so what it got before the
+    // kill is known exactly (QoS 2: a PUBLISH counts once PUBREL came, as the receiver's method B)
+    const online = { clientId: `stream-on-${qos}`, clean: false, properties: { sessionExpiryInterval: 3600 } }
+    const onGot = new Map<string, number>()
+    // packet id → message received, PUBREC sent, PUBREL awaited: kept across reconnections, as a client must
+    const pending = new Map<number, string>()
+    const follow = (raw: Awaited<ReturnType<typeof rawClient>>): void => {
+      raw.socket.on('data', () => {
+        for (const p of raw.received.splice(0)) {
+          if (p.cmd === 'publish') {
+            const text = (p.payload as Buffer).toString()
+            if (p.qos === 1) { onGot.set(text, (onGot.get(text) ?? 0) + 1); raw.send({ cmd: 'puback', messageId: p.messageId ?? 0 }) }
+            if (p.qos === 2) { pending.set(p.messageId ?? 0, text); raw.send({ cmd: 'pubrec', messageId: p.messageId ?? 0 }) }
+          } else if (p.cmd === 'pubrel') {
+            const id = p.messageId ?? 0
+            const text = pending.get(id)
+            if (text !== undefined) onGot.set(text, (onGot.get(text) ?? 0) + 1)
+            pending.delete(id)
+            raw.send({ cmd: 'pubcomp', messageId: id })
+          }
+        }
+      })
+    }
+    const sub = await rawClient(t, port, 5)
+    await sub.connect(online)
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'st/#', qos }] })
+    await sub.next('suback')
+    follow(sub)
+
+    // the publisher keeps 10 messages in flight and records each one acknowledged (PUBACK / PUBREC)
+    const pub = await rawClient(t, port, 5)
+    await pub.connect({ clientId: `stream-pub-${qos}` })
+    const acked: string[] = []
+    let next = 0
+    const inFlight = new Map<number, string>()
+    const send = (): void => {
+      const id = (next % 60000) + 1
+      const text = `m${next++}`
+      inFlight.set(id, text)
+      pub.send({ cmd: 'publish', topic: 'st/x', payload: Buffer.from(text), qos, messageId: id, retain: false, dup: false })
+    }
+    pub.socket.on('data', () => {
+      for (const p of pub.received.splice(0)) {
+        if (p.cmd !== 'puback' && p.cmd !== 'pubrec') continue
+        const text = inFlight.get(p.messageId ?? 0)
+        if (text === undefined) continue
+        inFlight.delete(p.messageId ?? 0)
+        acked.push(text)
+        if (p.cmd === 'pubrec') pub.send({ cmd: 'pubrel', messageId: p.messageId ?? 0 })
+        send()
+      }
+    })
+    for (let i = 0; i < 10; i++) send()
+    await until('300 acknowledged messages', () => acked.length >= 300)
+    await kill9(first.pid) // mid-stream: messages are in flight both ways
+    const ackedBeforeKill = [...acked]
+
+    const second = await startDaemon(dir)
+    const port2 = second.listeners[0].port
+    const again = await rawClient(t, port2, 5)
+    t.assert.equal((await again.connect(online)).sessionPresent, true)
+    follow(again)
+    const offGot = new Map<string, number>()
+    const back = mqtt.connect(`mqtt://127.0.0.1:${port2}`, offline)
+    t.after(() => back.endAsync(true))
+    back.on('message', (_topic, payload) => { offGot.set(payload.toString(), (offGot.get(payload.toString()) ?? 0) + 1) })
+    // a marker published after the restart arrives after everything queued before it
+    const marker = await mqtt.connectAsync(`mqtt://127.0.0.1:${port2}`, { reconnectPeriod: 0 }, false)
+    t.after(() => marker.endAsync(true))
+    await until('the offline subscriber is back', () => back.connected)
+    await marker.publishAsync('st/end', 'end', { qos })
+    await until('the marker reached both subscribers', () => onGot.has('end') && offGot.has('end'), 20_000)
+
+    for (const [name, got] of [['online', onGot], ['offline', offGot]] as const) {
+      const missing = ackedBeforeKill.filter((m) => !got.has(m))
+      t.assert.deepEqual(missing, [], `${name}: every acknowledged message arrived`)
+      if (qos === 2) {
+        const twice = [...got].filter(([, n]) => n > 1).map(([m]) => m)
+        t.assert.deepEqual(twice, [], `${name}: QoS 2 delivered exactly once`)
+      }
+    }
+  })
+}

@@ -2,6 +2,9 @@
  * PUBREC from a subscriber (QoS 2 step 2): answered with PUBREL [MQTT-4.3.3-4]. A PUBREC for an id
  * we do not have in flight still gets a PUBREL, with 0x92 in v5, so the client's state machine
  * always completes.
+ * For a persistent session the PUBREL waits until the entry's new state is durable: once the client
+ * has its PUBREL it may forget the packet id, so a restart must resend PUBREL, never the PUBLISH
+ * (which the client would take for a new message: QoS 2 would deliver twice).
  */
 import type { PubrecPacket } from '../../protocol/packets.js'
 import { validateProperties } from '../../protocol/properties.js'
@@ -13,8 +16,10 @@ export function handlePubrec (conn: Connection, packet: PubrecPacket): void {
   const session = conn.session
   if (session === null) return
   const messageId = packet.messageId ?? 0
+  const store = conn.engine.store
+  const changesBefore = store.changeCount
   const outcome = session.outbound.onPubrec(messageId, packet.reasonCode ?? 0, Date.now())
-  if (outcome === 'pubrel') conn.sendPubrel(messageId)
+  if (outcome === 'pubrel') conn.sendPubrel(messageId, ReasonCode.Success, store.changeCount !== changesBefore ? store.flush() : null)
   else if (outcome === 'unknown') {
     conn.sendPubrel(messageId, ReasonCode.PacketIdentifierNotFound)
   }
