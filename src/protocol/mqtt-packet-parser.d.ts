@@ -19,6 +19,8 @@ declare module 'mqtt-packet/parser.js' {
     error: Error | null
     protected _list: BufferList
     protected _pos: number
+    protected _stateCounter: number
+    protected _resetState (): void
     protected _parseNum (): number
     protected _parsePayload (): boolean
     protected _parseMessageId (): boolean
@@ -31,6 +33,15 @@ declare module 'mqtt-packet/parser.js' {
     on (event: 'error', listener: (err: Error) => void): this
   }
   export = Parser
+}
+
+declare module 'mqtt-packet/packet.js' {
+  class Packet {
+    cmd?: string
+    length: number
+    messageId?: number
+  }
+  export = Packet
 }
 
 declare module 'mqtt-packet/constants.js' {
