@@ -79,7 +79,7 @@ export class Connection {
   messagesOut = 0
 
   /** Topic aliases the client defined towards us (alias → topic) [MQTT-3.3.2-10]. */
-  readonly inboundAliases = new Map<number, string>()
+  inboundAliases: Map<number, string> | null = null
   /** Aliases we defined towards the client (topic → alias). */
   private outboundAliases: Map<string, number> | null = null
 
@@ -166,11 +166,11 @@ export class Connection {
     const pending = dispatch(this, packet)
     if (pending !== undefined) {
       this.busy = true
-      void pending.then(this.drainBacklog)
+      void pending.then(() => { this.drainBacklog() })
     }
   }
 
-  private readonly drainBacklog = (): void => {
+  private drainBacklog (): void {
     this.busy = false
     const backlog = this.backlog
     while (backlog !== null && backlog.length > 0 && !this.busy && !this.closed) {

@@ -117,7 +117,7 @@ export class Tracer {
     if (packet.cmd === 'publish') {
       let topic = packet.topic
       const alias = packet.properties?.topicAlias
-      if (topic === '' && alias !== undefined) topic = conn.inboundAliases.get(alias) ?? ''
+      if (topic === '' && alias !== undefined) topic = conn.inboundAliases?.get(alias) ?? ''
       if (this.select(clientId, topic) === 0) return
       this.reportPublish('in', clientId, packet, topic, packet.qos, packet.retain, packet.dup,
         wireSize(packet.length), -1)

@@ -45,11 +45,11 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
         throw new ProtocolError(ReasonCode.TopicAliasInvalid, 'MQTT-3.3.2-9', `Topic Alias ${alias} above maximum ${conn.topicAliasMaximum}`)
       }
       if (topic === '') {
-        const known = conn.inboundAliases.get(alias)
+        const known = conn.inboundAliases?.get(alias)
         if (known === undefined) throw ProtocolError.protocol('MQTT-3.3.2-12', `Topic Alias ${alias} not defined`)
         topic = known
       } else {
-        conn.inboundAliases.set(alias, topic)
+        (conn.inboundAliases ??= new Map()).set(alias, topic)
       }
     }
   }
