@@ -7,7 +7,8 @@
  * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
  * socket is paused when it fills.
  *
- * Outbound: packets are encoded with mqtt-packet's `generate` into one Buffer each and written to the
+ * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts (one allocation),
+ * every other packet by mqtt-packet's `generate`, into one Buffer each, and written to the
  * stream, corked on the first write of a tick and uncorked once for all connections on the next
  * tick, so a tick's packets leave in one syscall per socket. QoS 0 fan-out can hand us a Buffer that
  * was encoded once for many subscribers (`writeShared`). A subscriber whose socket does not drain
@@ -19,6 +20,7 @@ import type { Duplex } from 'node:stream'
 import mqttPacket from 'mqtt-packet'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { StrictParser } from '../protocol/strict-parser.js'
+import { encodePublish } from '../protocol/encode-publish.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
 import { CloseReason, type CloseReasonValue } from './close-reason.js'
@@ -289,9 +291,14 @@ export class Connection {
         }
       }
     }
-    const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
-    if (qos > 0) packet.messageId = packetId
-    const buf = mqttPacket.generate(packet, this.generateOpts)
+    let buf: Buffer
+    if (properties === undefined) {
+      buf = encodePublish(topic, msg.payload, qos, retain, dup, packetId, this.protocolVersion === 5)
+    } else {
+      const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
+      if (qos > 0) packet.messageId = packetId
+      buf = mqttPacket.generate(packet, this.generateOpts)
+    }
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
     if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, qos, packetId, retain, dup, buf.length)
@@ -393,6 +400,7 @@ export function encodeSharedPublish (msg: Message, v5: boolean, retain: boolean,
     properties = msg.properties
     if (msg.expiresAt !== 0) properties = { ...properties, messageExpiryInterval: secondsLeft(msg, now) }
   }
+  if (properties === undefined) return encodePublish(msg.topic, msg.payload, 0, retain, false, 0, v5)
   const packet: PublishPacket = { cmd: 'publish', topic: msg.topic, payload: msg.payload, qos: 0, retain, dup: false, properties }
   return mqttPacket.generate(packet, v5 ? GENERATE_V5 : GENERATE_V4)
 }
