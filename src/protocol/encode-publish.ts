@@ -8,10 +8,7 @@
  * Byte layout: MQTT 5.0 §3.3.1–§3.3.3 (3.1.1 §3.3 is the same without the property length).
  */
 
-/** Bytes of the Variable Byte Integer encoding of `n` (MQTT 5.0 §1.5.5). */
-function varintSize (n: number): number {
-  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4
-}
+import { varintSize, writeVarint } from './varint.js'
 
 /**
  * A PUBLISH without properties. `v5` adds the (empty) property length. `packetId` is used for QoS
@@ -22,14 +19,7 @@ export function encodePublish (topic: string, payload: Buffer, qos: number, reta
   const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payload.length
   const buf = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining)
   buf[0] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0)
-  let off = 1
-  let n = remaining
-  do {
-    let byte = n % 128
-    n = Math.floor(n / 128)
-    if (n > 0) byte |= 0x80
-    buf[off++] = byte
-  } while (n > 0)
+  let off = writeVarint(buf, 1, remaining)
   buf[off++] = topicLength >> 8
   buf[off++] = topicLength & 0xff
   off += buf.write(topic, off, topicLength, 'utf8')
