@@ -9,8 +9,9 @@
  *
  * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts (one allocation),
  * every other packet by mqtt-packet's `generate`, into one Buffer each, and written to the
- * stream, corked on the first write of a tick and uncorked once for all connections on the next
- * tick, so a tick's packets leave in one syscall per socket. QoS 0 fan-out can hand us a Buffer that
+ * stream once per tick: the packets of a tick are gathered and, on the next tick, written as one
+ * Buffer (concatenated when small, corked writes of the pieces when large), so a tick's packets
+ * leave in one write call and one syscall per socket, without a Writable request per packet. QoS 0 fan-out can hand us a Buffer that
  * was encoded once for many subscribers (`writeShared`). A subscriber whose socket does not drain
  * loses QoS 0 messages past OUTGOING_BUFFER_LIMIT instead of growing memory without bound.
  *
@@ -34,6 +35,8 @@ import type { WillMessage } from './will.js'
 export const OUTGOING_BUFFER_LIMIT = 8 * 1024 * 1024
 /** Packets that may wait behind an asynchronous handler before the socket is paused. */
 const BACKLOG_PAUSE = 64
+/** A tick's packets up to this many bytes are concatenated into one Buffer before the write. */
+const COALESCE_LIMIT = 64 * 1024
 /** How long a closing socket may take to flush before it is destroyed (ms). */
 const CLOSE_FLUSH_TIMEOUT = 2000
 
@@ -92,7 +95,9 @@ export class Connection {
   private ackChain: Promise<void> | null = null
   private busy = false
   private paused = false
-  private corked = false
+  /** Packets written this tick, flushed together on the next (`flush()`). */
+  private out: Buffer[] | null = null
+  private outBytes = 0
 
   constructor (
     readonly engine: Engine,
@@ -249,7 +254,7 @@ export class Connection {
   /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */
   writeShared (buf: Buffer, msg: Message): boolean {
     if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
-    if (this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
+    if (this.stream.writableLength + this.outBytes > OUTGOING_BUFFER_LIMIT) return false
     // The RETAIN flag is bit 0 of the encoded fixed header.
     if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, 0, 0, (buf[0] & 1) === 1, false, buf.length)
     this.engine.counters.publishSent++
@@ -266,7 +271,7 @@ export class Connection {
   sendPublish (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean,
     subscriptionIds: readonly number[] | null, now: number): boolean {
     if (this.closed) return false
-    if (qos === 0 && this.stream.writableLength > OUTGOING_BUFFER_LIMIT) return false
+    if (qos === 0 && this.stream.writableLength + this.outBytes > OUTGOING_BUFFER_LIMIT) return false
     let topic = msg.topic
     let properties: PublishProperties | undefined
     let newAlias = 0
@@ -308,24 +313,42 @@ export class Connection {
     return true
   }
 
-  /** Writes bytes, corking the stream for the rest of this tick. */
+  /**
+   * Queues bytes for this tick's write. False when the stream already holds more than its high
+   * water mark (the caller may wait for 'drain').
+   */
   writeRaw (buf: Buffer): boolean {
     if (this.stream.destroyed || this.stream.writableEnded) return false
-    if (!this.corked) {
-      this.corked = true
-      this.stream.cork()
-      scheduleUncork(this)
+    if (this.out === null) {
+      this.out = [buf]
+      scheduleFlush(this)
+    } else {
+      this.out.push(buf)
     }
+    this.outBytes += buf.length
     this.engine.counters.packetsSent++
     this.engine.counters.bytesSent += buf.length
-    return this.stream.write(buf)
+    return this.stream.writableLength + this.outBytes <= this.stream.writableHighWaterMark
   }
 
-  /** @internal called by the tick flusher. */
-  uncork (): void {
-    if (!this.corked) return
-    this.corked = false
-    this.stream.uncork()
+  /** @internal Writes what this tick queued (called by the tick flusher and by close). */
+  flush (): void {
+    const out = this.out
+    if (out === null) return
+    const bytes = this.outBytes
+    this.out = null
+    this.outBytes = 0
+    if (this.stream.destroyed || this.stream.writableEnded) return
+    if (out.length === 1) {
+      this.stream.write(out[0])
+    } else if (bytes <= COALESCE_LIMIT) {
+      this.stream.write(Buffer.concat(out, bytes))
+    } else {
+      // large packets: no copy, one writev
+      this.stream.cork()
+      for (let i = 0; i < out.length; i++) this.stream.write(out[i])
+      this.stream.uncork()
+    }
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -345,7 +368,7 @@ export class Connection {
       if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
       this.writeRaw(buf)
     }
-    this.uncork()
+    this.flush()
     this.stream.off('data', this.onData)
     this.parser.removeAllListeners('packet')
     this.backlog = null
@@ -371,23 +394,23 @@ export class Connection {
 /** Input after close is read and dropped (see Connection.close). */
 function discard (): void {}
 
-// One uncork pass per tick for every connection written to in that tick.
-let toUncork: Connection[] = []
-let uncorkScheduled = false
+// One flush pass per tick for every connection written to in that tick.
+let toFlush: Connection[] = []
+let flushScheduled = false
 
-function scheduleUncork (conn: Connection): void {
-  toUncork.push(conn)
-  if (!uncorkScheduled) {
-    uncorkScheduled = true
-    process.nextTick(uncorkAll)
+function scheduleFlush (conn: Connection): void {
+  toFlush.push(conn)
+  if (!flushScheduled) {
+    flushScheduled = true
+    process.nextTick(flushAll)
   }
 }
 
-function uncorkAll (): void {
-  const batch = toUncork
-  toUncork = []
-  uncorkScheduled = false
-  for (let i = 0; i < batch.length; i++) batch[i].uncork()
+function flushAll (): void {
+  const batch = toFlush
+  toFlush = []
+  flushScheduled = false
+  for (let i = 0; i < batch.length; i++) batch[i].flush()
 }
 
 /**
