@@ -5,7 +5,6 @@
  * Passwords go in through `--password-stdin`, written to the child's stdin (stdin is a pipe, never
  * a TTY, so prompts are never possible here). No sleeps: events are awaited with timeouts.
  */
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -13,41 +12,8 @@ import { test, type TestContext } from 'node:test'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import type { AccountSummary, AuthChange, IpRuleSummary, Methods, TopicRuleSummary } from '../../src/control/schema.js'
 import type { ListPage } from '../../src/cli/filter.js'
-import { ROOT, startDaemon, testDir, type TestDir } from './harness.js'
-
-const BIN = join(ROOT, 'bin', 'run.js')
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs mqttctl with `args`, writing `stdin` (if any) to it and closing it; killed after 30 s. */
-function cli (args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MQTTCTL_')) env[k] = v
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...env, NO_COLOR: '1', OCLIF_COLUMNS: '1000', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] })
-  const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
-  child.stdin.on('error', () => {}) // a command that exits without reading its stdin
-  child.stdin.end(opts.stdin ?? '')
-  return new Promise((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-async function cliJson<T> (args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run & { json: T }> {
-  const res = await cli([...args, '--json'], opts)
-  try {
-    return { ...res, json: JSON.parse(res.stdout) as T }
-  } catch {
-    throw new Error(`mqttctl ${args.join(' ')} --json printed no JSON (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
-  }
-}
+import { mqttctl as cli, mqttctlJson as cliJson } from '../helpers/mqttctl.js'
+import { startDaemon, testDir, type TestDir } from './harness.js'
 
 interface ErrorJson { error: { code: string; message: string; exitCode: number } }
 

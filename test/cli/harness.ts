@@ -11,55 +11,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 
-/** The package root: this file runs as `<root>/dist/test/cli/harness.js`. */
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const BIN = join(ROOT, 'bin', 'run.js')
-
-export interface CliResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** The environment for mqttctl: the caller's, minus MQTTCTL_* (only the arguments count), no colour. */
-function cliEnv (): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MQTTCTL_')) env[k] = v
-  return { ...env, NO_COLOR: '1' }
-}
+// One runner for every CLI test (test/helpers/mqttctl.ts), under the names these tests use.
+export { ROOT, type CliResult, mqttctl as runCli, mqttctlJson as runCliJson } from '../helpers/mqttctl.js'
+import { BIN, ROOT as PACKAGE_ROOT, mqttctlEnv, mqttctlJson } from '../helpers/mqttctl.js'
 
 /** Starts mqttctl with `args`; the caller reads its output and waits for it. */
 export function spawnCli (args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
-/** Runs mqttctl with `args` to completion (killed after 60 s) and collects its output. */
-export function runCli (args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnCli(args)
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, 60_000)
-    let stdout = ''
-    let stderr = ''
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s })
-    child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-/** Runs mqttctl with `--json` and parses stdout. */
-export async function runCliJson<T> (args: string[]): Promise<CliResult & { json: T }> {
-  const res = await runCli([...args, '--json'])
-  try {
-    return { ...res, json: JSON.parse(res.stdout) as T }
-  } catch {
-    throw new Error(`mqttctl ${args.join(' ')} --json printed no JSON (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
-  }
+  return spawn(process.execPath, [BIN, ...args], { cwd: PACKAGE_ROOT, env: mqttctlEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 export interface TestDir {
@@ -132,7 +91,7 @@ export interface StartJson {
 
 /** Starts a daemon on port 0 in `dir` and returns its `--json` result (asserting success). */
 export async function startDaemon (dir: TestDir, extra: string[] = []): Promise<StartJson> {
-  const res = await runCliJson<StartJson>(['start', '--data-dir', dir.dataDir, '--port', '0', ...extra])
+  const res = await mqttctlJson<StartJson>(['start', '--data-dir', dir.dataDir, '--port', '0', ...extra])
   if (res.code !== 0) throw new Error(`start failed (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
   dir.track(res.json.pid)
   return res.json
