@@ -13,7 +13,7 @@
  *    user names exist.
  * Refusals: bad credentials → CONNACK 0x86 (v3: 4); not allowed at all → 0x87 (v3: 5).
  */
-import type { AccessControl, IpRule } from './access-control.js'
+import type { AccessControl } from './access-control.js'
 import type { BcryptPool } from './bcrypt-pool.js'
 import { presentedPassword } from './passwords.js'
 
@@ -29,7 +29,7 @@ export interface AuthRequest {
 }
 
 export type AuthOutcome =
-  | { ok: true; username: string | undefined; ipRule: IpRule | null }
+  | { ok: true; username: string | undefined }
   | { ok: false; refusal: 'bad_credentials' | 'not_authorized'; detail: string }
 
 /** A bcrypt hash of a random password: compared against when the account does not exist. */
@@ -42,19 +42,18 @@ export function authenticate (access: AccessControl, pool: BcryptPool, allowAnon
     return { ok: false, refusal: 'not_authorized', detail: `address ${req.address} denied by IP rule ${ip.rule.id} (${ip.rule.cidr.text})` }
   }
   if (ip.rule !== null) ip.rule.hits++
-  const ipRule = ip.rule
 
   if (req.certificateUsername !== undefined) {
     if (req.certificateUsername === null) return { ok: false, refusal: 'not_authorized', detail: 'no verified client certificate with a CN' }
-    return { ok: true, username: req.certificateUsername, ipRule }
+    return { ok: true, username: req.certificateUsername }
   }
 
   const username = req.username
   if (username === undefined) {
-    if (allowAnonymous || ip.verdict === 'skip_auth') return { ok: true, username: undefined, ipRule }
+    if (allowAnonymous || ip.verdict === 'skip_auth') return { ok: true, username: undefined }
     return { ok: false, refusal: 'not_authorized', detail: 'anonymous access is disabled' }
   }
-  if (access.accountCount === 0 && allowAnonymous) return { ok: true, username, ipRule }
+  if (access.accountCount === 0 && allowAnonymous) return { ok: true, username }
 
   const account = access.account(username)
   const password = presentedPassword(req.password)
@@ -64,6 +63,6 @@ export function authenticate (access: AccessControl, pool: BcryptPool, allowAnon
     // the account may have been deleted or changed while the check ran: decide on what is there now
     const now = access.account(username)
     if (!match || account === undefined || now === undefined || now.hash !== account.hash) return refusal
-    return { ok: true, username, ipRule }
+    return { ok: true, username }
   })
 }

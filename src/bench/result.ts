@@ -8,7 +8,7 @@
 import { Histogram, type LatencySummary } from './histogram.js'
 import type { BenchOptions } from './plan.js'
 import type { RetainedResult } from './retained.js'
-import type { ShardResult, SubscriberResult } from './shard-result.js'
+import type { Integrity, ShardResult, SubscriberResult } from './shard-result.js'
 
 export interface Throughput { messages: number; msgs_per_s: number; mb_per_s: number }
 
@@ -24,14 +24,7 @@ export interface ConnectionsResult {
   dropped: number
 }
 
-export interface Integrity {
-  expected: number | null
-  received: number
-  lost: number
-  duplicates: number
-  out_of_order: number
-  unexpected: number
-}
+export type { Integrity } from './shard-result.js'
 
 export interface BenchResult {
   scenario: BenchOptions['scenario']

@@ -7,8 +7,8 @@ import type { HistogramData } from './histogram.js'
 /** Counters a shard reports while running (for the progress bar). */
 export interface Progress { sent: number; received: number; connections: number }
 
-export interface SubscriberResult {
-  index: number
+/** What arrived against what should have: per subscriber, and summed over a run. */
+export interface Integrity {
   /** Messages expected (null when unknown: `sub`). */
   expected: number | null
   /** Distinct messages received. */
@@ -18,6 +18,10 @@ export interface SubscriberResult {
   out_of_order: number
   /** Messages from publishers this subscriber should not hear, or without our stamp. */
   unexpected: number
+}
+
+export interface SubscriberResult extends Integrity {
+  index: number
 }
 
 export interface ShardResult {

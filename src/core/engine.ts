@@ -103,10 +103,13 @@ export class Engine {
     return !this.access.restricted || this.access.allows(session, session.acl ??= new AclCache(), topic, 'read')
   }
 
-  /** May the client of `session` publish on `topic`? Never under `$SYS`; otherwise as `canDeliver`. */
+  /**
+   * May the client of `session` publish on `topic`? Never under `$SYS` (the rules' decision says so
+   * too, so only the open case tests it here); otherwise as `canDeliver`.
+   */
   canPublish (session: Session, topic: string): boolean {
-    if (topic.charCodeAt(0) === 36 /* $ */ && isSysTopic(topic)) return false
-    return !this.access.restricted || this.access.allows(session, session.acl ??= new AclCache(), topic, 'write')
+    if (this.access.restricted) return this.access.allows(session, session.acl ??= new AclCache(), topic, 'write')
+    return topic.charCodeAt(0) !== 36 /* $ */ || !isSysTopic(topic)
   }
 
   /** Bookkeeping after a connection closed (called once, by Connection.close). */

@@ -73,14 +73,7 @@ const LOAD_PERIODS = [1, 5, 15] as const
 export function sysValues (src: SysSource, now = Date.now()): SysValues {
   const { engine, metrics } = src
   const c = engine.counters
-  let queued = 0
-  let queuedOnly = 0
-  let queuedBytes = 0
-  for (const session of engine.sessions.values()) {
-    queued += session.outbound.queuedCount + session.outbound.inflightCount
-    queuedOnly += session.outbound.queuedCount
-    queuedBytes += session.outbound.queuedBytes
-  }
+  const { inflight, queued, queuedBytes } = engine.sessions.totals()
   const total = engine.sessions.size
   const connected = engine.connections.size
   const mem = process.memoryUsage()
@@ -94,7 +87,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'clients/expired': c.sessionsExpired,
     'messages/received': c.packetsReceived,
     'messages/sent': c.packetsSent,
-    'messages/stored': engine.retained.size + queued,
+    'messages/stored': engine.retained.size + queued + inflight,
     'publish/messages/received': c.publishReceived,
     'publish/messages/sent': c.publishSent,
     'publish/messages/dropped': c.publishDropped,
@@ -103,7 +96,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'subscriptions/count': engine.router.subscriptionCount,
     'shared_subscriptions/count': engine.router.sharedSubscriptionCount,
     'retained messages/count': engine.retained.size,
-    'queued messages/count': queuedOnly,
+    'queued messages/count': queued,
     'queued messages/bytes': queuedBytes,
     'queued messages/dropped': c.queueDropped,
     'heap/current': mem.heapUsed,

@@ -10,7 +10,7 @@ export default class AclRuleList extends ListCommand<typeof AclRuleList> {
   static override summary = 'List topic rules.'
   static override description = `Columns: id, subject (user, pattern: every client, anonymous: clients without a user name), user (of a user rule), topic (the filter, with %u and %c as given), access (read, write, readwrite), effect (allow, deny). Sorted by id. No rules at all means topic access is open to every client.
 
---user U keeps U's own rules and every pattern and anonymous rule, as the broker filters them (anonymous rules never apply to a client with a user name: add --filter subject!=anonymous to leave them out, or --filter subject=user to see only U's own).
+--user U keeps the rules that can apply to U: U's own rules and every pattern rule (anonymous rules never apply to a client with a user name; --filter subject=user shows only U's own).
 
 --filter and --sort take the JSON field names: ${FIELDS.join(', ')}. --json prints {items, total, truncated}.
 
@@ -23,7 +23,7 @@ Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another 
   ]
 
   static override flags = {
-    user: Flags.string({ summary: "Only this user's rules, and the pattern and anonymous rules.", helpValue: 'USER' }),
+    user: Flags.string({ summary: "Only the rules that can apply to this user: theirs and the pattern rules.", helpValue: 'USER' }),
     ...listFlags({ defaultSort: 'id' }),
   }
 

@@ -28,16 +28,7 @@ function state (broker: BrokerView): State {
   const engine = broker.engine
   const c = engine.counters
   const m = broker.metrics
-  let online = 0
-  let inflight = 0
-  let queued = 0
-  let queuedBytes = 0
-  for (const session of engine.sessions.values()) {
-    if (session.online) online++
-    inflight += session.outbound.inflightCount
-    queued += session.outbound.queuedCount
-    queuedBytes += session.outbound.queuedBytes
-  }
+  const { online, inflight, queued, queuedBytes } = engine.sessions.totals()
   const mem = process.memoryUsage()
   const lag = m.eventLoopLag()
   const warnings: string[] = []

@@ -40,6 +40,21 @@ export class SessionRegistry {
     return this.sessions.values()
   }
 
+  /** Sums over every session in one pass, for `state` and `$SYS`. */
+  totals (): { online: number; inflight: number; queued: number; queuedBytes: number } {
+    let online = 0
+    let inflight = 0
+    let queued = 0
+    let queuedBytes = 0
+    for (const session of this.sessions.values()) {
+      if (session.online) online++
+      inflight += session.outbound.inflightCount
+      queued += session.outbound.queuedCount
+      queuedBytes += session.outbound.queuedBytes
+    }
+    return { online, inflight, queued, queuedBytes }
+  }
+
   /** Binds `conn` to the session of `clientId`, creating or resuming it. */
   attach (conn: Connection, clientId: string, cleanStart: boolean, expiryInterval: number, now: number): { session: Session; present: boolean } {
     let existing = this.sessions.get(clientId)
