@@ -7,8 +7,9 @@
  * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
  * socket is paused when it fills.
  *
- * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts (one allocation),
- * every other packet by mqtt-packet's `generate`, into one Buffer each, and written to the
+ * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts and the common
+ * acknowledgements by protocol/encode-control.ts (one allocation each), every other packet by
+ * mqtt-packet's `generate`, into one Buffer each, and written to the
  * stream once per tick: the packets of a tick are gathered and, on the next tick, written as one
  * Buffer (concatenated when small, corked writes of the pieces when large), so a tick's packets
  * leave in one write call and one syscall per socket, without a Writable request per packet. QoS 0 fan-out can hand us a Buffer that
@@ -20,7 +21,8 @@
 import type { Duplex } from 'node:stream'
 import mqttPacket from 'mqtt-packet'
 import type { ConnectionInfo } from '../transport/listener.js'
-import { StrictParser } from '../protocol/strict-parser.js'
+import { type PacketSink, StrictParser } from '../protocol/strict-parser.js'
+import { encodeControl } from '../protocol/encode-control.js'
 import { encodePublish } from '../protocol/encode-publish.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
@@ -42,6 +44,10 @@ const CLOSE_FLUSH_TIMEOUT = 2000
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed'
 
+// mqtt-packet would otherwise fill a table of 65,536 packet-id Buffers (~6 MB) on its first use;
+// the packets that carry ids most are encoded by protocol/encode-control.ts anyway.
+mqttPacket.writeToStream.cacheNumbers = false
+
 const GENERATE_V5 = { protocolVersion: 5 }
 const GENERATE_V4 = { protocolVersion: 4 }
 
@@ -51,7 +57,20 @@ export function packetSize (remaining: number): number {
   return 1 + lengthBytes + remaining
 }
 
-export class Connection {
+/** The Connection reading a stream, for the stream listeners every connection shares. */
+const CONNECTION = Symbol('mqttd.connection')
+type OwnedStream = Duplex & { [CONNECTION]: Connection }
+
+// Listeners shared by every connection (an emitter calls them with the stream as `this`): no
+// closures per connection.
+function onStreamData (this: OwnedStream, chunk: Buffer): void {
+  this[CONNECTION].onData(chunk)
+}
+function onStreamClosed (this: OwnedStream): void {
+  this[CONNECTION].close(CloseReason.SocketClosed)
+}
+
+export class Connection implements PacketSink {
   state: ConnectionState = 'new'
   protocolVersion: ProtocolVersion = 4
   clientId = ''
@@ -88,7 +107,7 @@ export class Connection {
   /** Aliases we defined towards the client (topic → alias). */
   private outboundAliases: Map<string, number> | null = null
 
-  private readonly parser = new StrictParser()
+  private readonly parser: StrictParser = new StrictParser(this)
   private generateOpts: object = GENERATE_V4
   private backlog: Packet[] | null = null
   /** The last PUBACK/PUBREC still waiting for the Store (acks leave in order). */
@@ -107,12 +126,11 @@ export class Connection {
     this.openedAt = this.lastReceivedAt = Date.now()
     this.maxIncomingPacketSize = engine.config.max_packet_size
     this.topicAliasMaximum = engine.config.topic_alias_maximum
-    this.parser.on('packet', this.onPacket)
-    this.parser.on('error', this.onParseError)
-    stream.on('data', this.onData)
-    stream.on('error', this.onStreamClosed)
-    stream.on('end', this.onStreamClosed)
-    stream.on('close', this.onStreamClosed)
+    ;(stream as OwnedStream)[CONNECTION] = this
+    stream.on('data', onStreamData)
+    stream.on('error', onStreamClosed)
+    stream.on('end', onStreamClosed)
+    stream.on('close', onStreamClosed)
   }
 
   get closed (): boolean { return this.state === 'closed' }
@@ -130,7 +148,8 @@ export class Connection {
 
   // ---- inbound -------------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal Bytes from the stream (onStreamData). */
+  onData (chunk: Buffer): void {
     this.lastReceivedAt = Date.now()
     this.engine.counters.bytesReceived += chunk.length
     try {
@@ -149,7 +168,8 @@ export class Connection {
     }
   }
 
-  private readonly onPacket = (packet: Packet): void => {
+  /** @internal A packet from the parser. */
+  onPacket (packet: Packet): void {
     if (this.closed) return
     if (packet.length !== undefined && packetSize(packet.length) > this.maxIncomingPacketSize) {
       this.tooLarge()
@@ -195,7 +215,8 @@ export class Connection {
     this.close(CloseReason.PacketTooLarge, ReasonCode.PacketTooLarge)
   }
 
-  private readonly onParseError = (err: Error): void => {
+  /** @internal A malformed packet, from the parser. */
+  onParseError (err: Error): void {
     if (this.closed) return
     this.engine.counters.protocolErrors++
     this.engine.log.debug({ clientId: this.clientId, peer: this.peer, err: err.message }, 'malformed packet')
@@ -208,16 +229,12 @@ export class Connection {
     this.close(CloseReason.MalformedPacket, ReasonCode.MalformedPacket)
   }
 
-  private readonly onStreamClosed = (): void => {
-    this.close(CloseReason.SocketClosed)
-  }
-
   // ---- outbound ------------------------------------------------------------------------------
 
   /** Encodes and writes one packet. Returns false when the stream asks us to wait for 'drain'. */
   send (packet: Packet): boolean {
     if (this.closed) return false
-    const buf = mqttPacket.generate(packet, this.generateOpts)
+    const buf = encodeControl(packet, this.protocolVersion === 5) ?? mqttPacket.generate(packet, this.generateOpts)
     if (this.engine.tracer.active) this.engine.tracer.packetOut(this, packet, buf.length)
     return this.writeRaw(buf)
   }
@@ -369,8 +386,7 @@ export class Connection {
       this.writeRaw(buf)
     }
     this.flush()
-    this.stream.off('data', this.onData)
-    this.parser.removeAllListeners('packet')
+    this.stream.off('data', onStreamData)
     this.backlog = null
     if (!this.stream.destroyed) {
       // Lingering close: our FIN follows the last bytes, and what the peer still sends (a PUBREL

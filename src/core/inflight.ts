@@ -32,16 +32,21 @@ export interface OutboundEntry {
   state: 'publish' | 'pubrel'
 }
 
+const NO_ENTRIES: ReadonlyMap<number, OutboundEntry> = new Map()
+
 export class OutboundFlow {
-  /** Unacknowledged entries by packet id, in send order (Map keeps insertion order). */
-  private readonly inflight = new Map<number, OutboundEntry>()
+  /**
+   * Unacknowledged entries by packet id, in send order (Map keeps insertion order). Created on
+   * the first QoS 1/2 delivery: an idle or QoS 0-only session carries no Map.
+   */
+  private inflight: Map<number, OutboundEntry> | null = null
   private nextPacketId = 1
   /** Inflight window for the current connection. */
   window = 65535
 
   constructor (private readonly session: Session, private readonly queue: SessionQueue) {}
 
-  get inflightCount (): number { return this.inflight.size }
+  get inflightCount (): number { return this.inflight === null ? 0 : this.inflight.size }
   get queuedCount (): number { return this.queue.length }
   get queuedBytes (): number { return this.queue.bytes }
 
@@ -69,14 +74,14 @@ export class OutboundFlow {
 
   private canSendNow (): boolean {
     const conn = this.session.connection
-    return conn !== null && conn.state === 'connected' && this.inflight.size < this.window && this.queuedCount === 0
+    return conn !== null && conn.state === 'connected' && this.inflightCount < this.window && this.queuedCount === 0
   }
 
   /** Sends queued entries while the window has room and a connection is up. */
   pump (now: number): void {
     const conn = this.session.connection
     if (conn === null || conn.state !== 'connected') return
-    while (this.inflight.size < this.window && this.queue.length > 0) {
+    while (this.inflightCount < this.window && this.queue.length > 0) {
       const queued = this.queue.shift() as QueuedDelivery
       if (isExpired(queued.msg, now)) { // [MQTT-3.3.2-5]
         this.session.engine.counters.publishDropped++
@@ -88,11 +93,12 @@ export class OutboundFlow {
 
   /** Puts a delivery into the window and sends it. */
   private send (queued: QueuedDelivery, conn: Connection, now: number): void {
-    const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(), state: 'publish' }
-    this.inflight.set(entry.packetId, entry)
+    const inflight = this.inflight ??= new Map()
+    const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(inflight), state: 'publish' }
+    inflight.set(entry.packetId, entry)
     if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
       // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
-      this.inflight.delete(entry.packetId)
+      inflight.delete(entry.packetId)
       this.session.engine.counters.publishDropped++
     } else {
       this.persist(entry)
@@ -106,7 +112,7 @@ export class OutboundFlow {
 
   /** An entry left the window: forget it in the Store (a no-op when it was never written). */
   private forget (packetId: number): void {
-    this.inflight.delete(packetId)
+    this.inflight?.delete(packetId)
     this.session.engine.store.deleteInflight(this.session.clientId, packetId)
   }
 
@@ -117,21 +123,21 @@ export class OutboundFlow {
   restoreInflight (records: Iterable<InflightRecord>): void {
     for (const r of records) {
       const entry: OutboundEntry = { msg: r.msg, qos: r.qos, retain: r.retain, subscriptionIds: r.subscriptionIds, packetId: r.packetId, state: r.state }
-      this.inflight.set(entry.packetId, entry)
+      ;(this.inflight ??= new Map()).set(entry.packetId, entry)
       this.nextPacketId = entry.packetId === 65535 ? 1 : entry.packetId + 1
     }
   }
 
-  private allocatePacketId (): number {
+  private allocatePacketId (inflight: Map<number, OutboundEntry>): number {
     let id = this.nextPacketId
-    while (this.inflight.has(id)) id = id === 65535 ? 1 : id + 1
+    while (inflight.has(id)) id = id === 65535 ? 1 : id + 1
     this.nextPacketId = id === 65535 ? 1 : id + 1
     return id
   }
 
   /** PUBACK received. False when no QoS 1 PUBLISH with that id was in flight. */
   onPuback (packetId: number, now: number): boolean {
-    const entry = this.inflight.get(packetId)
+    const entry = this.inflight?.get(packetId)
     if (entry === undefined || entry.qos !== 1) return false
     this.forget(packetId)
     this.pump(now)
@@ -140,7 +146,7 @@ export class OutboundFlow {
 
   /** PUBREC received: the entry moves to 'pubrel' (answered by the caller), or ends on a failure code. */
   onPubrec (packetId: number, reasonCode: number, now: number): 'pubrel' | 'ended' | 'unknown' {
-    const entry = this.inflight.get(packetId)
+    const entry = this.inflight?.get(packetId)
     if (entry === undefined || entry.qos !== 2) return 'unknown'
     if (reasonCode >= 0x80) {
       this.forget(packetId)
@@ -156,7 +162,7 @@ export class OutboundFlow {
 
   /** PUBCOMP received. False when no PUBREL with that id was outstanding. */
   onPubcomp (packetId: number, now: number): boolean {
-    const entry = this.inflight.get(packetId)
+    const entry = this.inflight?.get(packetId)
     if (entry === undefined || entry.state !== 'pubrel') return false
     this.forget(packetId)
     this.pump(now)
@@ -167,7 +173,7 @@ export class OutboundFlow {
   resume (now: number): void {
     const conn = this.session.connection
     if (conn === null) return
-    for (const entry of this.inflight.values()) {
+    for (const entry of this.inflightEntries()) {
       if (entry.state === 'pubrel') {
         conn.sendPubrel(entry.packetId)
       } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
@@ -180,12 +186,12 @@ export class OutboundFlow {
 
   /** Entries still unacknowledged, in order (for listings and persistence). */
   inflightEntries (): IterableIterator<OutboundEntry> {
-    return this.inflight.values()
+    return (this.inflight ?? NO_ENTRIES).values()
   }
 
   /** Forgets everything (session discarded). */
   clear (): void {
-    this.inflight.clear()
+    this.inflight = null
     this.queue.clear()
   }
 }

@@ -20,21 +20,37 @@
  * Memory: the stock parser buffers input in a `bl` BufferListStream, a full Duplex stream (two
  * stream states and an emitter) that it never uses as a stream; each connection holds one for its
  * whole life. We hold a plain BufferList instead (same buffer API), about 1 KiB less per connection,
- * and keep only the protocol version of the CONNECT, not the packet (with its password).
+ * and keep only the protocol version of the CONNECT, not the packet (with its password). Packets
+ * and errors go straight to the connection (a PacketSink) instead of through event listeners, so a
+ * connection needs no closures for them.
  */
 import { isUtf8 } from 'node:buffer'
 import bl from 'bl'
 import Packet from 'mqtt-packet/packet.js'
 import Parser from 'mqtt-packet/parser.js'
 import constants from 'mqtt-packet/constants.js'
+import type { Packet as MqttPacket } from './packets.js'
 
 const { BufferList } = bl
 
+/** Receives what the parser reads (the connection that owns it). */
+export interface PacketSink {
+  onPacket (packet: MqttPacket): void
+  onParseError (err: Error): void
+}
+
 export class StrictParser extends Parser {
-  constructor () {
+  constructor (private readonly sink: PacketSink) {
     super()
     // mqtt-packet sets up its state in the static `parser()` factory, bound to the instance.
     Parser.parser.call(this)
+  }
+
+  /** The stock parser reports through `emit('packet')` and `emit('error')` only. */
+  override emit (event: string | symbol, arg: unknown): boolean {
+    if (event === 'packet') this.sink.onPacket(arg as MqttPacket)
+    else if (event === 'error') this.sink.onParseError(arg as Error)
+    return true
   }
 
   /** The stock state reset, with a plain BufferList (see the header). */

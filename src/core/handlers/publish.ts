@@ -61,12 +61,12 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
   }
 
   if (qos === 2) {
-    if (session.inboundQos2.has(packetId)) {
+    if (session.hasInboundQos2(packetId)) {
       // A re-sent QoS 2 PUBLISH we already routed: acknowledge again, deliver nothing [MQTT-4.3.3-9].
       conn.send({ cmd: 'pubrec', messageId: packetId })
       return
     }
-    if (conn.protocolVersion === 5 && session.inboundQos2.size >= config.max_inflight) {
+    if (conn.protocolVersion === 5 && session.inboundQos2Count >= config.max_inflight) {
       conn.close(CloseReason.ReceiveMaximumExceeded, ReasonCode.ReceiveMaximumExceeded) // [MQTT-3.3.4-9]
       return
     }
@@ -102,7 +102,7 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
   if (qos === 0) return
   const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success
   if (qos === 2) {
-    session.inboundQos2.add(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
+    session.addInboundQos2(packetId) // recorded before PUBREC leaves [MQTT-4.3.3-9]
     // and stored for a persistent session, so a re-sent PUBLISH after a restart is not routed again
     if (session.persistent) engine.store.putIncomingQos2(session.clientId, packetId)
   }
@@ -118,7 +118,7 @@ function refuse (conn: Connection, qos: number, packetId: number, rc: ReasonCode
   if (qos === 0) return
   if (conn.protocolVersion !== 5) {
     // v3 has no way to say no: acknowledge so the client does not resend for ever.
-    if (qos === 2) conn.session?.inboundQos2.add(packetId)
+    if (qos === 2) conn.session?.addInboundQos2(packetId)
     conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId }, null)
     return
   }

@@ -12,7 +12,7 @@ export function handlePubrel (conn: Connection, packet: PubrelPacket): void {
   const session = conn.session
   if (session === null) return
   const messageId = packet.messageId ?? 0
-  const known = session.inboundQos2.delete(messageId)
+  const known = session.deleteInboundQos2(messageId)
   if (known) conn.engine.store.deleteIncomingQos2(session.clientId, messageId) // a no-op when never stored
   conn.send({
     cmd: 'pubcomp',

@@ -109,7 +109,7 @@ export class SessionRegistry {
     session.disconnectedAt = disconnectedAt
     // unacknowledged deliveries, resent with DUP on resume, and inbound QoS 2 ids awaiting PUBREL
     if (record.inflight !== undefined) session.outbound.restoreInflight(record.inflight)
-    for (const id of record.incomingQos2 ?? []) session.inboundQos2.add(id)
+    for (const id of record.incomingQos2 ?? []) session.addInboundQos2(id)
     for (const sub of record.subscriptions) {
       const subscription = makeSubscription(session, sub)
       session.subscriptions.set(sub.filter, subscription)
@@ -148,7 +148,7 @@ export class SessionRegistry {
     for (const sub of session.subscriptions.values()) this.engine.router.remove(sub)
     session.subscriptions.clear()
     session.outbound.clear()
-    session.inboundQos2.clear()
+    session.clearInboundQos2()
     this.engine.store.deleteSession(session.clientId)
     this.engine.wills.fireNow(session.clientId)
   }

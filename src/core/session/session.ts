@@ -26,8 +26,11 @@ export class Session {
   /** Subscriptions by filter as subscribed (including any `$share/<group>/` prefix). */
   readonly subscriptions = new Map<string, Subscription>()
   readonly outbound: OutboundFlow
-  /** Packet ids of QoS 2 PUBLISH received, PUBREC sent, PUBREL not yet received [MQTT-4.3.3-9]. */
-  readonly inboundQos2 = new Set<number>()
+  /**
+   * Packet ids of QoS 2 PUBLISH received, PUBREC sent, PUBREL not yet received [MQTT-4.3.3-9];
+   * created on the first one (most sessions never receive QoS 2).
+   */
+  private inboundQos2: Set<number> | null = null
   /** Seconds the session survives its connection; NEVER_EXPIRES for ever; 0 ends with the connection. */
   expiryInterval = 0
   expiryTimer: LongTimer | null = null
@@ -68,6 +71,27 @@ export class Session {
       disconnectedAt: this.disconnectedAt,
       subscriptions,
     }
+  }
+
+  hasInboundQos2 (packetId: number): boolean {
+    return this.inboundQos2 !== null && this.inboundQos2.has(packetId)
+  }
+
+  addInboundQos2 (packetId: number): void {
+    (this.inboundQos2 ??= new Set()).add(packetId)
+  }
+
+  /** False when the id was not awaiting PUBREL. */
+  deleteInboundQos2 (packetId: number): boolean {
+    return this.inboundQos2 !== null && this.inboundQos2.delete(packetId)
+  }
+
+  get inboundQos2Count (): number {
+    return this.inboundQos2 === null ? 0 : this.inboundQos2.size
+  }
+
+  clearInboundQos2 (): void {
+    this.inboundQos2 = null
   }
 
   get online (): boolean {

@@ -1,0 +1,78 @@
+/**
+ * Hand-written encoders for the small packets the broker answers with most: PUBACK, PUBREC, PUBREL,
+ * PUBCOMP, PINGRESP, a v3 CONNACK and a SUBACK / UNSUBACK without properties. Each is one small
+ * allocation, byte for byte what mqtt-packet's `generate` writes (test/unit/encode-control.test.ts).
+ *
+ * Why not `generate`: it builds every packet through an accumulator of per-field Buffers with debug
+ * hooks, and on first use it fills a table of 65,536 two-byte Buffers for packet ids (about 6 MB of
+ * heap, for the life of the process). `encodeControl` returns null for what it does not handle
+ * (packets with properties, a v5 CONNACK, DISCONNECT, AUTH): those still go through `generate`,
+ * with that table switched off (`connection.ts`).
+ * Byte layouts: MQTT 5.0 §3.2, §3.4–§3.7, §3.9, §3.11, §3.13 (3.1.1 is the same without reason
+ * codes and property lengths).
+ */
+import type { Packet } from './packets.js'
+import { varintSize, writeVarint } from './varint.js'
+
+/** First byte of each acknowledgement (PUBREL has the reserved flags 0b0010 [MQTT-3.6.1-1]). */
+const ACK_HEADER = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const
+
+const PINGRESP = Buffer.from([0xd0, 0x00])
+
+/**
+ * PUBACK, PUBREC, PUBREL or PUBCOMP without properties. In v5 a reason code of 0 is left out (the
+ * 2-byte form, MQTT 5.0 §3.4.2.1); any other, or none given, is written with an empty property
+ * length, as mqtt-packet does.
+ */
+export function encodeAck (cmd: keyof typeof ACK_HEADER, packetId: number, reasonCode: number | undefined, v5: boolean): Buffer {
+  const long = v5 && reasonCode !== 0
+  const buf = Buffer.allocUnsafe(long ? 6 : 4)
+  buf[0] = ACK_HEADER[cmd]
+  buf[1] = long ? 4 : 2
+  buf[2] = packetId >> 8
+  buf[3] = packetId & 0xff
+  if (long) {
+    buf[4] = reasonCode ?? 0
+    buf[5] = 0
+  }
+  return buf
+}
+
+/** SUBACK or UNSUBACK without properties: packet id, (v5) an empty property length, the codes. */
+function encodeSubscriptionAck (header: number, packetId: number, codes: readonly number[], v5: boolean): Buffer {
+  const remaining = 2 + (v5 ? 1 : 0) + codes.length
+  const buf = Buffer.allocUnsafe(1 + varintSize(remaining) + remaining)
+  buf[0] = header
+  let off = writeVarint(buf, 1, remaining)
+  buf[off++] = packetId >> 8
+  buf[off++] = packetId & 0xff
+  if (v5) buf[off++] = 0
+  for (let i = 0; i < codes.length; i++) buf[off++] = codes[i]
+  return buf
+}
+
+/** The packet encoded by hand, or null when it needs mqtt-packet's general encoder. */
+export function encodeControl (packet: Packet, v5: boolean): Buffer | null {
+  switch (packet.cmd) {
+    case 'puback':
+    case 'pubrec':
+    case 'pubrel':
+    case 'pubcomp':
+      if (v5 && packet.properties !== undefined) return null
+      return encodeAck(packet.cmd, packet.messageId ?? 0, packet.reasonCode, v5)
+    case 'pingresp':
+      return PINGRESP
+    case 'connack':
+      if (v5) return null
+      return Buffer.from([0x20, 0x02, packet.sessionPresent ? 1 : 0, packet.returnCode ?? 0])
+    case 'suback':
+      if (v5 && packet.properties !== undefined) return null
+      return encodeSubscriptionAck(0x90, packet.messageId ?? 0, packet.granted as number[], v5)
+    case 'unsuback':
+      if (v5 && packet.properties !== undefined) return null
+      // v3 UNSUBACK carries no codes [MQTT-3.11.3]; mqtt-packet writes none for v4
+      return encodeSubscriptionAck(0xb0, packet.messageId ?? 0, v5 ? (packet.granted as number[]) : [], v5)
+    default:
+      return null
+  }
+}
