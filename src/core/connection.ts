@@ -7,14 +7,13 @@
  * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
  * socket is paused when it fills.
  *
- * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts and the common
- * acknowledgements by protocol/encode-control.ts (one allocation each), every other packet by
- * mqtt-packet's `generate`, into one Buffer each, and written to the
- * stream once per tick: the packets of a tick are gathered and, on the next tick, written as one
- * Buffer (concatenated when small, corked writes of the pieces when large), so a tick's packets
- * leave in one write call and one syscall per socket, without a Writable request per packet. QoS 0 fan-out can hand us a Buffer that
- * was encoded once for many subscribers (`writeShared`). A subscriber whose socket does not drain
- * loses QoS 0 messages past OUTGOING_BUFFER_LIMIT instead of growing memory without bound.
+ * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts straight into
+ * this tick's output (core/output.ts), the common acknowledgements by protocol/encode-control.ts,
+ * every other packet by mqtt-packet's `generate`. A tick's packets leave together at its end, in
+ * one write call and one syscall per socket (a long burst in 64 KiB pieces as it is produced).
+ * QoS 0 fan-out can hand us a Buffer that was encoded once for many subscribers (`writeShared`).
+ * A subscriber whose socket does not drain loses QoS 0 messages past OUTGOING_BUFFER_LIMIT instead
+ * of growing memory without bound.
  *
  * `close()` is idempotent and records one CloseReason (NATS' closeConnection).
  */
@@ -23,12 +22,13 @@ import mqttPacket from 'mqtt-packet'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { type PacketSink, StrictParser } from '../protocol/strict-parser.js'
 import { encodeControl } from '../protocol/encode-control.js'
-import { encodePublish } from '../protocol/encode-publish.js'
+import { encodePublish, publishSize, writePublish } from '../protocol/encode-publish.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
 import { CloseReason, type CloseReasonValue } from './close-reason.js'
 import { dispatch } from './dispatch.js'
 import type { Engine } from './engine.js'
+import { TickOutput } from './output.js'
 import { type Message, secondsLeft } from './message.js'
 import type { Session } from './session/session.js'
 import type { WillMessage } from './will.js'
@@ -37,8 +37,6 @@ import type { WillMessage } from './will.js'
 export const OUTGOING_BUFFER_LIMIT = 8 * 1024 * 1024
 /** Packets that may wait behind an asynchronous handler before the socket is paused. */
 const BACKLOG_PAUSE = 64
-/** A tick's packets up to this many bytes are concatenated into one Buffer before the write. */
-const COALESCE_LIMIT = 64 * 1024
 /** How long a closing socket may take to flush before it is destroyed (ms). */
 const CLOSE_FLUSH_TIMEOUT = 2000
 
@@ -114,9 +112,8 @@ export class Connection implements PacketSink {
   private ackChain: Promise<void> | null = null
   private busy = false
   private paused = false
-  /** Packets written this tick, flushed together on the next (`flush()`). */
-  private out: Buffer[] | null = null
-  private outBytes = 0
+  /** Packets of this tick, written together at its end (`flush()`). */
+  private readonly output: TickOutput
 
   constructor (
     readonly engine: Engine,
@@ -124,6 +121,7 @@ export class Connection implements PacketSink {
     readonly info: ConnectionInfo,
   ) {
     this.openedAt = this.lastReceivedAt = Date.now()
+    this.output = new TickOutput(stream)
     this.maxIncomingPacketSize = engine.config.max_packet_size
     this.topicAliasMaximum = engine.config.topic_alias_maximum
     ;(stream as OwnedStream)[CONNECTION] = this
@@ -271,7 +269,7 @@ export class Connection implements PacketSink {
   /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */
   writeShared (buf: Buffer, msg: Message): boolean {
     if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
-    if (this.stream.writableLength + this.outBytes > OUTGOING_BUFFER_LIMIT) return false
+    if (this.stream.writableLength + this.output.used > OUTGOING_BUFFER_LIMIT) return false
     // The RETAIN flag is bit 0 of the encoded fixed header.
     if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, 0, 0, (buf[0] & 1) === 1, false, buf.length)
     this.engine.counters.publishSent++
@@ -288,46 +286,68 @@ export class Connection implements PacketSink {
   sendPublish (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean,
     subscriptionIds: readonly number[] | null, now: number): boolean {
     if (this.closed) return false
-    if (qos === 0 && this.stream.writableLength + this.outBytes > OUTGOING_BUFFER_LIMIT) return false
+    if (qos === 0 && this.stream.writableLength + this.output.used > OUTGOING_BUFFER_LIMIT) return false
+    const v5 = this.protocolVersion === 5
+    if (v5 && (msg.properties !== undefined || msg.expiresAt !== 0 || subscriptionIds !== null || this.clientTopicAliasMaximum > 0)) {
+      return this.sendPublishWithProperties(msg, qos, packetId, retain, dup, subscriptionIds, now)
+    }
+    // No properties (the common case, kept small for the JIT): encoded straight into this tick's output.
+    const topicLength = Buffer.byteLength(msg.topic, 'utf8')
+    const size = publishSize(topicLength, msg.payload.length, qos, v5)
+    if (size > this.maxOutgoingPacketSize) return false
+    this.countPublishOut(msg, qos, packetId, retain, dup, size)
+    const buf = this.reserve(size)
+    if (buf !== null) writePublish(buf, this.output.offset, msg.topic, topicLength, msg.payload, qos, retain, dup, packetId, v5)
+    return true
+  }
+
+  /** sendPublish for a v5 delivery with properties: the message's own and the per-delivery ones. */
+  private sendPublishWithProperties (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean,
+    subscriptionIds: readonly number[] | null, now: number): boolean {
     let topic = msg.topic
-    let properties: PublishProperties | undefined
+    let properties: PublishProperties = msg.properties ?? {}
     let newAlias = 0
-    if (this.protocolVersion === 5) {
-      properties = msg.properties
-      if (msg.expiresAt !== 0 || subscriptionIds !== null || this.clientTopicAliasMaximum > 0) {
-        properties = properties === undefined ? {} : { ...properties }
-        if (msg.expiresAt !== 0) properties.messageExpiryInterval = secondsLeft(msg, now) // [MQTT-3.3.2-6]
-        if (subscriptionIds !== null) {
-          properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds.slice()
-        }
-        if (this.clientTopicAliasMaximum > 0) {
-          const aliases = this.outboundAliases ??= new Map()
-          const alias = aliases.get(topic)
-          if (alias !== undefined) {
-            properties.topicAlias = alias
-            topic = ''
-          } else if (aliases.size < this.clientTopicAliasMaximum) {
-            newAlias = aliases.size + 1 // [MQTT-3.3.2-11] never above the client's Topic Alias Maximum
-            properties.topicAlias = newAlias
-          }
+    if (msg.expiresAt !== 0 || subscriptionIds !== null || this.clientTopicAliasMaximum > 0) {
+      properties = { ...properties }
+      if (msg.expiresAt !== 0) properties.messageExpiryInterval = secondsLeft(msg, now) // [MQTT-3.3.2-6]
+      if (subscriptionIds !== null) {
+        properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds.slice()
+      }
+      if (this.clientTopicAliasMaximum > 0) {
+        const aliases = this.outboundAliases ??= new Map()
+        const alias = aliases.get(topic)
+        if (alias !== undefined) {
+          properties.topicAlias = alias
+          topic = ''
+        } else if (aliases.size < this.clientTopicAliasMaximum) {
+          newAlias = aliases.size + 1 // [MQTT-3.3.2-11] never above the client's Topic Alias Maximum
+          properties.topicAlias = newAlias
         }
       }
     }
-    let buf: Buffer
-    if (properties === undefined) {
-      buf = encodePublish(topic, msg.payload, qos, retain, dup, packetId, this.protocolVersion === 5)
-    } else {
-      const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
-      if (qos > 0) packet.messageId = packetId
-      buf = mqttPacket.generate(packet, this.generateOpts)
-    }
+    const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
+    if (qos > 0) packet.messageId = packetId
+    const buf = mqttPacket.generate(packet, this.generateOpts)
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
-    if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, qos, packetId, retain, dup, buf.length)
-    this.engine.counters.publishSent++
-    this.messagesOut++
+    this.countPublishOut(msg, qos, packetId, retain, dup, buf.length)
     this.writeRaw(buf)
     return true
+  }
+
+  private countPublishOut (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean, size: number): void {
+    if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, qos, packetId, retain, dup, size)
+    this.engine.counters.publishSent++
+    this.messagesOut++
+  }
+
+  /** `size` bytes of this tick's output to encode into (at `output.offset`); null when the stream is gone. */
+  private reserve (size: number): Buffer | null {
+    if (this.stream.destroyed || this.stream.writableEnded) return null
+    if (!this.output.pending) scheduleFlush(this)
+    this.engine.counters.packetsSent++
+    this.engine.counters.bytesSent += size
+    return this.output.reserve(size)
   }
 
   /**
@@ -336,36 +356,16 @@ export class Connection implements PacketSink {
    */
   writeRaw (buf: Buffer): boolean {
     if (this.stream.destroyed || this.stream.writableEnded) return false
-    if (this.out === null) {
-      this.out = [buf]
-      scheduleFlush(this)
-    } else {
-      this.out.push(buf)
-    }
-    this.outBytes += buf.length
+    if (!this.output.pending) scheduleFlush(this)
+    this.output.append(buf)
     this.engine.counters.packetsSent++
     this.engine.counters.bytesSent += buf.length
-    return this.stream.writableLength + this.outBytes <= this.stream.writableHighWaterMark
+    return this.stream.writableLength + this.output.used <= this.stream.writableHighWaterMark
   }
 
-  /** @internal Writes what this tick queued (called by the tick flusher and by close). */
+  /** @internal Writes what this tick produced (called by the tick flusher and by close). */
   flush (): void {
-    const out = this.out
-    if (out === null) return
-    const bytes = this.outBytes
-    this.out = null
-    this.outBytes = 0
-    if (this.stream.destroyed || this.stream.writableEnded) return
-    if (out.length === 1) {
-      this.stream.write(out[0])
-    } else if (bytes <= COALESCE_LIMIT) {
-      this.stream.write(Buffer.concat(out, bytes))
-    } else {
-      // large packets: no copy, one writev
-      this.stream.cork()
-      for (let i = 0; i < out.length; i++) this.stream.write(out[i])
-      this.stream.uncork()
-    }
+    this.output.flush()
   }
 
   // ---- close ---------------------------------------------------------------------------------
