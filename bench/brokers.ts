@@ -44,7 +44,7 @@ export interface RunningBroker {
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 10_000
 
-function command (name: BrokerName, port: number, dir: string): string[] {
+function command (name: BrokerName, port: number, dir: string, nodeOptions: string[]): string[] {
   switch (name) {
     case 'ours': {
       const config = join(dir, 'broker.yaml')
@@ -52,7 +52,7 @@ function command (name: BrokerName, port: number, dir: string): string[] {
         'store: memory', 'sys_interval: 0', 'log_level: warn',
         'max_inflight: 65535', 'max_queued_messages: 10000000', 'max_connections: 0', '',
       ].join('\n'))
-      return [process.execPath, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
+      return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
     }
     case 'aedes':
       return [process.execPath, join(ROOT, 'dist', 'bench', 'aedes-server.js'), '--port', String(port)]
@@ -69,8 +69,9 @@ function command (name: BrokerName, port: number, dir: string): string[] {
   }
 }
 
-export async function startBroker (name: BrokerName, port: number, dir: string, prefix: string[]): Promise<RunningBroker> {
-  const argv = [...prefix, ...command(name, port, dir)]
+/** Starts `name`; `nodeOptions` are Node.js flags for our broker only. */
+export async function startBroker (name: BrokerName, port: number, dir: string, prefix: string[], nodeOptions: string[] = []): Promise<RunningBroker> {
+  const argv = [...prefix, ...command(name, port, dir, nodeOptions)]
   const logPath = join(dir, `${name}.log`)
   const log = openSync(logPath, 'a')
   const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log], cwd: dir })

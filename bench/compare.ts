@@ -3,13 +3,15 @@
  *
  *   npm run bench -- [--quick] [--rounds 3] [--scenarios fan-in-100-q0,conn-10k]
  *                    [--brokers ours,aedes,mosquitto] [--port 18830] [--json] [--list]
+ *                    [--node-options '--max-semi-space-size=4']
  *
  * For every scenario, `--rounds` rounds; in each round every broker once, in turn (A B C A B C …),
  * each run on a fresh broker process pinned to CPU 0 while the load generator (`mqttctl bench`
  * as a child process, brokers.ts/generator.ts) runs pinned to CPU 1. The connection storm also
  * reads the broker's VmRSS before the storm and while the connections are held, and divides by
  * their number. Prints Markdown (medians, ratios to Mosquitto and Aedes, every run) on stdout, or
- * one JSON document with --json; progress on stderr. Needs Linux, `taskset`, and for Mosquitto
+ * one JSON document with --json; progress on stderr. `--node-options` starts our broker's Node.js
+ * with those flags (to measure a heap setting; the generator and Aedes keep the defaults). Needs Linux, `taskset`, and for Mosquitto
  * `apt-get install mosquitto`; a missing Mosquitto or Aedes is reported and skipped.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     brokers: { type: 'string' },
     port: { type: 'string', default: '18830' },
+    'node-options': { type: 'string' },
     json: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -114,6 +117,8 @@ async function main (): Promise<void> {
   }
   if (limits.soft < 10_300) notes.push(`open-file limit raised for brokers and generator from ${limits.soft} to ${Math.min(limits.hard, WANT_FILES)} (ulimit -n)`)
   const fd = fdLimitPrefix(WANT_FILES)
+  const nodeOptions = args['node-options']?.split(' ').filter((o) => o !== '') ?? []
+  if (nodeOptions.length > 0) notes.push(`our broker ran with node ${nodeOptions.join(' ')}`)
 
   const tmp = mkdtempSync(join(tmpdir(), 'mqttd-bench-'))
   const live: { broker: RunningBroker | null } = { broker: null }
@@ -142,7 +147,7 @@ async function main (): Promise<void> {
           mkdirSync(dir)
           const record: RunRecord = { scenario: sc.name, broker: b, round, figures: {}, valid: false, note: null }
           try {
-            const broker = await startBroker(b, port, dir, [...fd, ...pin.broker])
+            const broker = await startBroker(b, port, dir, [...fd, ...pin.broker], nodeOptions)
             live.broker = broker
             await sleep(SETTLE_MS)
             const rssBefore = rssKiB(broker.pid)

@@ -75,7 +75,7 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
     })
     const previous = session.subscriptions.get(filter)
     if (previous !== undefined) engine.router.remove(previous)
-    session.subscriptions.set(filter, sub)
+    session.setSubscription(sub)
     engine.router.add(sub)
     granted.push(qos)
     if (shareGroup === null && (sub.retainHandling === 0 || (sub.retainHandling === 1 && !existed))) {

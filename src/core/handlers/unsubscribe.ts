@@ -36,7 +36,7 @@ export function handleUnsubscribe (conn: Connection, packet: UnsubscribePacket):
       codes.push(ReasonCode.NoSubscriptionExisted)
       continue
     }
-    session.subscriptions.delete(filter)
+    session.deleteSubscription(filter)
     engine.router.remove(sub)
     codes.push(ReasonCode.Success)
   }

@@ -112,7 +112,7 @@ export class SessionRegistry {
     for (const id of record.incomingQos2 ?? []) session.addInboundQos2(id)
     for (const sub of record.subscriptions) {
       const subscription = makeSubscription(session, sub)
-      session.subscriptions.set(sub.filter, subscription)
+      session.setSubscription(subscription)
       this.engine.router.add(subscription)
     }
     this.sessions.set(record.clientId, session)
@@ -146,7 +146,7 @@ export class SessionRegistry {
     session.expiryTimer?.cancel()
     session.expiryTimer = null
     for (const sub of session.subscriptions.values()) this.engine.router.remove(sub)
-    session.subscriptions.clear()
+    session.clearSubscriptions()
     session.outbound.clear()
     session.clearInboundQos2()
     this.engine.store.deleteSession(session.clientId)

@@ -21,10 +21,12 @@ import type { SessionQueue, SessionRecord } from '../../store/store.js'
 /** Session Expiry Interval meaning "never expires" (MQTT 5.0 §3.1.2.11.2). */
 export const NEVER_EXPIRES = 0xffffffff
 
+const NO_SUBSCRIPTIONS: ReadonlyMap<string, Subscription> = new Map()
+
 export class Session {
   connection: Connection | null = null
-  /** Subscriptions by filter as subscribed (including any `$share/<group>/` prefix). */
-  readonly subscriptions = new Map<string, Subscription>()
+  /** Subscriptions by filter as subscribed (including any `$share/<group>/` prefix); a Map from the first. */
+  private ownSubscriptions: Map<string, Subscription> | null = null
   readonly outbound: OutboundFlow
   /**
    * Packet ids of QoS 2 PUBLISH received, PUBREC sent, PUBREL not yet received [MQTT-4.3.3-9];
@@ -71,6 +73,23 @@ export class Session {
       disconnectedAt: this.disconnectedAt,
       subscriptions,
     }
+  }
+
+  /** Subscriptions by filter as subscribed (including any `$share/<group>/` prefix). */
+  get subscriptions (): ReadonlyMap<string, Subscription> {
+    return this.ownSubscriptions ?? NO_SUBSCRIPTIONS
+  }
+
+  setSubscription (sub: Subscription): void {
+    (this.ownSubscriptions ??= new Map()).set(sub.filter, sub)
+  }
+
+  deleteSubscription (filter: string): void {
+    this.ownSubscriptions?.delete(filter)
+  }
+
+  clearSubscriptions (): void {
+    this.ownSubscriptions = null
   }
 
   hasInboundQos2 (packetId: number): boolean {
