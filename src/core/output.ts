@@ -10,7 +10,8 @@
  *   `append(buf)` copies an already encoded one. A chunk starts small and doubles up to
  *   CHUNK_LIMIT; a tick producing more writes each full chunk at once, so a long burst (retained
  *   messages to a new subscription) reaches the client while the rest is still being encoded.
- * - A packet larger than CHUNK_LIMIT is written as it is, after what is pending.
+ * - A large packet (an encoded one above half a chunk, a reservation above a chunk) is written as
+ *   its own piece, after what is pending.
  * `flush()` writes what is pending to the stream (nothing once the stream is ended or destroyed).
  */
 import type { Writable } from 'node:stream'
@@ -73,7 +74,7 @@ export class TickOutput {
       return
     }
     const buf = this.reserve(packet.length)
-    packet.copy(buf, this.offset)
+    buf.set(packet, this.offset)
   }
 
   /** Writes what is pending (nothing when empty). */
