@@ -28,18 +28,8 @@ export const PacketType = {
 export type MqttVersion = 4 | 5
 
 export { varintSize, writeVarint } from '../protocol/varint.js'
+export { ACK_SIZE, writeAck } from '../protocol/encode-control.js'
 import { varintSize, writeVarint } from '../protocol/varint.js'
-
-/** Writes one of PUBACK, PUBREC, PUBREL, PUBCOMP (4 bytes) at `off`; returns the offset after it. */
-export function writeAck (buf: Buffer, off: number, type: number, packetId: number): number {
-  buf[off] = type === PacketType.Pubrel ? 0x62 : type << 4 // [MQTT-3.6.1-1] PUBREL flags are 0010
-  buf[off + 1] = 2
-  buf[off + 2] = packetId >>> 8
-  buf[off + 3] = packetId & 0xff
-  return off + 4
-}
-
-export const ACK_SIZE = 4
 
 export interface ConnectOptions {
   clientId: string

@@ -270,10 +270,7 @@ export class Connection implements PacketSink {
   writeShared (buf: Buffer, msg: Message): boolean {
     if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
     if (this.stream.writableLength + this.output.used > OUTGOING_BUFFER_LIMIT) return false
-    // The RETAIN flag is bit 0 of the encoded fixed header.
-    if (this.engine.tracer.active) this.engine.tracer.publishOut(this, msg, 0, 0, (buf[0] & 1) === 1, false, buf.length)
-    this.engine.counters.publishSent++
-    this.messagesOut++
+    this.countPublishOut(msg, 0, 0, (buf[0] & 1) === 1, false, buf.length) // RETAIN is bit 0 of the fixed header
     this.writeRaw(buf)
     return true
   }
@@ -343,11 +340,16 @@ export class Connection implements PacketSink {
 
   /** `size` bytes of this tick's output to encode into (at `output.offset`); null when the stream is gone. */
   private reserve (size: number): Buffer | null {
-    if (this.stream.destroyed || this.stream.writableEnded) return null
+    return this.startWrite(size) ? this.output.reserve(size) : null
+  }
+
+  /** Counts a packet of `size` bytes about to join this tick's output; false when the stream is gone. */
+  private startWrite (size: number): boolean {
+    if (this.stream.destroyed || this.stream.writableEnded) return false
     if (!this.output.pending) scheduleFlush(this)
     this.engine.counters.packetsSent++
     this.engine.counters.bytesSent += size
-    return this.output.reserve(size)
+    return true
   }
 
   /**
@@ -355,11 +357,8 @@ export class Connection implements PacketSink {
    * water mark (the caller may wait for 'drain').
    */
   writeRaw (buf: Buffer): boolean {
-    if (this.stream.destroyed || this.stream.writableEnded) return false
-    if (!this.output.pending) scheduleFlush(this)
+    if (!this.startWrite(buf.length)) return false
     this.output.append(buf)
-    this.engine.counters.packetsSent++
-    this.engine.counters.bytesSent += buf.length
     return this.stream.writableLength + this.output.used <= this.stream.writableHighWaterMark
   }
 

@@ -60,13 +60,7 @@ export class TickOutput {
 
   /** Adds an encoded packet (it is not modified, and not kept past this tick unless alone). */
   append (packet: Buffer): void {
-    if (this.buf === null) {
-      this.buf = packet
-      this.owned = false
-      this.used = packet.length
-      return
-    }
-    if (packet.length > CHUNK_LIMIT / 2) {
+    if (this.buf === null || packet.length > CHUNK_LIMIT / 2) {
       this.flush()
       this.buf = packet
       this.owned = false

@@ -14,8 +14,23 @@
 import type { Packet } from './packets.js'
 import { varintSize, writeVarint } from './varint.js'
 
-/** First byte of each acknowledgement (PUBREL has the reserved flags 0b0010 [MQTT-3.6.1-1]). */
-const ACK_HEADER = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const
+/** Packet type of each acknowledgement. */
+const ACK_TYPE = { puback: 4, pubrec: 5, pubrel: 6, pubcomp: 7 } as const
+
+/** Size of an acknowledgement in its short form (packet id only). */
+export const ACK_SIZE = 4
+
+/**
+ * Writes PUBACK (type 4), PUBREC (5), PUBREL (6) or PUBCOMP (7) in its short form at `off`;
+ * returns the offset after it. Shared with the load generator (bench/packets.ts).
+ */
+export function writeAck (buf: Buffer, off: number, type: number, packetId: number): number {
+  buf[off] = type === ACK_TYPE.pubrel ? 0x62 : type << 4 // [MQTT-3.6.1-1] PUBREL flags are 0010
+  buf[off + 1] = 2
+  buf[off + 2] = packetId >>> 8
+  buf[off + 3] = packetId & 0xff
+  return off + ACK_SIZE
+}
 
 const PINGRESP = Buffer.from([0xd0, 0x00])
 
@@ -24,14 +39,12 @@ const PINGRESP = Buffer.from([0xd0, 0x00])
  * 2-byte form, MQTT 5.0 §3.4.2.1); any other, or none given, is written with an empty property
  * length, as mqtt-packet does.
  */
-export function encodeAck (cmd: keyof typeof ACK_HEADER, packetId: number, reasonCode: number | undefined, v5: boolean): Buffer {
+export function encodeAck (cmd: keyof typeof ACK_TYPE, packetId: number, reasonCode: number | undefined, v5: boolean): Buffer {
   const long = v5 && reasonCode !== 0
-  const buf = Buffer.allocUnsafe(long ? 6 : 4)
-  buf[0] = ACK_HEADER[cmd]
-  buf[1] = long ? 4 : 2
-  buf[2] = packetId >> 8
-  buf[3] = packetId & 0xff
+  const buf = Buffer.allocUnsafe(long ? ACK_SIZE + 2 : ACK_SIZE)
+  writeAck(buf, 0, ACK_TYPE[cmd], packetId)
   if (long) {
+    buf[1] = 4
     buf[4] = reasonCode ?? 0
     buf[5] = 0
   }
