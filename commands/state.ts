@@ -21,7 +21,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       ['retained', s.retained.count],
       ['access', `${s.auth.accounts} accounts, authentication ${s.auth.authentication}, anonymous ${s.auth.allow_anonymous ? 'allowed' : 'refused'}, ` +
         `${s.auth.topic_rules} topic rules (${s.auth.topic_access === 'open' ? 'topic access open' : 'deny by default'}), ${s.auth.ip_rules} IP rules`],
-      ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued} (${humanBytes(s.messages.queued_bytes)}; ${s.messages.queue_dropped} dropped, queue full)`],
+      ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued} (${humanBytes(s.messages.queued_bytes)}; ${s.messages.queue_dropped} dropped, queue full; ${s.messages.output_dropped} QoS 0 dropped, subscriber not reading)`],
       ['messages in', `${s.messages.received.total} (${humanRate(s.messages.received.per_s)})`],
       ['messages out', `${s.messages.sent.total} (${humanRate(s.messages.sent.per_s)})`],
       ['dropped', `${s.messages.dropped.total} (${humanRate(s.messages.dropped.per_s)})`],

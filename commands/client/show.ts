@@ -41,7 +41,8 @@ Exit codes: 0 found, 65 no session with that client id, 69 broker not running.`
       ['receive_maximum', c.receive_maximum],
       ['maximum_packet_size', c.maximum_packet_size === null ? null : humanBytes(c.maximum_packet_size)],
       ['topic_alias_maximum', c.topic_alias_maximum],
-      ['inflight / queued', `${c.inflight} / ${c.queued}`],
+      ['inflight / queued', `${c.inflight} / ${c.queued} (${humanBytes(c.queued_bytes)})`],
+      ['dropped', `${c.queue_dropped} queue full, ${c.output_dropped} QoS 0 not read in time`],
       ['messages in / out', `${c.messages_in} / ${c.messages_out}`],
       ['will', c.will === null
         ? null

@@ -153,6 +153,8 @@ const configShape = {
   bcrypt_cost: integer(10, 31).default(DEFAULTS.bcrypt_cost),
   allow_client_id_takeover_across_users: boolean().default(DEFAULTS.allow_client_id_takeover_across_users),
   max_packet_size: integer(MIN_PACKET_SIZE, MQTT_MAX_PACKET_SIZE).default(DEFAULTS.max_packet_size),
+  max_connect_packet_size: integer(MIN_PACKET_SIZE, MQTT_MAX_PACKET_SIZE).default(DEFAULTS.max_connect_packet_size),
+  max_outgoing_bytes: integer(MIN_PACKET_SIZE).default(DEFAULTS.max_outgoing_bytes),
   max_keepalive: integer(0, UINT16_MAX).default(DEFAULTS.max_keepalive),
   max_inflight: integer(1, UINT16_MAX).default(DEFAULTS.max_inflight),
   max_queued_messages: integer(0).default(DEFAULTS.max_queued_messages),

@@ -46,6 +46,10 @@ export interface Config {
   allow_client_id_takeover_across_users: boolean
   /** Largest MQTT packet accepted (and the v5 Maximum Packet Size announced), in bytes. */
   max_packet_size: number
+  /** Largest packet accepted before a CONNECT has succeeded (the CONNECT itself, and what follows it early). */
+  max_connect_packet_size: number
+  /** Bytes that may wait to be written to one connection before QoS 0 messages to it are dropped. */
+  max_outgoing_bytes: number
   /** Upper bound on a client's keep alive, in seconds; a v5 client asking for more gets Server Keep Alive. */
   max_keepalive: number
   /** Inflight window per session, both ways (the Receive Maximum announced; cap on outgoing). */

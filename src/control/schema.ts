@@ -79,8 +79,11 @@ export interface State {
    * (user names are then taken as given); topic access is open while no topic rule exists.
    */
   auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
-  /** `queue_dropped`: deliveries dropped because a session queue was full (also counted in `dropped`). */
-  messages: { inflight: number; queued: number; queued_bytes: number; received: Rate; sent: Rate; dropped: Rate; queue_dropped: number }
+  /**
+   * `queue_dropped`: deliveries dropped because a session queue was full; `output_dropped`: QoS 0
+   * messages dropped because `max_outgoing_bytes` waited for the subscriber (both also in `dropped`).
+   */
+  messages: { inflight: number; queued: number; queued_bytes: number; received: Rate; sent: Rate; dropped: Rate; queue_dropped: number; output_dropped: number }
   bytes: { received: Rate; sent: Rate }
   connections: { open: number; accepted: number; refused: number; protocol_errors: number }
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
@@ -107,6 +110,8 @@ export interface ClientSummary {
   queued_bytes: number
   /** Deliveries to this session dropped because its queue was full. */
   queue_dropped: number
+  /** QoS 0 messages to this session dropped because `max_outgoing_bytes` were waiting for it. */
+  output_dropped: number
   messages_in: number
   messages_out: number
 }

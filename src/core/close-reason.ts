@@ -28,6 +28,8 @@ export const CloseReason = {
   ConnectRefused: 'connect_refused',
   /** The client sent more QoS 1/2 messages than the Receive Maximum allowed [MQTT-3.3.4-9]. */
   ReceiveMaximumExceeded: 'receive_maximum_exceeded',
+  /** The CONNACK would exceed the client's Maximum Packet Size [MQTT-3.1.2-24]: closed without it. */
+  ClientPacketLimit: 'client_packet_limit',
   /** A bug or a failed dependency inside the broker. */
   InternalError: 'internal_error',
 } as const

@@ -12,8 +12,9 @@
  * every other packet by mqtt-packet's `generate`. A tick's packets leave together at its end, in
  * one write call and one syscall per socket (a long burst in 64 KiB pieces as it is produced).
  * QoS 0 fan-out can hand us a Buffer that was encoded once for many subscribers (`writeShared`).
- * A subscriber whose socket does not drain loses QoS 0 messages past OUTGOING_BUFFER_LIMIT instead
- * of growing memory without bound.
+ * A subscriber whose socket does not drain loses QoS 0 messages once `max_outgoing_bytes` wait for
+ * it, instead of growing memory without bound (QoS 1/2 are bounded by the inflight window and the
+ * session queue).
  *
  * `close()` is idempotent and records one CloseReason (NATS' closeConnection).
  */
@@ -21,7 +22,7 @@ import type { Duplex } from 'node:stream'
 import mqttPacket from 'mqtt-packet'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { type PacketSink, StrictParser } from '../protocol/strict-parser.js'
-import { encodeControl } from '../protocol/encode-control.js'
+import { encodeControl, encodeDisconnect } from '../protocol/encode-control.js'
 import { encodePublish, publishSize, writePublish } from '../protocol/encode-publish.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
@@ -33,8 +34,6 @@ import { type Message, secondsLeft } from './message.js'
 import type { Session } from './session/session.js'
 import type { WillMessage } from './will.js'
 
-/** Bytes a slow subscriber may have waiting in its socket before QoS 0 messages to it are dropped. */
-export const OUTGOING_BUFFER_LIMIT = 8 * 1024 * 1024
 /** Packets that may wait behind an asynchronous handler before the socket is paused. */
 const BACKLOG_PAUSE = 64
 /** How long a closing socket may take to flush before it is destroyed (ms). */
@@ -158,18 +157,30 @@ export class Connection implements PacketSink {
       this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
       return
     }
-    // Size guard on the packet still being assembled: refuse a declared remaining length above the
-    // limit as soon as the fixed header has arrived, before buffering its body.
-    const pending = this.parser.packet.length
-    if (pending > 0 && !this.closed && packetSize(pending) > this.maxIncomingPacketSize) {
-      this.tooLarge()
+    // Guards on the packet still being assembled, as soon as its fixed header has arrived and
+    // before its body is buffered: a first packet that is not CONNECT [MQTT-3.1.0-1], and a declared
+    // remaining length above the limit (max_connect_packet_size until CONNECT has succeeded).
+    const pending = this.parser.packet
+    if (pending.length > 0 && !this.closed) {
+      if (this.state === 'new' && pending.cmd !== 'connect') {
+        this.engine.counters.protocolErrors++
+        this.engine.log.debug({ peer: this.peer, cmd: pending.cmd }, 'first packet is not CONNECT')
+        this.close(CloseReason.ProtocolViolation)
+      } else if (packetSize(pending.length) > this.inputLimit) {
+        this.tooLarge()
+      }
     }
+  }
+
+  /** Largest packet accepted now: before CONNECT has succeeded anyone may be talking, so less. */
+  private get inputLimit (): number {
+    return this.state === 'connected' ? this.maxIncomingPacketSize : this.engine.config.max_connect_packet_size
   }
 
   /** @internal A packet from the parser. */
   onPacket (packet: Packet): void {
     if (this.closed) return
-    if (packet.length !== undefined && packetSize(packet.length) > this.maxIncomingPacketSize) {
+    if (packet.length !== undefined && packetSize(packet.length) > this.inputLimit) {
       this.tooLarge()
       return
     }
@@ -209,7 +220,7 @@ export class Connection implements PacketSink {
 
   private tooLarge (): void {
     this.engine.counters.protocolErrors++
-    this.engine.log.debug({ clientId: this.clientId, peer: this.peer }, 'packet above max_packet_size')
+    this.engine.log.debug({ clientId: this.clientId, peer: this.peer, state: this.state }, 'packet above max_packet_size (before CONNECT: max_connect_packet_size)')
     this.close(CloseReason.PacketTooLarge, ReasonCode.PacketTooLarge)
   }
 
@@ -229,18 +240,22 @@ export class Connection implements PacketSink {
 
   // ---- outbound ------------------------------------------------------------------------------
 
+  /** The bytes of `packet` for this connection's protocol version. */
+  encode (packet: Packet): Buffer {
+    return encodeControl(packet, this.protocolVersion === 5) ?? mqttPacket.generate(packet, this.generateOpts)
+  }
+
   /** Encodes and writes one packet. Returns false when the stream asks us to wait for 'drain'. */
   send (packet: Packet): boolean {
     if (this.closed) return false
-    const buf = encodeControl(packet, this.protocolVersion === 5) ?? mqttPacket.generate(packet, this.generateOpts)
+    const buf = this.encode(packet)
     if (this.engine.tracer.active) this.engine.tracer.packetOut(this, packet, buf.length)
     return this.writeRaw(buf)
   }
 
   /**
-   * Sends PUBREL. The reason code is always given (0x00 included): mqtt-packet then writes the
-   * 2-byte form for 0x00, which Debian's paho-mqtt 1.6 requires of a v5 PUBREL (the equally valid
-   * 4-byte form makes it crash). v3 connections ignore the code.
+   * Sends PUBREL, in the short form for Success (Debian's paho-mqtt 1.6 requires the 2-byte form of
+   * a v5 PUBREL: the equally valid 4-byte one makes it crash). v3 connections ignore the code.
    */
   sendPubrel (packetId: number, rc: ReasonCodeValue = ReasonCode.Success, durable: Promise<void> | null = null): void {
     this.sendAck({ cmd: 'pubrel', messageId: packetId, reasonCode: this.protocolVersion === 5 ? rc : ReasonCode.Success }, durable)
@@ -268,8 +283,7 @@ export class Connection implements PacketSink {
 
   /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */
   writeShared (buf: Buffer, msg: Message): boolean {
-    if (this.closed || buf.length > this.maxOutgoingPacketSize) return false
-    if (this.stream.writableLength + this.output.used > OUTGOING_BUFFER_LIMIT) return false
+    if (this.closed || buf.length > this.maxOutgoingPacketSize || this.outputFull()) return false
     this.countPublishOut(msg, 0, 0, (buf[0] & 1) === 1, false, buf.length) // RETAIN is bit 0 of the fixed header
     this.writeRaw(buf)
     return true
@@ -283,7 +297,7 @@ export class Connection implements PacketSink {
   sendPublish (msg: Message, qos: QoS, packetId: number, retain: boolean, dup: boolean,
     subscriptionIds: readonly number[] | null, now: number): boolean {
     if (this.closed) return false
-    if (qos === 0 && this.stream.writableLength + this.output.used > OUTGOING_BUFFER_LIMIT) return false
+    if (qos === 0 && this.outputFull()) return false
     const v5 = this.protocolVersion === 5
     if (v5 && (msg.properties !== undefined || msg.expiresAt !== 0 || subscriptionIds !== null || this.clientTopicAliasMaximum > 0)) {
       return this.sendPublishWithProperties(msg, qos, packetId, retain, dup, subscriptionIds, now)
@@ -329,6 +343,17 @@ export class Connection implements PacketSink {
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
     this.countPublishOut(msg, qos, packetId, retain, dup, buf.length)
     this.writeRaw(buf)
+    return true
+  }
+
+  /**
+   * True when `max_outgoing_bytes` are already waiting for this client (a subscriber that does not
+   * read): the QoS 0 message about to be sent is dropped, and counted for the session and broker.
+   */
+  private outputFull (): boolean {
+    if (this.stream.writableLength + this.output.used <= this.engine.config.max_outgoing_bytes) return false
+    this.engine.counters.outputDropped++
+    if (this.session !== null) this.session.outputDropped++
     return true
   }
 
@@ -380,7 +405,7 @@ export class Connection implements PacketSink {
     this.closeReason = reason
     if (rc !== undefined && wasConnected && this.protocolVersion === 5 && !this.stream.destroyed) {
       const disconnect: Packet = { cmd: 'disconnect', reasonCode: rc, properties }
-      const buf = mqttPacket.generate(disconnect, GENERATE_V5)
+      const buf = properties === undefined ? encodeDisconnect(rc) : mqttPacket.generate(disconnect, GENERATE_V5)
       if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
       this.writeRaw(buf)
     }

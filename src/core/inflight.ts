@@ -7,9 +7,11 @@
  *   bounded by max_queued_messages and max_queued_bytes (overflow is dropped and counted, per
  *   session and broker-wide: never an unbounded queue; an offline queue lives in the Store).
  * - QoS 1: PUBLISH → PUBACK frees the slot. QoS 2: PUBLISH → PUBREC → we send PUBREL → PUBCOMP frees
- *   it; a PUBREC with a reason code of 0x80 or more ends the flow (MQTT 5.0 §4.3.3).
+ *   it; a PUBREC with a reason code of 0x80 or more ends the flow (MQTT 5.0 §4.3.3). An ack of
+ *   the wrong kind for its packet id is reported to the handler, which closes the connection.
  * - Resume: when a session is taken up by a new connection, every unacknowledged PUBLISH is sent
- *   again with DUP=1 and every PUBREL again, in the original order [MQTT-4.4.0-1], [MQTT-3.3.1-1].
+ *   again with DUP=1 and every PUBREL again, in the original order [MQTT-4.4.0-1], [MQTT-3.3.1-1],
+ *   as far as the new window allows; the rest follow as it frees, before anything queued.
  * - Offline: entries stay queued / inflight until the session resumes or expires.
  * Packet ids cycle 1..65535 and skip ids still in flight [MQTT-2.2.1-3].
  * - Persistence: for a persistent session every entry of the window is also in the Store
@@ -30,7 +32,16 @@ export interface OutboundEntry {
   packetId: number
   /** 'publish': PUBLISH sent (or to send), awaiting PUBACK/PUBREC; 'pubrel': PUBREL sent, awaiting PUBCOMP. */
   state: 'publish' | 'pubrel'
+  /** Resumed with a window too small to resend it yet: it goes out again before anything queued. */
+  resend: boolean
 }
+
+/**
+ * What an acknowledgement did: freed its slot, named no id in flight (ignored, as it may be a
+ * duplicate after a resend), or is of the wrong kind for its id (PUBACK for QoS 2, PUBREC or
+ * PUBCOMP for QoS 1, PUBCOMP before PUBREC): a protocol error, as Mosquitto treats it.
+ */
+export type AckOutcome = 'done' | 'unknown' | 'wrong'
 
 const NO_ENTRIES: ReadonlyMap<number, OutboundEntry> = new Map()
 
@@ -41,12 +52,16 @@ export class OutboundFlow {
    */
   private inflight: Map<number, OutboundEntry> | null = null
   private nextPacketId = 1
+  /** Entries of `inflight` waiting to be resent on this connection (`resend`), not on the wire. */
+  private unsent = 0
   /** Inflight window for the current connection. */
   window = 65535
 
   constructor (private readonly session: Session, private readonly queue: SessionQueue) {}
 
   get inflightCount (): number { return this.inflight === null ? 0 : this.inflight.size }
+  /** Entries sent on this connection and not yet acknowledged: what the window counts [MQTT-3.3.4-7]. */
+  private get onWire (): number { return this.inflightCount - this.unsent }
   get queuedCount (): number { return this.queue.length }
   get queuedBytes (): number { return this.queue.bytes }
 
@@ -74,14 +89,20 @@ export class OutboundFlow {
 
   private canSendNow (): boolean {
     const conn = this.session.connection
-    return conn !== null && conn.state === 'connected' && this.inflightCount < this.window && this.queuedCount === 0
+    return conn !== null && conn.state === 'connected' && this.onWire < this.window && this.unsent === 0 && this.queuedCount === 0
   }
 
-  /** Sends queued entries while the window has room and a connection is up. */
+  /** Resends what a resume held back, then sends queued entries, while the window has room. */
   pump (now: number): void {
     const conn = this.session.connection
     if (conn === null || conn.state !== 'connected') return
-    while (this.inflightCount < this.window && this.queue.length > 0) {
+    if (this.unsent > 0) {
+      for (const entry of this.inflightEntries()) {
+        if (this.onWire >= this.window) return
+        if (entry.resend) this.resendEntry(entry, conn, now)
+      }
+    }
+    while (this.onWire < this.window && this.queue.length > 0) {
       const queued = this.queue.shift() as QueuedDelivery
       if (isExpired(queued.msg, now)) { // [MQTT-3.3.2-5]
         this.session.engine.counters.publishDropped++
@@ -94,7 +115,7 @@ export class OutboundFlow {
   /** Puts a delivery into the window and sends it. */
   private send (queued: QueuedDelivery, conn: Connection, now: number): void {
     const inflight = this.inflight ??= new Map()
-    const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(inflight), state: 'publish' }
+    const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(inflight), state: 'publish', resend: false }
     inflight.set(entry.packetId, entry)
     if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
       // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
@@ -112,6 +133,9 @@ export class OutboundFlow {
 
   /** An entry left the window: forget it in the Store (a no-op when it was never written). */
   private forget (packetId: number): void {
+    const entry = this.inflight?.get(packetId)
+    if (entry === undefined) return
+    if (entry.resend) this.unsent--
     this.inflight?.delete(packetId)
     this.session.engine.store.deleteInflight(this.session.clientId, packetId)
   }
@@ -122,7 +146,7 @@ export class OutboundFlow {
    */
   restoreInflight (records: Iterable<InflightRecord>): void {
     for (const r of records) {
-      const entry: OutboundEntry = { msg: r.msg, qos: r.qos, retain: r.retain, subscriptionIds: r.subscriptionIds, packetId: r.packetId, state: r.state }
+      const entry: OutboundEntry = { msg: r.msg, qos: r.qos, retain: r.retain, subscriptionIds: r.subscriptionIds, packetId: r.packetId, state: r.state, resend: false }
       ;(this.inflight ??= new Map()).set(entry.packetId, entry)
       this.nextPacketId = entry.packetId === 65535 ? 1 : entry.packetId + 1
     }
@@ -135,19 +159,27 @@ export class OutboundFlow {
     return id
   }
 
-  /** PUBACK received. False when no QoS 1 PUBLISH with that id was in flight. */
-  onPuback (packetId: number, now: number): boolean {
+  /**
+   * PUBACK received: 'done' (the slot is free), 'unknown' (no such id in flight: ignored) or
+   * 'wrong' (the id is a QoS 2 delivery: a protocol error for the caller).
+   */
+  onPuback (packetId: number, now: number): AckOutcome {
     const entry = this.inflight?.get(packetId)
-    if (entry === undefined || entry.qos !== 1) return false
+    if (entry === undefined) return 'unknown'
+    if (entry.qos !== 1) return 'wrong'
     this.forget(packetId)
     this.pump(now)
-    return true
+    return 'done'
   }
 
-  /** PUBREC received: the entry moves to 'pubrel' (answered by the caller), or ends on a failure code. */
-  onPubrec (packetId: number, reasonCode: number, now: number): 'pubrel' | 'ended' | 'unknown' {
+  /**
+   * PUBREC received: the entry moves to 'pubrel' (answered by the caller), or ends on a failure code;
+   * 'wrong' for a QoS 1 delivery.
+   */
+  onPubrec (packetId: number, reasonCode: number, now: number): 'pubrel' | 'ended' | 'unknown' | 'wrong' {
     const entry = this.inflight?.get(packetId)
-    if (entry === undefined || entry.qos !== 2) return 'unknown'
+    if (entry === undefined) return 'unknown'
+    if (entry.qos !== 2) return 'wrong'
     if (reasonCode >= 0x80) {
       this.forget(packetId)
       this.pump(now)
@@ -160,28 +192,42 @@ export class OutboundFlow {
     return 'pubrel'
   }
 
-  /** PUBCOMP received. False when no PUBREL with that id was outstanding. */
-  onPubcomp (packetId: number, now: number): boolean {
+  /** PUBCOMP received; 'wrong' for a QoS 1 delivery or a QoS 2 one whose PUBREC has not come. */
+  onPubcomp (packetId: number, now: number): AckOutcome {
     const entry = this.inflight?.get(packetId)
-    if (entry === undefined || entry.state !== 'pubrel') return false
+    if (entry === undefined) return 'unknown'
+    if (entry.state !== 'pubrel') return 'wrong'
     this.forget(packetId)
     this.pump(now)
-    return true
+    return 'done'
   }
 
-  /** Re-sends everything unacknowledged on a resumed session, then fills the window. */
+  /**
+   * Re-sends everything unacknowledged on a resumed session, in order, as far as the new
+   * connection's window allows (its Receive Maximum may be smaller than the last one's); the rest
+   * goes out as acknowledgements free the window, before anything queued.
+   */
   resume (now: number): void {
     const conn = this.session.connection
     if (conn === null) return
+    this.unsent = 0
     for (const entry of this.inflightEntries()) {
-      if (entry.state === 'pubrel') {
-        conn.sendPubrel(entry.packetId)
-      } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
-        this.forget(entry.packetId)
-        this.session.engine.counters.publishDropped++
-      }
+      entry.resend = true
+      this.unsent++
     }
     this.pump(now)
+  }
+
+  /** Sends an entry again: PUBREL for one past PUBREC, else the PUBLISH with DUP [MQTT-3.3.1-1]. */
+  private resendEntry (entry: OutboundEntry, conn: Connection, now: number): void {
+    entry.resend = false
+    this.unsent--
+    if (entry.state === 'pubrel') {
+      conn.sendPubrel(entry.packetId)
+    } else if (!conn.sendPublish(entry.msg, entry.qos, entry.packetId, entry.retain, true, entry.subscriptionIds, now)) {
+      this.forget(entry.packetId)
+      this.session.engine.counters.publishDropped++
+    }
   }
 
   /** Entries still unacknowledged, in order (for listings and persistence). */
@@ -192,6 +238,7 @@ export class OutboundFlow {
   /** Forgets everything (session discarded). */
   clear (): void {
     this.inflight = null
+    this.unsent = 0
     this.queue.clear()
   }
 }

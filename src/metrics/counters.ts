@@ -12,6 +12,8 @@ export class Counters {
   publishDropped = 0
   /** Of those, QoS 1/2 deliveries dropped because a session's queue was full (messages or bytes). */
   queueDropped = 0
+  /** Of those, QoS 0 messages dropped because max_outgoing_bytes were waiting for the subscriber. */
+  outputDropped = 0
   /** Every MQTT packet received / sent. */
   packetsReceived = 0
   packetsSent = 0

@@ -7,7 +7,9 @@
  * Definitions (counters are totals since start):
  * - `messages/received|sent`: MQTT packets of any type (Mosquitto: "messages of any type");
  *   `publish/messages/received|sent|dropped`: PUBLISH packets only (sent includes resends; dropped:
- *   queue full, expired, too large for the receiver, slow QoS 0 subscriber).
+ *   queue full, expired, too large for the receiver, slow QoS 0 subscriber);
+ *   `publish/messages/output_dropped` (ours): of those, QoS 0 messages dropped because
+ *   `max_outgoing_bytes` were waiting for a subscriber that does not read.
  * - `clients/connected`: open MQTT connections (including sockets still before CONNECT, as
  *   Mosquitto's count by socket); `clients/total`: sessions (client ids) known, online or not;
  *   `clients/disconnected`: total − connected, never below 0; `clients/maximum`: most connections
@@ -91,6 +93,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'publish/messages/received': c.publishReceived,
     'publish/messages/sent': c.publishSent,
     'publish/messages/dropped': c.publishDropped,
+    'publish/messages/output_dropped': c.outputDropped,
     'bytes/received': c.bytesReceived,
     'bytes/sent': c.bytesSent,
     'subscriptions/count': engine.router.subscriptionCount,

@@ -1,12 +1,13 @@
 /**
  * Hand-written encoders for the small packets the broker answers with most: PUBACK, PUBREC, PUBREL,
- * PUBCOMP, PINGRESP, a v3 CONNACK and a SUBACK / UNSUBACK without properties. Each is one small
- * allocation, byte for byte what mqtt-packet's `generate` writes (test/unit/encode-control.test.ts).
+ * PUBCOMP, PINGRESP, a v3 CONNACK, a v5 DISCONNECT and a SUBACK / UNSUBACK without properties. Each
+ * is one small allocation, in the shortest form the specification allows, which is what Mosquitto
+ * writes (mqtt-packet writes an empty Property Length after every v5 reason code).
  *
  * Why not `generate`: it builds every packet through an accumulator of per-field Buffers with debug
  * hooks, and on first use it fills a table of 65,536 two-byte Buffers for packet ids (about 6 MB of
  * heap, for the life of the process). `encodeControl` returns null for what it does not handle
- * (packets with properties, a v5 CONNACK, DISCONNECT, AUTH): those still go through `generate`,
+ * (packets with properties, a v5 CONNACK, AUTH): those still go through `generate`,
  * with that table switched off (`connection.ts`).
  * Byte layouts: MQTT 5.0 §3.2, §3.4–§3.7, §3.9, §3.11, §3.13 (3.1.1 is the same without reason
  * codes and property lengths).
@@ -35,20 +36,30 @@ export function writeAck (buf: Buffer, off: number, type: number, packetId: numb
 const PINGRESP = Buffer.from([0xd0, 0x00])
 
 /**
- * PUBACK, PUBREC, PUBREL or PUBCOMP without properties. In v5 a reason code of 0 is left out (the
- * 2-byte form, MQTT 5.0 §3.4.2.1); any other, or none given, is written with an empty property
- * length, as mqtt-packet does.
+ * PUBACK, PUBREC, PUBREL or PUBCOMP without properties, in its shortest form (MQTT 5.0 §3.4.2.1,
+ * §3.4.2.2.1), as Mosquitto writes it: Success (or no code given) is the packet id alone
+ * (remaining length 2); in v5 another reason is the packet id and the reason code (3), without a
+ * Property Length.
  */
 export function encodeAck (cmd: keyof typeof ACK_TYPE, packetId: number, reasonCode: number | undefined, v5: boolean): Buffer {
-  const long = v5 && reasonCode !== 0
-  const buf = Buffer.allocUnsafe(long ? ACK_SIZE + 2 : ACK_SIZE)
+  const withReason = v5 && reasonCode !== undefined && reasonCode !== 0
+  const buf = Buffer.allocUnsafe(withReason ? ACK_SIZE + 1 : ACK_SIZE)
   writeAck(buf, 0, ACK_TYPE[cmd], packetId)
-  if (long) {
-    buf[1] = 4
-    buf[4] = reasonCode ?? 0
-    buf[5] = 0
+  if (withReason) {
+    buf[1] = 3
+    buf[4] = reasonCode
   }
   return buf
+}
+
+const DISCONNECT_NORMAL = Buffer.from([0xe0, 0x00])
+
+/**
+ * A v5 DISCONNECT without properties in its shortest form (MQTT 5.0 §3.14.2.1): nothing for Normal
+ * disconnection (remaining length 0), otherwise the reason code alone (1).
+ */
+export function encodeDisconnect (reasonCode: number): Buffer {
+  return reasonCode === 0 ? DISCONNECT_NORMAL : Buffer.from([0xe0, 0x01, reasonCode])
 }
 
 /** SUBACK or UNSUBACK without properties: packet id, (v5) an empty property length, the codes. */
@@ -75,6 +86,9 @@ export function encodeControl (packet: Packet, v5: boolean): Buffer | null {
       return encodeAck(packet.cmd, packet.messageId ?? 0, packet.reasonCode, v5)
     case 'pingresp':
       return PINGRESP
+    case 'disconnect':
+      if (!v5 || packet.properties !== undefined) return null
+      return encodeDisconnect(packet.reasonCode ?? 0)
     case 'connack':
       if (v5) return null
       return Buffer.from([0x20, 0x02, packet.sessionPresent ? 1 : 0, packet.returnCode ?? 0])

@@ -14,7 +14,7 @@ declare module 'mqtt-packet/parser.js' {
     constructor ()
     static parser (opts?: object): Parser
     parse (buf: Buffer): number
-    settings: { protocolVersion?: number }
+    settings: { protocolVersion?: number; bridgeMode?: boolean }
     packet: { cmd?: string; length: number; messageId?: number }
     error: Error | null
     protected _list: BufferList

@@ -15,7 +15,8 @@
  * now parsed from a view that ends at its Remaining Length, and a missing packet id is malformed.
  * The property reader is redone so that a repeated property always becomes an array (the stock one
  * let a second value overwrite a first 0, false or ''), which protocol/properties.ts refuses; flag
- * properties must be 0 or 1; and a CONNECT with bytes after its last field is malformed.
+ * properties must be 0 or 1; a CONNECT with bytes after its last field is malformed, and so is a
+ * PINGREQ, PINGRESP or (before v5) DISCONNECT with a body (Mosquitto accepts the first two).
  *
  * Memory: the stock parser buffers input in a `bl` BufferListStream, a full Duplex stream (two
  * stream states and an emitter) that it never uses as a stream; each connection holds one for its
@@ -64,6 +65,12 @@ export class StrictParser extends Parser {
   protected override _parsePayload (): boolean {
     const list = this._list
     const length = this.packet.length
+    const cmd = this.packet.cmd
+    if (length !== 0 && (cmd === 'pingreq' || cmd === 'pingresp' || (cmd === 'disconnect' && this.settings.protocolVersion !== 5))) {
+      // These packets have no variable header and no payload (MQTT 5.0 §3.12, §3.13; 3.1.1 §3.14).
+      this._emitError(new Error(`${cmd.toUpperCase()} with a remaining length of ${length}`))
+      return true
+    }
     let complete: boolean
     if (list.length <= length) {
       complete = super._parsePayload()
@@ -83,7 +90,9 @@ export class StrictParser extends Parser {
       }
       // The stock parser keeps the whole CONNECT (password and will payload included) as its
       // settings for the connection's life; it only ever reads the protocol version from it.
-      this.settings = { protocolVersion: this.settings.protocolVersion }
+      // It keeps the bridge flag too (protocol level 0x83/0x84), which makes every subscription of
+      // the bridge No Local and Retain As Published, as Mosquitto treats bridges.
+      this.settings = { protocolVersion: this.settings.protocolVersion, bridgeMode: this.settings.bridgeMode }
     }
     return complete
   }

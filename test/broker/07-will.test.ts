@@ -9,11 +9,15 @@
  * payload from before the will client connects. Only the will delay cases wait
  * on wall-clock time, because the delay is a broker timer with nothing observable to await.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import type { MqttClient } from 'mqtt'
 import { connect, nextMessages, startBroker } from '../helpers/broker.js'
 import { type RawClient, rawClient } from '../helpers/raw-client.js'
+import { EmbeddedStore } from '../../src/store/embedded.js'
 
 type Version = 4 | 5
 type WillSpec = { topic: string; payload: Buffer; qos: 0 | 1 | 2; retain: boolean; properties?: Record<string, unknown> }
@@ -226,4 +230,85 @@ test('v5: a will Message Expiry Interval is forwarded as the remaining lifetime'
   const [m] = await got
   const left = m.packet.properties?.messageExpiryInterval ?? 0
   t.assert.ok(left > 0 && left <= 30, `messageExpiryInterval ${left}`)
+})
+
+test('[MQTT-3.1.3-9] v5: a will with Will Delay 3 s is published between 2 and 5 s after the connection drops', async (t: TestContext) => {
+  const { url, port } = await startBroker(t)
+  const sub = await watcher(t, url, 'w/three')
+  const raw = await willClient(t, port, 5, will('w/three', { properties: { willDelayInterval: 3 } }),
+    { clean: false, properties: { sessionExpiryInterval: 60 } })
+  const got = nextMessages(sub, 1, 6000)
+  const closedAt = Date.now()
+  raw.socket.destroy()
+  await got
+  const elapsed = Date.now() - closedAt
+  t.assert.ok(elapsed >= 2000 && elapsed <= 5000, `published after ${elapsed} ms`)
+})
+
+test('[MQTT-3.1.3-9] v5: a reconnect with Clean Start 1 and no will also cancels the delayed will', async (t: TestContext) => {
+  const { broker, url, port } = await startBroker(t)
+  const sub = await watcher(t, url, 'w/fresh')
+  const seen = record(sub)
+  const clientId = `will-${uid()}`
+  const first = await willClient(t, port, 5, will('w/fresh', { properties: { willDelayInterval: 1 } }),
+    { clientId, clean: false, properties: { sessionExpiryInterval: 10 } })
+  first.socket.destroy()
+  await until(() => broker.engine.wills.pendingCount === 1, 'the will to be pending')
+  const second = await rawClient(t, port, 5)
+  const connack = await second.connect({ clientId, clean: true })
+  t.assert.equal(connack.sessionPresent, false)
+  t.assert.equal(broker.engine.wills.pendingCount, 0, 'the delayed will was cancelled')
+  await new Promise((resolve) => setTimeout(resolve, 1500)) // past the delay: a broker timer
+  t.assert.deepEqual(await untilFence(t, url, sub, seen, 'w/fresh'), ['fence'], 'no will before the fence')
+})
+
+for (const version of [4, 5] as const) {
+  test(`v${version}: a session taken over with clean start 0 does not publish the old connection's will`, async (t: TestContext) => {
+    const { url, port } = await startBroker(t)
+    const sub = await watcher(t, url, 'w/takeover')
+    const seen = record(sub)
+    const clientId = `will-${uid()}`
+    const persistent = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false }
+    const first = await willClient(t, port, version, will('w/takeover', { payload: Buffer.from('old will') }), { clientId, ...persistent })
+    const second = await rawClient(t, port, version)
+    const connack = await second.connect({ clientId, ...persistent })
+    t.assert.equal(connack.sessionPresent, true)
+    await first.closed()
+    t.assert.deepEqual(await untilFence(t, url, sub, seen, 'w/takeover'), ['fence'], 'no will before the fence')
+  })
+
+  test(`v${version}: a session taken over with clean start 1 ends, and the old connection's will is published`, async (t: TestContext) => {
+    const { url, port } = await startBroker(t)
+    const sub = await watcher(t, url, 'w/ended')
+    const clientId = `will-${uid()}`
+    const persistent = version === 5 ? { clean: false, properties: { sessionExpiryInterval: 60 } } : { clean: false }
+    await willClient(t, port, version, will('w/ended', { payload: Buffer.from('old will') }), { clientId, ...persistent })
+    const got = nextMessages(sub, 1)
+    const second = await rawClient(t, port, version)
+    await second.connect({ clientId, clean: true })
+    t.assert.equal((await got)[0].payload.toString(), 'old will')
+  })
+}
+
+test('[MQTT-3.1.3-9] a delayed will pending at a restart of the embedded store is published once, on time', async (t: TestContext) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mqttd-will-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const first = await startBroker(t, {}, new EmbeddedStore(dir))
+  const clientId = `will-${uid()}`
+  const raw = await willClient(t, first.port, 5, will('w/restart', { payload: Buffer.from('after restart'), qos: 1, properties: { willDelayInterval: 2 } }),
+    { clientId, clean: false, properties: { sessionExpiryInterval: 60 } })
+  raw.socket.destroy()
+  await until(() => first.broker.engine.wills.pendingCount === 1, 'the will to be pending')
+  const droppedAt = Date.now()
+  await first.broker.close()
+  const second = await startBroker(t, {}, new EmbeddedStore(dir))
+  const sub = await watcher(t, second.url, 'w/restart')
+  const seen = record(sub)
+  await until(() => seen.length === 1, 'the will', 5000)
+  const elapsed = Date.now() - droppedAt
+  t.assert.ok(elapsed >= 1500 && elapsed <= 4000, `published ${elapsed} ms after the drop`)
+  t.assert.deepEqual(await untilFence(t, second.url, sub, seen, 'w/restart'), ['after restart', 'fence'], 'once')
+  await second.broker.close()
+  const third = await startBroker(t, {}, new EmbeddedStore(dir))
+  t.assert.equal(third.broker.engine.wills.pendingCount, 0, 'not pending any more')
 })

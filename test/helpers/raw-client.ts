@@ -12,6 +12,8 @@ export interface RawClient {
   readonly socket: net.Socket
   /** Every packet received so far, in order. */
   readonly received: Packet[]
+  /** The same packets as the bytes that carried them (fixed header included), for byte-level checks. */
+  readonly frames: Buffer[]
   send (packet: Packet): void
   sendBytes (bytes: Buffer | number[]): void
   /** The next packet of type `cmd` not yet consumed (rejects after `timeoutMs`). */
@@ -28,11 +30,16 @@ export async function rawClient (t: TestContext, port: number, protocolVersion: 
   t.after(() => { socket.destroy() })
   const parser = mqttPacket.parser({ protocolVersion })
   const received: Packet[] = []
+  const frames: Buffer[] = []
+  let pendingBytes: Buffer = Buffer.alloc(0)
   let consumed = new Set<Packet>()
   const waiters: Array<() => void> = []
   let isClosed = false
   parser.on('packet', (p: Packet) => { received.push(p); for (const w of waiters.splice(0)) w() })
-  socket.on('data', (d) => parser.parse(d))
+  socket.on('data', (d) => {
+    pendingBytes = splitFrames(Buffer.concat([pendingBytes, d]), frames)
+    parser.parse(d)
+  })
   socket.on('close', () => { isClosed = true; for (const w of waiters.splice(0)) w() })
   socket.on('error', () => {})
   const opts = { protocolVersion }
@@ -40,6 +47,7 @@ export async function rawClient (t: TestContext, port: number, protocolVersion: 
   const client: RawClient = {
     socket,
     received,
+    frames,
     send (packet) { socket.write(mqttPacket.generate(packet, opts)) },
     sendBytes (bytes) { socket.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)) },
     next (cmd, timeoutMs = 3000) {
@@ -82,4 +90,24 @@ export async function rawClient (t: TestContext, port: number, protocolVersion: 
     },
   }
   return client
+}
+
+/** Moves every complete packet at the start of `bytes` into `out`; returns the incomplete rest. */
+function splitFrames (bytes: Buffer, out: Buffer[]): Buffer {
+  let off = 0
+  for (;;) {
+    let remaining = 0
+    let multiplier = 1
+    let pos = off + 1
+    for (;;) {
+      if (pos >= bytes.length) return bytes.subarray(off)
+      const b = bytes[pos++]
+      remaining += (b & 0x7f) * multiplier
+      multiplier *= 128
+      if ((b & 0x80) === 0) break
+    }
+    if (pos + remaining > bytes.length) return bytes.subarray(off)
+    out.push(bytes.subarray(off, pos + remaining))
+    off = pos + remaining
+  }
 }

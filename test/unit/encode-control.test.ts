@@ -1,7 +1,9 @@
 /**
- * The hand-written acknowledgement encoders produce exactly mqtt-packet's bytes for every packet
- * they handle (v3/v5, every reason code form, packet ids across the byte boundaries, SUBACK sizes
- * across the Remaining Length step), and decline what needs the general encoder.
+ * The hand-written acknowledgement encoders write the shortest form the specification allows
+ * (MQTT 5.0 §3.4.2.1, §3.14.2.1) for every reason code and packet id across the byte boundaries,
+ * mqtt-packet's bytes for the packets that have one form (PINGRESP, v3 CONNACK, SUBACK sizes across
+ * the Remaining Length step), bytes that mqtt-packet parses back, and decline what needs the
+ * general encoder.
  */
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
@@ -18,15 +20,28 @@ function same (t: TestContext, packet: Packet, v5: boolean): void {
   t.assert.deepStrictEqual([...got], [...expected], `${JSON.stringify(packet)} v5=${v5}`)
 }
 
-test('acknowledgements match mqtt-packet byte for byte', (t: TestContext) => {
+const FIRST_BYTE = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const
+
+test('acknowledgements take the shortest form: packet id alone for Success, then the reason code alone', (t: TestContext) => {
   for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
     for (const messageId of ids) {
+      const id = [messageId >> 8, messageId & 0xff]
       same(t, { cmd, messageId } as Packet, false)
-      for (const reasonCode of [undefined, 0, 0x10, 0x80, 0x87, 0x92]) {
-        same(t, { cmd, messageId, reasonCode } as Packet, true)
+      for (const reasonCode of [undefined, 0]) {
+        t.assert.deepStrictEqual([...encodeControl({ cmd, messageId, reasonCode } as Packet, true) as Buffer], [FIRST_BYTE[cmd], 2, ...id])
+      }
+      for (const reasonCode of [0x10, 0x80, 0x87, 0x92]) {
+        t.assert.deepStrictEqual([...encodeControl({ cmd, messageId, reasonCode } as Packet, true) as Buffer], [FIRST_BYTE[cmd], 3, ...id, reasonCode])
+        t.assert.deepStrictEqual([...encodeControl({ cmd, messageId, reasonCode } as Packet, false) as Buffer], [FIRST_BYTE[cmd], 2, ...id], 'v3 has no reason code')
       }
     }
   }
+})
+
+test('a v5 DISCONNECT without properties is empty for Normal disconnection, else the reason code alone', (t: TestContext) => {
+  t.assert.deepStrictEqual([...encodeControl({ cmd: 'disconnect', reasonCode: 0 } as Packet, true) as Buffer], [0xe0, 0])
+  t.assert.deepStrictEqual([...encodeControl({ cmd: 'disconnect' } as Packet, true) as Buffer], [0xe0, 0])
+  t.assert.deepStrictEqual([...encodeControl({ cmd: 'disconnect', reasonCode: 0x8e } as Packet, true) as Buffer], [0xe0, 1, 0x8e])
 })
 
 test('PINGRESP, v3 CONNACK, SUBACK and UNSUBACK match mqtt-packet', (t: TestContext) => {
@@ -46,11 +61,12 @@ test('PINGRESP, v3 CONNACK, SUBACK and UNSUBACK match mqtt-packet', (t: TestCont
   }
 })
 
-test('packets with properties, v5 CONNACK and DISCONNECT are left to mqtt-packet', (t: TestContext) => {
+test('packets with properties, v5 CONNACK and a v3 DISCONNECT are left to mqtt-packet', (t: TestContext) => {
   t.assert.equal(encodeControl({ cmd: 'puback', messageId: 1, reasonCode: 0x87, properties: { reasonString: 'no' } } as Packet, true), null)
   t.assert.equal(encodeControl({ cmd: 'suback', messageId: 1, granted: [0], properties: { reasonString: 'x' } } as Packet, true), null)
   t.assert.equal(encodeControl({ cmd: 'connack', sessionPresent: false, reasonCode: 0 } as Packet, true), null)
-  t.assert.equal(encodeControl({ cmd: 'disconnect', reasonCode: 0 } as Packet, true), null)
+  t.assert.equal(encodeControl({ cmd: 'disconnect', reasonCode: 0x8e, properties: { reasonString: 'x' } } as Packet, true), null)
+  t.assert.equal(encodeControl({ cmd: 'disconnect' } as Packet, false), null)
 })
 
 test('the encoded acknowledgements parse back with mqtt-packet', (t: TestContext) => {
@@ -62,8 +78,12 @@ test('the encoded acknowledgements parse back with mqtt-packet', (t: TestContext
   parser.parse(encodeControl({ cmd: 'puback', messageId: 7, reasonCode: 0x10 } as Packet, true) as Buffer)
   parser.parse(encodeControl({ cmd: 'pubrel', messageId: 65535, reasonCode: 0 } as Packet, true) as Buffer)
   parser.parse(encodeControl({ cmd: 'suback', messageId: 9, granted: [1, 0x80] } as Packet, true) as Buffer)
-  t.assert.equal(got.length, 4)
+  parser.parse(encodeControl({ cmd: 'disconnect', reasonCode: 0x8e } as Packet, true) as Buffer)
+  parser.parse(encodeControl({ cmd: 'disconnect', reasonCode: 0 } as Packet, true) as Buffer)
+  t.assert.equal(got.length, 6)
   t.assert.deepStrictEqual([got[1].cmd, (got[1] as { messageId: number }).messageId, (got[1] as { reasonCode: number }).reasonCode], ['puback', 7, 0x10])
   t.assert.deepStrictEqual([got[2].cmd, (got[2] as { messageId: number }).messageId], ['pubrel', 65535])
   t.assert.deepStrictEqual((got[3] as { granted: number[] }).granted, [1, 0x80])
+  t.assert.deepStrictEqual([got[4].cmd, (got[4] as { reasonCode: number }).reasonCode], ['disconnect', 0x8e])
+  t.assert.deepStrictEqual([got[5].cmd, (got[5] as { reasonCode?: number }).reasonCode ?? 0], ['disconnect', 0])
 })

@@ -31,6 +31,7 @@ export function clientSummary (session: Session): ClientSummary {
     queued: session.outbound.queuedCount,
     queued_bytes: session.outbound.queuedBytes,
     queue_dropped: session.queueDropped,
+    output_dropped: session.outputDropped,
     messages_in: conn?.messagesIn ?? 0,
     messages_out: conn?.messagesOut ?? 0,
   }

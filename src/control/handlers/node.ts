@@ -67,6 +67,7 @@ function state (broker: BrokerView): State {
       queued,
       queued_bytes: queuedBytes,
       queue_dropped: c.queueDropped,
+      output_dropped: c.outputDropped,
       received: { total: c.publishReceived, per_s: m.rate('publishReceived') },
       sent: { total: c.publishSent, per_s: m.rate('publishSent') },
       dropped: { total: c.publishDropped, per_s: m.rate('publishDropped') },

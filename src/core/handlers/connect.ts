@@ -5,8 +5,9 @@
  * a ProtocolError before CONNACK becomes CONNACK with its reason in v5 and a bare close in v3.
  *
  * 1. checkProtocol     name/level pairs: MQIsdp+3, MQTT+4, MQTT+5 [MQTT-3.1.2-2]
- * 2. checkFlags        properties, will QoS/topic [MQTT-3.1.2-12], [MQTT-3.1.2-14], password
- *                      without user name in 3.1.1 [MQTT-3.1.2-22]
+ * 2. checkFlags        properties, Authentication Data without a method (§3.1.2.11.10), will
+ *                      QoS/topic [MQTT-3.1.2-12], [MQTT-3.1.2-14], password without user name in
+ *                      3.1.1 [MQTT-3.1.2-22]
  * 3. resolveClientId   empty id: assigned (v5 Assigned Client Identifier, 3.1.1 with clean session)
  *                      or refused [MQTT-3.1.3-8]
  * 4. checkAccess       authentication method (none offered: 0x8C), configured redirect
@@ -15,12 +16,15 @@
  *                      (src/auth/authenticate.ts; asynchronous only when a bcrypt hash is compared,
  *                      on a worker thread: later packets wait in the connection's backlog)
  * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
- *                      Maximum Packet Size, Topic Alias Maximum, Request Problem Information
+ *                      Topic Alias Maximum, Request Problem Information (Maximum Packet Size
+ *                      is read in checkFlags: no CONNACK may exceed it [MQTT-3.1.2-24])
  * 7. attach            take over / resume / create the session (core/session/registry.ts); a
  *                      client id whose session belongs to another user is refused (0x87) unless
  *                      `allow_client_id_takeover_across_users`, so nobody reads another's queue
- * 8. connack           session present, v5 capabilities; then resend of unacknowledged messages
- *                      [MQTT-4.4.0-1]
+ * 8. connack           session present (never in 3.1, which has no such flag), v5 capabilities,
+ *                      built before attach so that one too large for the client closes the
+ *                      connection with no session touched; then resend of unacknowledged
+ *                      messages [MQTT-4.4.0-1]
  */
 import type { ConnackPacket, ConnectPacket, ProtocolVersion } from '../../protocol/packets.js'
 import { ProtocolError } from '../../protocol/errors.js'
@@ -110,7 +114,15 @@ function checkProtocol (conn: Connection, packet: ConnectPacket): void {
 
 function checkFlags (conn: Connection, packet: ConnectPacket): void {
   const v5 = conn.protocolVersion === 5
-  if (v5) validateProperties('connect', packet.properties)
+  if (v5) {
+    const props = packet.properties
+    validateProperties('connect', props)
+    if (props?.authenticationData !== undefined && props.authenticationMethod === undefined) {
+      throw ProtocolError.protocol('MQTT5 §3.1.2.11.10', 'Authentication Data without Authentication Method')
+    }
+    // Read now, so that even a refusal's CONNACK respects it [MQTT-3.1.2-24].
+    if (props?.maximumPacketSize !== undefined) conn.maxOutgoingPacketSize = props.maximumPacketSize
+  }
   const will = packet.will
   if (will !== undefined) {
     if ((will.qos ?? 0) > 2) throw ProtocolError.malformed('MQTT-3.1.2-12', 'will QoS 3')
@@ -179,7 +191,6 @@ function negotiate (conn: Connection, packet: ConnectPacket): number | undefined
   conn.keepalive = keepalive
   const props = packet.properties
   if (props !== undefined) {
-    if (props.maximumPacketSize !== undefined) conn.maxOutgoingPacketSize = props.maximumPacketSize
     if (props.topicAliasMaximum !== undefined) conn.clientTopicAliasMaximum = props.topicAliasMaximum
     if (props.requestProblemInformation === false) conn.requestProblemInformation = false
   }
@@ -197,6 +208,17 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   if (holder !== undefined && holder.username !== conn.username && !config.allow_client_id_takeover_across_users) {
     throw new ConnectRefusal(ReasonCode.NotAuthorized, `client id '${clientId}' belongs to a session of another user`)
   }
+  const connack: ConnackPacket = { cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 }
+  if (v5) {
+    connack.properties = {
+      receiveMaximum: config.max_inflight,
+      maximumPacketSize: conn.maxIncomingPacketSize,
+      topicAliasMaximum: conn.topicAliasMaximum,
+      ...(assigned ? { assignedClientIdentifier: clientId } : {}),
+      ...(serverKeepAlive !== undefined ? { serverKeepAlive } : {}),
+    }
+  }
+  if (!fitsClient(conn, connack)) return // before the session is touched: nothing was taken over
   conn.clientId = clientId
   conn.sessionExpiryAtConnect = expiry
   const now = Date.now()
@@ -219,16 +241,8 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
     }
   }
   conn.state = 'connected'
-  const connack: ConnackPacket = { cmd: 'connack', sessionPresent: present, reasonCode: 0, returnCode: 0 }
-  if (v5) {
-    connack.properties = {
-      receiveMaximum: config.max_inflight,
-      maximumPacketSize: conn.maxIncomingPacketSize,
-      topicAliasMaximum: conn.topicAliasMaximum,
-      ...(assigned ? { assignedClientIdentifier: clientId } : {}),
-      ...(serverKeepAlive !== undefined ? { serverKeepAlive } : {}),
-    }
-  }
+  // MQTT 3.1 has no Session Present flag: its byte stays 0 (only 3.1.1 and 5 set it).
+  connack.sessionPresent = present && conn.protocolVersion !== 3
   conn.send(connack)
   engine.log.debug({ clientId, peer: conn.peer, protocol: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected')
   if (present) session.outbound.resume(now)
@@ -240,6 +254,20 @@ function refuse (conn: Connection, reason: ReasonCodeValue, detail: string, prop
   const connack: ConnackPacket = conn.protocolVersion === 5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, properties }
     : { cmd: 'connack', sessionPresent: false, returnCode: toV3ConnackCode(reason) } // [MQTT-3.2.2-4]
+  if (!fitsClient(conn, connack)) return
   conn.send(connack)
   conn.close(CloseReason.ConnectRefused)
+}
+
+/**
+ * Whether `connack` fits the client's Maximum Packet Size (read in checkFlags); if not, the
+ * connection is closed without it, as no packet may exceed that limit [MQTT-3.1.2-24].
+ */
+function fitsClient (conn: Connection, connack: ConnackPacket): boolean {
+  const limit = conn.maxOutgoingPacketSize
+  const size = conn.encode(connack).length
+  if (size <= limit) return true
+  conn.engine.log.info({ peer: conn.peer, clientId: conn.clientId, size, limit }, 'connection closed: CONNACK larger than the client\'s Maximum Packet Size')
+  conn.close(CloseReason.ClientPacketLimit)
+  return false
 }

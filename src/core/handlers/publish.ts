@@ -6,13 +6,13 @@
  * no wildcards or empty topic [MQTT-3.3.2-2], [MQTT-4.7.3-1]; the Receive Maximum we announced
  * [MQTT-3.3.4-9] (DISCONNECT 0x93).
  * Refusals are acks, not errors: a topic the client may not publish on (topic rules, or `$SYS`) is
- * answered 0x87 and not routed (v3: acknowledged and dropped, as v3 has no way to say no); an
- * invalid UTF-8 payload flagged as UTF-8 is answered 0x99, no subscribers 0x10 (v5 PUBACK/PUBREC
- * only); QoS 0 refusals are silent drops.
+ * answered 0x87 and not routed (v3: acknowledged and dropped, as v3 has no way to say no); no
+ * subscribers 0x10 (v5 PUBACK/PUBREC only); QoS 0 refusals are silent drops.
+ * A payload flagged as UTF-8 (Payload Format Indicator 1) is forwarded as it is, not checked: the
+ * check is the receiver's to make (MQTT 5.0 §3.3.2.3.2), and Mosquitto does not make it either.
  * QoS 2 follows method A of MQTT 5.0 §4.3.3: route on PUBLISH, remember the packet id until PUBREL,
  * and answer a re-sent PUBLISH with that id with PUBREC only — never a second delivery [MQTT-4.3.3-9].
  */
-import { isUtf8 } from 'node:buffer'
 import type { PublishPacket } from '../../protocol/packets.js'
 import { ProtocolError } from '../../protocol/errors.js'
 import { validateProperties } from '../../protocol/properties.js'
@@ -79,10 +79,6 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
   }
 
   const payload = packet.payload as Buffer
-  if (props?.payloadFormatIndicator === true && !isUtf8(payload)) {
-    refuse(conn, qos, packetId, ReasonCode.PayloadFormatInvalid)
-    return
-  }
 
   const now = Date.now()
   const expiry = props?.messageExpiryInterval

@@ -3,8 +3,10 @@
  *
  * 1. `attach()` on CONNECT: a live connection holding the client id is closed first with
  *    DISCONNECT 0x8E [MQTT-3.1.4-3]; Clean Start discards any old session [MQTT-3.1.2-4], otherwise
- *    it is resumed [MQTT-3.1.2-5] (session present = 1 [MQTT-3.2.2-2]); a pending delayed will is
- *    cancelled when the session resumes [MQTT-3.1.3-9].
+ *    it is resumed [MQTT-3.1.2-5] (session present = 1 [MQTT-3.2.2-2]). A pending delayed will is
+ *    cancelled by any new connection for the client id [MQTT-3.1.3-9]; a connection taken over
+ *    leaves its will unpublished when its session is resumed, and published when it ends (as
+ *    Mosquitto decides).
  * 2. `detach()` when the connection closes: a session with expiry 0 ends now ([MQTT-3.1.2-6] in
  *    3.1.1, MQTT 5.0 §3.1.2.11.2); others get a timer (none for "never expires").
  * 3. `discard()`: subscriptions leave the router, queues are dropped, a delayed will fires.
@@ -57,9 +59,15 @@ export class SessionRegistry {
 
   /** Binds `conn` to the session of `clientId`, creating or resuming it. */
   attach (conn: Connection, clientId: string, cleanStart: boolean, expiryInterval: number, now: number): { session: Session; present: boolean } {
+    // A will still waiting for its delay is cancelled by any new connection, even one that starts
+    // clean: the client came back [MQTT-3.1.3-9].
+    this.engine.wills.cancel(clientId)
     let existing = this.sessions.get(clientId)
     if (existing?.connection != null && existing.connection !== conn) {
       this.engine.log.info({ clientId, peer: existing.connection.peer }, 'session taken over')
+      // The old connection's will: dropped when its session lives on in the new connection; published
+      // when the session ends with it (Clean Start, or a session that ends with its connection).
+      if (!cleanStart && existing.persistent) existing.connection.will = null
       existing.connection.close(CloseReason.SessionTakenOver, ReasonCode.SessionTakenOver)
       existing = this.sessions.get(clientId) // closing may have ended a non-persistent session
     }
@@ -68,7 +76,6 @@ export class SessionRegistry {
     if (existing !== undefined && !cleanStart) {
       session = existing
       present = true
-      this.engine.wills.cancel(clientId)
       session.expiryTimer?.cancel()
       session.expiryTimer = null
     } else {

@@ -43,6 +43,8 @@ export class Session {
   readonly createdAt: number
   /** QoS 1/2 deliveries dropped because this session's queue was full. */
   queueDropped = 0
+  /** QoS 0 messages dropped because max_outgoing_bytes were waiting for this session's connection. */
+  outputDropped = 0
   /** When the last connection closed (ms since the epoch), 0 while connected. */
   disconnectedAt = 0
 
