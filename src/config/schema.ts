@@ -157,6 +157,7 @@ const configShape = {
   max_outgoing_bytes: integer(MIN_PACKET_SIZE).default(DEFAULTS.max_outgoing_bytes),
   max_keepalive: integer(0, UINT16_MAX).default(DEFAULTS.max_keepalive),
   max_inflight: integer(1, UINT16_MAX).default(DEFAULTS.max_inflight),
+  max_inflight_bytes: integer(0).default(DEFAULTS.max_inflight_bytes),
   max_queued_messages: integer(0).default(DEFAULTS.max_queued_messages),
   max_queued_bytes: integer(0).default(DEFAULTS.max_queued_bytes),
   max_connections: integer(0).default(DEFAULTS.max_connections),
@@ -169,6 +170,7 @@ const configShape = {
     .positive('must be a number of seconds greater than 0')
     .finite('must be a number of seconds greater than 0')
     .default(DEFAULTS.connect_timeout),
+  write_timeout: integer(0).default(DEFAULTS.write_timeout),
   direct_messaging: boolean().default(DEFAULTS.direct_messaging),
   sys_interval: integer(0, SYS_INTERVAL_MAX).default(DEFAULTS.sys_interval),
   redirect: redirectSchema.nullish().transform((r) => r ?? undefined),

@@ -54,6 +54,8 @@ export interface Config {
   max_keepalive: number
   /** Inflight window per session, both ways (the Receive Maximum announced; cap on outgoing). */
   max_inflight: number
+  /** Payload bytes in one session's outbound inflight window; 0 = no byte limit. */
+  max_inflight_bytes: number
   /** QoS 1/2 messages queued per session while its inflight window is full or it is offline. */
   max_queued_messages: number
   /** Bytes queued per session (as the store holds them); 0 = no byte limit. */
@@ -70,6 +72,8 @@ export interface Config {
   topic_alias_maximum: number
   /** Seconds a socket may stay open without sending CONNECT. */
   connect_timeout: number
+  /** Seconds a connection may have output waiting while its peer reads none of it; 0 = no limit. */
+  write_timeout: number
   /** PUBLISH to `$direct/<client id>` reaches that session without a subscription. */
   direct_messaging: boolean
   /** Seconds between two publications of the `$SYS/broker/...` tree (retained, QoS 0); 0 disables it. */

@@ -16,6 +16,8 @@ export const CloseReason = {
   PacketTooLarge: 'packet_too_large',
   /** Nothing received for 1.5 times the keep alive [MQTT-3.1.2-24]. */
   KeepaliveTimeout: 'keepalive_timeout',
+  /** Output waited write_timeout seconds without the peer reading any of it (a slow consumer). */
+  WriteTimeout: 'write_timeout',
   /** No CONNECT within connect_timeout. */
   ConnectTimeout: 'connect_timeout',
   /** Another connection took over the client id [MQTT-3.1.4-3]. */

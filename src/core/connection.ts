@@ -98,6 +98,11 @@ export class Connection implements PacketSink {
   /** Application messages received from / sent to this client. */
   messagesIn = 0
   messagesOut = 0
+  /** Bytes handed to this connection's output so far (for the write timeout: keepalive.ts). */
+  bytesOut = 0
+  /** @internal Write-timeout bookkeeping of the sweep (keepalive.ts): bytes gone at the last check, and since when none went. */
+  drainedAtCheck = 0
+  stalledSince = 0
 
   /** Topic aliases the client defined towards us (alias → topic) [MQTT-3.3.2-10]. */
   inboundAliases: Map<number, string> | null = null
@@ -351,7 +356,7 @@ export class Connection implements PacketSink {
    * read): the QoS 0 message about to be sent is dropped, and counted for the session and broker.
    */
   private outputFull (): boolean {
-    if (this.stream.writableLength + this.output.used <= this.engine.config.max_outgoing_bytes) return false
+    if (this.bytesWaiting <= this.engine.config.max_outgoing_bytes) return false
     this.engine.counters.outputDropped++
     if (this.session !== null) this.session.outputDropped++
     return true
@@ -374,6 +379,7 @@ export class Connection implements PacketSink {
     if (!this.output.pending) scheduleFlush(this)
     this.engine.counters.packetsSent++
     this.engine.counters.bytesSent += size
+    this.bytesOut += size
     return true
   }
 
@@ -385,6 +391,16 @@ export class Connection implements PacketSink {
     if (!this.startWrite(buf.length)) return false
     this.output.append(buf)
     return this.stream.writableLength + this.output.used <= this.stream.writableHighWaterMark
+  }
+
+  /** Bytes the peer has taken: handed to the output, less what still waits in it and in the stream. */
+  get bytesDrained (): number {
+    return this.bytesOut - this.output.used - this.stream.writableLength
+  }
+
+  /** Bytes waiting to be taken by the peer (this tick's output and the stream's buffer). */
+  get bytesWaiting (): number {
+    return this.output.used + this.stream.writableLength
   }
 
   /** @internal Writes what this tick produced (called by the tick flusher and by close). */

@@ -65,7 +65,7 @@ export class Engine {
   /** Starts the keep alive / CONNECT timeout sweep. */
   start (): void {
     this.sweepTimer = setInterval(() => {
-      sweepConnections(this.connections, this.config.connect_timeout, Date.now())
+      sweepConnections(this.connections, this.config.connect_timeout, this.config.write_timeout, Date.now())
     }, 1000)
     this.sweepTimer.unref()
   }

@@ -3,7 +3,7 @@
  * it (MQTT 5.0 §4.3, §4.9).
  *
  * - Window: at most min(client Receive Maximum, max_inflight) PUBLISH/PUBREL unacknowledged
- *   [MQTT-3.3.4-7]; further messages wait in the session's queue (a SessionQueue from the Store),
+ *   [MQTT-3.3.4-7], and no new one once max_inflight_bytes of payload are in it; further messages wait in the session's queue (a SessionQueue from the Store),
  *   bounded by max_queued_messages and max_queued_bytes (overflow is dropped and counted, per
  *   session and broker-wide: never an unbounded queue; an offline queue lives in the Store).
  * - QoS 1: PUBLISH → PUBACK frees the slot. QoS 2: PUBLISH → PUBREC → we send PUBREL → PUBCOMP frees
@@ -54,6 +54,8 @@ export class OutboundFlow {
   private nextPacketId = 1
   /** Entries of `inflight` waiting to be resent on this connection (`resend`), not on the wire. */
   private unsent = 0
+  /** Payload bytes of the entries in `inflight`, bounded by max_inflight_bytes. */
+  private inflightBytes = 0
   /** Inflight window for the current connection. */
   window = 65535
 
@@ -62,6 +64,17 @@ export class OutboundFlow {
   get inflightCount (): number { return this.inflight === null ? 0 : this.inflight.size }
   /** Entries sent on this connection and not yet acknowledged: what the window counts [MQTT-3.3.4-7]. */
   private get onWire (): number { return this.inflightCount - this.unsent }
+
+  /**
+   * Whether the window takes one more message: fewer than `window` on the wire, and fewer than
+   * max_inflight_bytes payload bytes in it (the last message sent may go past the byte limit, so a
+   * message larger than the limit still goes out, alone).
+   */
+  private hasRoom (): boolean {
+    if (this.onWire >= this.window) return false
+    const limit = this.session.engine.config.max_inflight_bytes
+    return limit === 0 || this.inflightBytes < limit
+  }
   get queuedCount (): number { return this.queue.length }
   get queuedBytes (): number { return this.queue.bytes }
 
@@ -89,7 +102,7 @@ export class OutboundFlow {
 
   private canSendNow (): boolean {
     const conn = this.session.connection
-    return conn !== null && conn.state === 'connected' && this.onWire < this.window && this.unsent === 0 && this.queuedCount === 0
+    return conn !== null && conn.state === 'connected' && this.unsent === 0 && this.queuedCount === 0 && this.hasRoom()
   }
 
   /** Resends what a resume held back, then sends queued entries, while the window has room. */
@@ -98,11 +111,11 @@ export class OutboundFlow {
     if (conn === null || conn.state !== 'connected') return
     if (this.unsent > 0) {
       for (const entry of this.inflightEntries()) {
-        if (this.onWire >= this.window) return
+        if (this.onWire >= this.window) return // resends are in the byte count already: only the number limits them
         if (entry.resend) this.resendEntry(entry, conn, now)
       }
     }
-    while (this.onWire < this.window && this.queue.length > 0) {
+    while (this.queue.length > 0 && this.hasRoom()) {
       const queued = this.queue.shift() as QueuedDelivery
       if (isExpired(queued.msg, now)) { // [MQTT-3.3.2-5]
         this.session.engine.counters.publishDropped++
@@ -117,9 +130,11 @@ export class OutboundFlow {
     const inflight = this.inflight ??= new Map()
     const entry: OutboundEntry = { msg: queued.msg, qos: queued.qos, retain: queued.retain, subscriptionIds: queued.subscriptionIds, packetId: this.allocatePacketId(inflight), state: 'publish', resend: false }
     inflight.set(entry.packetId, entry)
+    this.inflightBytes += entry.msg.payload.length
     if (!conn.sendPublish(entry.msg, entry.qos as QoS, entry.packetId, entry.retain, false, entry.subscriptionIds, now)) {
       // Too large for this client: discard and behave as if it was delivered [MQTT-3.1.2-25].
       inflight.delete(entry.packetId)
+      this.inflightBytes -= entry.msg.payload.length
       this.session.engine.counters.publishDropped++
     } else {
       this.persist(entry)
@@ -136,6 +151,7 @@ export class OutboundFlow {
     const entry = this.inflight?.get(packetId)
     if (entry === undefined) return
     if (entry.resend) this.unsent--
+    this.inflightBytes -= entry.msg.payload.length
     this.inflight?.delete(packetId)
     this.session.engine.store.deleteInflight(this.session.clientId, packetId)
   }
@@ -148,6 +164,7 @@ export class OutboundFlow {
     for (const r of records) {
       const entry: OutboundEntry = { msg: r.msg, qos: r.qos, retain: r.retain, subscriptionIds: r.subscriptionIds, packetId: r.packetId, state: r.state, resend: false }
       ;(this.inflight ??= new Map()).set(entry.packetId, entry)
+      this.inflightBytes += entry.msg.payload.length
       this.nextPacketId = entry.packetId === 65535 ? 1 : entry.packetId + 1
     }
   }
@@ -239,6 +256,7 @@ export class OutboundFlow {
   clear (): void {
     this.inflight = null
     this.unsent = 0
+    this.inflightBytes = 0
     this.queue.clear()
   }
 }

@@ -38,7 +38,7 @@ import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessag
 import { StoreError } from './errors.js'
 import { memoryEntryBytes } from './memory.js'
 import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
-import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
+import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, SessionSource, Store, StoredRecord, StoredWill } from './store.js'
 
 export interface EmbeddedStoreOptions {
   /** Entries of each queue kept decoded in memory (the oldest ones). Default 64. */
@@ -59,10 +59,13 @@ const FILL_SLICE = 4096
 /** The LevelDB files that hold data: a directory with any of them but no CURRENT is damaged. */
 const DATA_FILE = /^(\d+\.(log|ldb|sst)|MANIFEST-\d+)$/
 
+/** A change: the bytes to write, a function that encodes them when the commit is written, or null to delete. */
+type StoreValue = Buffer | (() => Buffer) | null
+
 /** One group commit: the changes of one or more event-loop turns, written as one atomic batch. */
 class Commit {
-  /** key → value to write, or null to delete it; the last write of a key wins. */
-  readonly ops = new Map<string, Buffer | null>()
+  /** key → value to write (or what encodes it, at write time), or null to delete it; the last write of a key wins. */
+  readonly ops = new Map<string, StoreValue>()
   /** Keys this commit creates (queue entries, never reused): deleting one cancels both writes. */
   readonly fresh = new Set<string>()
   private done: Promise<void> | undefined
@@ -90,7 +93,7 @@ export class EmbeddedStore implements Store {
   private pending = new Commit()
   private writing: Commit | null = null
   /** Changes of a commit that failed: still read back by queues, never written. */
-  private stranded = new Map<string, Buffer | null>()
+  private stranded = new Map<string, StoreValue>()
   private scheduled = false
   private failure: StoreError | null = null
   private readonly queues = new Map<string, EmbeddedQueue>()
@@ -199,8 +202,9 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  saveSession (record: SessionRecord): void {
-    this.write(sessionKey(record.clientId), encodeSession(record))
+  /** A live session is encoded when its commit is written: once per commit, however often saved. */
+  saveSession (source: SessionSource): void {
+    this.write(sessionKey(source.clientId), 'toRecord' in source ? () => encodeSession(source.toRecord()) : encodeSession(source))
   }
 
   deleteSession (clientId: string): void {
@@ -337,7 +341,7 @@ export class EmbeddedStore implements Store {
   // ---- for EmbeddedQueue ----
 
   /** Records a change for the next group commit. `fresh`: a key never written before (queue entry). */
-  write (key: string, value: Buffer | null, fresh = false): void {
+  write (key: string, value: StoreValue, fresh = false): void {
     this.database()
     this.changes++
     const c = this.pending
@@ -376,7 +380,7 @@ export class EmbeddedStore implements Store {
       }
     }
     if (value === undefined || value === null) return undefined
-    const bytes = value
+    const bytes = typeof value === 'function' ? value() : value
     return { entry: this.decode(key, () => decodeDelivery(bytes)), size: bytes.length }
   }
 
@@ -408,7 +412,7 @@ export class EmbeddedStore implements Store {
         for (let op = ops.next(); op.done !== true; op = ops.next()) {
           const [key, value] = op.value
           if (value === null) batch.del(key)
-          else batch.put(key, value)
+          else batch.put(key, typeof value === 'function' ? value() : value)
           if (++n === FILL_SLICE) {
             setImmediate(fill)
             return

@@ -4,7 +4,7 @@
  * tests and by deployments that want no disk.
  */
 import type { Message } from '../core/message.js'
-import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, Store, StoredRecord, StoredWill } from './store.js'
+import { type InflightRecord, type QueuedDelivery, type RecordKind, type SessionQueue, type SessionRecord, type SessionSource, type Store, type StoredRecord, type StoredWill, recordOf } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */
 /** What one entry counts for in `SessionQueue.bytes` here: payload, topic, and a fixed overhead. */
@@ -57,7 +57,7 @@ export class MemoryStore implements Store {
   /** Every write is as durable as this store gets at once: nothing to wait for. */
   readonly changeCount = 0
   private readonly retained = new Map<string, Message>()
-  private readonly sessions = new Map<string, SessionRecord>()
+  private readonly sessions = new Map<string, SessionSource>()
   private readonly queues = new Map<string, MemoryQueue>()
   /** Inflight records by client id, then packet id (Map order: first put first). */
   private readonly inflight = new Map<string, Map<number, InflightRecord>>()
@@ -83,8 +83,9 @@ export class MemoryStore implements Store {
   }
 
   async * loadSessions (): AsyncIterable<SessionRecord> {
-    for (const record of this.sessions.values()) {
-      const out = structuredClone(record)
+    for (const source of this.sessions.values()) {
+      const { inflight: _i, incomingQos2: _q, ...record } = recordOf(source)
+      const out = structuredClone(record) as SessionRecord
       const inflight = this.inflight.get(record.clientId)
       if (inflight !== undefined && inflight.size > 0) out.inflight = [...inflight.values()].map((r) => ({ ...r }))
       const incoming = this.incoming.get(record.clientId)
@@ -93,9 +94,14 @@ export class MemoryStore implements Store {
     }
   }
 
-  saveSession (record: SessionRecord): void {
-    const { inflight: _i, incomingQos2: _q, ...rest } = record
-    this.sessions.set(record.clientId, structuredClone(rest))
+  /** A record is copied now; a live session is kept and read when the sessions are loaded. */
+  saveSession (source: SessionSource): void {
+    if ('toRecord' in source) {
+      this.sessions.set(source.clientId, source)
+      return
+    }
+    const { inflight: _i, incomingQos2: _q, ...rest } = source
+    this.sessions.set(source.clientId, structuredClone(rest))
   }
 
   deleteSession (clientId: string): void {

@@ -43,6 +43,18 @@ export interface SessionRecord {
   incomingQos2?: number[]
 }
 
+/**
+ * What `saveSession` takes: a record, or a live session that produces its record when the store
+ * writes it. A backend that batches writes asks a live one once per write, however many changes
+ * (10k SUBSCRIBEs in a burst) were saved meanwhile: saving costs O(1) per change, not the record's size.
+ */
+export type SessionSource = SessionRecord | { readonly clientId: string; toRecord (): SessionRecord }
+
+/** The record of `source` now. */
+export function recordOf (source: SessionSource): SessionRecord {
+  return 'toRecord' in source ? source.toRecord() : source
+}
+
 /** One QoS 1/2 message waiting for a session, with the per-delivery details. */
 export interface QueuedDelivery {
   readonly msg: Message
@@ -104,7 +116,7 @@ export interface Store {
   deleteRetained (topic: string): void
 
   loadSessions (): AsyncIterable<SessionRecord>
-  saveSession (record: SessionRecord): void
+  saveSession (source: SessionSource): void
   deleteSession (clientId: string): void
   /** The queue of `clientId` (created empty when absent); deleted with the session. */
   queue (clientId: string): SessionQueue

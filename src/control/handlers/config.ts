@@ -18,9 +18,9 @@ import type { BrokerView } from './context.js'
 
 /** Keys `config set` changes on a running broker. */
 export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
-  'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_queued_messages', 'max_queued_bytes',
+  'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_inflight_bytes', 'max_queued_messages', 'max_queued_bytes',
   'max_connect_packet_size', 'max_outgoing_bytes', 'max_connections', 'max_topic_length', 'max_topic_levels', 'max_subscriptions_per_client',
-  'topic_alias_maximum', 'connect_timeout', 'direct_messaging', 'sys_interval', 'bcrypt_cost',
+  'topic_alias_maximum', 'connect_timeout', 'write_timeout', 'direct_messaging', 'sys_interval', 'bcrypt_cost',
   'allow_client_id_takeover_across_users',
 ]
 

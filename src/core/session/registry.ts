@@ -96,7 +96,7 @@ export class SessionRegistry {
 
   /** Writes a persistent session (and its subscriptions) to the Store. */
   save (session: Session): void {
-    if (session.persistent) this.engine.store.saveSession(session.toRecord())
+    if (session.persistent) this.engine.store.saveSession(session)
   }
 
   /** Brings back a stored session, offline, at start-up. Expired ones are deleted instead. */
