@@ -31,11 +31,12 @@
  * therefore loaded eagerly as an index, their entries lazily as they are shifted.
  */
 import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import type { Message } from '../core/message.js'
 import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, decodeWill, encodeWill, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
+import { COMMIT_KEY, CommitJournal, decodeCommitNumber, droppedOnReplay, encodeCommitNumber, holdLogs, readCommitted, readDamage, recordDamage, releaseLogs } from './wal-guard.js'
 import { memoryEntryBytes } from './memory.js'
 import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
 import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, SessionSource, Store, StoredRecord, StoredWill } from './store.js'
@@ -48,9 +49,8 @@ export interface EmbeddedStoreOptions {
 export const DEFAULT_QUEUE_WINDOW = 64
 
 /** How a user repairs a damaged store in place (LevelDB's RepairDB), for error messages. */
-export function repairCommand (dir: string): string {
-  return `node --input-type=module -e "await (await import('classic-level')).ClassicLevel.repair(process.argv[1])" '${dir}' ` +
-    '(run it in the broker\'s installation directory while the broker is stopped)'
+export function repairCommand (storeDir: string): string {
+  return `mqttctl store repair --data-dir '${dirname(storeDir)}' (with the broker stopped)`
 }
 
 /** Changes put into a LevelDB batch per turn of the event loop when a commit is filled. */
@@ -107,6 +107,9 @@ export class EmbeddedStore implements Store {
   private readonly incoming = new Map<string, Set<number>>()
   private committed = 0
   private changes = 0
+  /** Number of the last group commit (stored with it, and in COMMITTED once durable: wal-guard.ts). */
+  private commitNumber = 0
+  private journal: CommitJournal | null = null
 
   constructor (dataDir: string, options: EmbeddedStoreOptions = {}) {
     this.dir = join(dataDir, 'store')
@@ -121,13 +124,18 @@ export class EmbeddedStore implements Store {
   async open (): Promise<void> {
     if (this.db !== null) return
     await this.refuseHeadless()
+    const damage = await readDamage(this.dir)
+    if (damage !== null) throw StoreError.lost(this.dir, damage, repairCommand(this.dir))
+    await holdLogs(this.dir).catch((err: unknown) => { throw StoreError.unavailable(this.dir, `its write-ahead logs cannot be kept aside while it opens (${(err as Error).message})`, err) })
     const db = new ClassicLevel<string, Buffer>(this.dir, { keyEncoding: 'utf8', valueEncoding: 'buffer' })
     try {
       await db.open({ createIfMissing: true })
     } catch (err) {
+      await releaseLogs(this.dir).catch(() => {}) // nothing was replayed
       throw this.translate(err, 'it cannot be opened')
     }
     try {
+      await this.checkReplay(db)
       await this.scan(db)
     } catch (err) {
       await db.close().catch(() => {})
@@ -145,6 +153,8 @@ export class EmbeddedStore implements Store {
     while (this.failure === null && (this.pending.ops.size > 0 || this.writing !== null)) await this.flush().catch(() => {})
     const db = this.db
     this.db = null
+    this.journal?.close()
+    this.journal = null
     this.queues.clear()
     this.inflight.clear()
     this.incoming.clear()
@@ -401,13 +411,14 @@ export class EmbeddedStore implements Store {
     }
     this.writing = c
     const db = this.db
+    const number = ++this.commitNumber
     let batch: ReturnType<typeof db.batch> | undefined
     const ops = c.ops.entries()
     // filling a LevelDB batch costs about 1 µs per change: a big commit is filled in slices, one per
     // turn of the event loop, so that it never holds up the loop for more than a few milliseconds
     const fill = (): void => {
       try {
-        batch ??= db.batch()
+        batch ??= db.batch().put(COMMIT_KEY, encodeCommitNumber(number))
         let n = 0
         for (let op = ops.next(); op.done !== true; op = ops.next()) {
           const [key, value] = op.value
@@ -425,6 +436,7 @@ export class EmbeddedStore implements Store {
       batch.write({ sync: true }).then(() => {
         this.writing = null
         this.committed++
+        this.journal?.record(number)
         c.settle()
         this.commit() // what was written meanwhile, at once
       }, (err: unknown) => this.failed(c, err))
@@ -439,6 +451,30 @@ export class EmbeddedStore implements Store {
     for (const [key, value] of c.ops) this.stranded.set(key, value)
     c.settle(this.failure)
     this.pending.settle(this.failure)
+  }
+
+  /**
+   * After LevelDB replayed its logs: did it drop damaged bytes, or does the database miss commits
+   * that were durable (a log cut short)? Then the damage is recorded and the open refused
+   * (wal-guard.ts); else the held logs go and the commit journal starts from the database's number.
+   */
+  private async checkReplay (db: ClassicLevel<string, Buffer>): Promise<void> {
+    const dropped = await droppedOnReplay(this.dir)
+    const inDatabase = decodeCommitNumber(await db.get(COMMIT_KEY))
+    const durable = await readCommitted(this.dir)
+    const missing = durable !== null && inDatabase < durable ? durable - inDatabase : 0
+    if (dropped.length > 0 || missing > 0) {
+      const detail = [
+        ...(dropped.length > 0 ? [`LevelDB dropped damaged parts of its write-ahead log while replaying it: ${dropped.join(', ')}`] : []),
+        ...(missing > 0 ? [`the last ${missing} group commit(s) written durably are missing (commit ${inDatabase} of ${durable}): its write-ahead log was cut short`] : []),
+      ].join('; ')
+      const record = await recordDamage(this.dir, detail)
+      throw StoreError.lost(this.dir, record, repairCommand(this.dir))
+    }
+    await releaseLogs(this.dir)
+    this.commitNumber = inDatabase
+    this.journal = new CommitJournal(this.dir)
+    this.journal.record(inDatabase)
   }
 
   /** LevelDB creates an empty database where CURRENT is missing: refuse when data files are there. */

@@ -43,6 +43,17 @@ export class StoreError extends BrokerError {
       cause === undefined ? undefined : { cause })
   }
 
+  /**
+   * Acknowledged data was lost to a damaged write-ahead log (store/wal-guard.ts): refused until the
+   * operator accepts the loss or restores a backup.
+   */
+  static lost (dir: string, damage: { found_at: string; detail: string; kept_in: string | null }, repair: string): StoreError {
+    return new StoreError('BRK_ERR_STORE_CORRUPT', dir,
+      `the store in ${dir} lost data that had been acknowledged (found ${damage.found_at}): ${damage.detail}. ` +
+      (damage.kept_in === null ? '' : `The damaged log is kept in ${damage.kept_in}. `) +
+      `Either restore the data dir from a backup, or start with what is left: ${repair.replace('store repair', 'store repair --accept-loss')}.`)
+  }
+
   /** Another process has the database open (a broker, or mqttctl working on a stopped broker's data dir). */
   static locked (dir: string, detail: string, cause?: unknown): StoreError {
     return new StoreError('BRK_ERR_STORE_UNAVAILABLE', dir, `the store in ${dir} is unavailable: ${detail}`,

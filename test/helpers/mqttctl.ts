@@ -27,6 +27,8 @@ export interface RunOptions {
   stdin?: string | Buffer
   /** Killed after this long (default 60 s). */
   timeoutMs?: number
+  /** Working directory (default: the repository). */
+  cwd?: string
 }
 
 /** The environment mqttctl runs in: the caller's minus MQTTCTL_*, no colour, no wrapping, plus `extra`. */
@@ -38,7 +40,7 @@ export function mqttctlEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs mqttctl with `args` to completion; resolves with its exit code and output (rejects only if it cannot run). */
 export function mqttctl (args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: mqttctlEnv(opts.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: mqttctlEnv(opts.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, opts.timeoutMs ?? 60_000)
   let stdout = ''
   let stderr = ''

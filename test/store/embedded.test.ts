@@ -2,7 +2,7 @@ import { after, describe, test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeSync, closeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
@@ -10,6 +10,7 @@ import type { Message } from '../../src/core/message.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 import type { EmbeddedStoreOptions } from '../../src/store/embedded.js'
 import { StoreError } from '../../src/store/errors.js'
+import { acceptLoss } from '../../src/store/wal-guard.js'
 import type { Store } from '../../src/store/store.js'
 import { storeConformance } from './conformance.js'
 
@@ -240,6 +241,62 @@ describe('EmbeddedStore', () => {
     t.assert.deepEqual(got, Array.from({ length: got.length }, (_, i) => i))
   })
 
+  describe('a damaged write-ahead log: no silent loss', () => {
+    for (const damage of ['flipped', 'cut short'] as const) {
+      test(`a log with bytes ${damage}: refused, the log kept aside, refused again until the loss is accepted`, async (t: TestContext) => {
+        const dataDir = tempDir()
+        const first = await opened(dataDir)
+        first.saveSession({ clientId: 'c1', expiryInterval: 60, protocolVersion: 5, disconnectedAt: 1, subscriptions: [] })
+        for (let round = 0; round < 50; round++) {
+          for (let i = 0; i < 100; i++) first.queue('c1').push({ msg: message('q', 'x'.repeat(200) + (round * 100 + i)), qos: 1, retain: false, subscriptionIds: null })
+          await first.flush() // acknowledged
+        }
+        await first.close()
+        const log = readdirSync(first.dir).filter((f) => f.endsWith('.log')).sort().at(-1) as string
+        const path = join(first.dir, log)
+        const size = statSync(path).size
+        if (damage === 'flipped') {
+          const fd = openSync(path, 'r+')
+          writeSync(fd, Buffer.alloc(8, 0xff), 0, 8, Math.floor(size / 2))
+          closeSync(fd)
+        } else {
+          truncateSync(path, Math.floor(size / 2))
+        }
+        const store = new EmbeddedStore(dataDir)
+        await rejectsWith(t, store, 'BRK_ERR_STORE_CORRUPT', 'lost data that had been acknowledged',
+          damage === 'flipped' ? 'bytes dropped' : 'cut short', 'store repair --accept-loss', 'backup')
+        const kept = readdirSync(store.dir).find((f) => f.startsWith('damaged-'))
+        t.assert.ok(kept !== undefined, 'the damaged log is kept aside')
+        t.assert.equal(statSync(join(store.dir, kept, log)).size, damage === 'flipped' ? size : Math.floor(size / 2), 'as it was found')
+        await rejectsWith(t, store, 'BRK_ERR_STORE_CORRUPT', 'lost data that had been acknowledged', kept) // a restart does not hide it
+
+        await acceptLoss(store.dir)
+        const back = await opened(dataDir)
+        const left = drain(back, 'c1').length
+        t.assert.ok(left > 0 && left < 5000, `${left} of 5000 entries left`)
+        await back.close()
+        await (await opened(dataDir)).close() // accepted: no alarm at the next open
+      })
+    }
+
+    test('a crash in the middle of writing is not damage: the unacknowledged tail goes quietly', async (t: TestContext) => {
+      const dataDir = tempDir()
+      const first = await opened(dataDir)
+      first.saveSession({ clientId: 'c1', expiryInterval: 60, protocolVersion: 5, disconnectedAt: 1, subscriptions: [] })
+      for (let i = 0; i < 100; i++) first.queue('c1').push({ msg: message('q', String(i)), qos: 1, retain: false, subscriptionIds: null })
+      await first.flush()
+      await first.close()
+      // a partial record at the end of the log, as a process killed while writing leaves it
+      const log = readdirSync(first.dir).filter((f) => f.endsWith('.log')).sort().at(-1) as string
+      const fd = openSync(join(first.dir, log), 'a')
+      writeSync(fd, Buffer.from([0x12, 0x34, 0x56, 0x78, 0xff, 0x00, 0x01]))
+      closeSync(fd)
+      const back = await opened(dataDir)
+      t.after(() => back.close())
+      t.assert.equal(drain(back, 'c1').length, 100)
+    })
+  })
+
   describe('damage: open() rejects with a named error and changes nothing', () => {
     test('a damaged MANIFEST: BRK_ERR_STORE_CORRUPT; LevelDB\'s repair brings the data back', async (t: TestContext) => {
       const dataDir = tempDir()
@@ -250,7 +307,7 @@ describe('EmbeddedStore', () => {
       writeSync(fd, Buffer.alloc(64, 0xAB), 0, 64, 0)
       closeSync(fd)
       const before = snapshot(store.dir)
-      await rejectsWith(t, store, 'BRK_ERR_STORE_CORRUPT', 'mqttctl reset --all', 'ClassicLevel.repair', 'deleted nothing')
+      await rejectsWith(t, store, 'BRK_ERR_STORE_CORRUPT', 'mqttctl reset --all', 'mqttctl store repair', 'deleted nothing')
       await rejectsWith(t, store, 'BRK_ERR_STORE_CORRUPT') // and again: no crash, no wipe
       t.assert.equal(snapshot(store.dir), before)
 
