@@ -26,6 +26,8 @@ export interface StatusResult {
   version: string | null
   node: string | null
   clients: number | null
+  /** What is wrong with a running broker (`store: <reason>` while its store cannot write: exit 4); null otherwise. */
+  degraded: string | null
 }
 
 export interface StatusReport {
@@ -38,14 +40,16 @@ export interface StatusReport {
 
 export async function statusReport (dataDir: string, socketPath: string, timeoutMs: number): Promise<StatusReport> {
   const pidFile = pidFilePathIn(dataDir)
-  const none = { pid: null, uptime_s: null, version: null, node: null, clients: null }
+  const none = { pid: null, uptime_s: null, version: null, node: null, clients: null, degraded: null }
   try {
     const s = await probeBroker(socketPath, timeoutMs)
     if (s !== null) {
+      const line = `${s.state}  pid ${s.pid}  up ${uptime(s.uptime_s)}  v${s.version}  node ${s.node}  ${s.clients} ${s.clients === 1 ? 'client' : 'clients'}`
+      const degraded = s.store_error ?? null
       return {
-        result: { state: s.state, pid: s.pid, uptime_s: s.uptime_s, version: s.version, node: s.node, clients: s.clients },
-        line: `${s.state}  pid ${s.pid}  up ${uptime(s.uptime_s)}  v${s.version}  node ${s.node}  ${s.clients} ${s.clients === 1 ? 'client' : 'clients'}`,
-        code: StatusExit.Running,
+        result: { state: s.state, pid: s.pid, uptime_s: s.uptime_s, version: s.version, node: s.node, clients: s.clients, degraded: degraded === null ? null : `store: ${degraded}` },
+        line: degraded === null ? line : `${line}\ndegraded: store: ${degraded}`,
+        code: degraded === null ? StatusExit.Running : StatusExit.Unknown,
       }
     }
     const holder = readPidFile(pidFile)

@@ -58,6 +58,8 @@ export interface NodeStatus {
   uptime_s: number
   clients: number
   listeners: ListenerState[]
+  /** Why the store cannot write now (the broker is degraded: `status` exits 4); null while it can. */
+  store_error: string | null
 }
 
 /** A counter with its rate per second over the last sampling period. */
@@ -70,6 +72,8 @@ export interface Rate {
 export interface State {
   node: { name: string; version: string; pid: number; uptime_s: number; started_at: string; node_version: string; store: string }
   listeners: ListenerState[]
+  /** `healthy` false while the store cannot write; `error` says why (null when healthy). */
+  store: { kind: string; healthy: boolean; error: string | null; unstored: number }
   sessions: { online: number; offline: number; total: number }
   subscriptions: { count: number; shared: number }
   topics: { subscribed_filters: number }

@@ -268,8 +268,10 @@ export class Connection implements PacketSink {
 
   /**
    * Sends a PUBACK/PUBREC once `durable` (the Store's flush) resolves; acks leave in the order of
-   * their PUBLISHes [MQTT-4.6.0-2], so an ack behind a pending one waits for it too. A failed
-   * store write sends no ack (the client resends after reconnecting) and closes the connection.
+   * their PUBLISHes [MQTT-4.6.0-2], so an ack behind a pending one waits for it too. When the store
+   * cannot write (a full disk), v5 gets the ack with 0x97 Quota exceeded (a QoS 2 flow ends there),
+   * 3.1.1 gets none (its client sends the message again when it reconnects), and the connection
+   * stays up; a PUBREL goes out anyway (the flow goes on in memory, the store catches up later).
    */
   sendAck (ack: Packet, durable: Promise<void> | null): void {
     if (durable === null && this.ackChain === null) {
@@ -278,12 +280,25 @@ export class Connection implements PacketSink {
     }
     const chain: Promise<void> = Promise.all([this.ackChain, durable]).then(
       () => { if (!this.closed) this.send(ack) },
-      (err: unknown) => {
-        this.engine.log.error({ clientId: this.clientId, err }, 'store write failed: message not acknowledged')
-        this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
-      })
+      () => { if (!this.closed) this.ackUnstored(ack) })
     this.ackChain = chain
     void chain.finally(() => { if (this.ackChain === chain) this.ackChain = null })
+  }
+
+  /** The acknowledgement of a message the store could not write (see sendAck). */
+  private ackUnstored (ack: Packet): void {
+    this.engine.counters.publishUnstored++
+    if (ack.cmd !== 'puback' && ack.cmd !== 'pubrec') {
+      this.send(ack)
+      return
+    }
+    const packetId = ack.messageId ?? 0
+    if (ack.cmd === 'pubrec' && this.session !== null) {
+      // the flow ends with this PUBREC: the packet id is free for a new message [MQTT-4.3.3-9]
+      this.session.deleteInboundQos2(packetId)
+      if (this.session.persistent) this.engine.store.deleteIncomingQos2(this.session.clientId, packetId)
+    }
+    if (this.protocolVersion === 5) this.send({ cmd: ack.cmd, messageId: packetId, reasonCode: ReasonCode.QuotaExceeded })
   }
 
   /** Writes a PUBLISH of `msg` pre-encoded for many QoS 0 subscribers; false when dropped. */

@@ -3,7 +3,8 @@
  * broker; every Connection holds a reference to it.
  *
  * It owns the session registry, the router, retained messages, delayed wills, the counters and the
- * set of open connections, and runs the one-per-second keep alive sweep. Listeners (src/broker.ts)
+ * set of open connections, and runs the one-per-second sweep (keep alive, write timeout, and the
+ * store's health, logged when it changes). Listeners (src/broker.ts)
  * hand it accepted streams through `accept()`; handlers publish through `publish()`.
  */
 import type { Duplex } from 'node:stream'
@@ -43,6 +44,8 @@ export class Engine {
   readonly connections = new Set<Connection>()
   readonly startedAt = Date.now()
   private sweepTimer: NodeJS.Timeout | null = null
+  /** The store's error at the last sweep: its changes are logged once each, not per failed write. */
+  private storeError: string | null = null
   private stopping = false
 
   constructor (readonly config: Config, readonly log: Logger, readonly store: Store) {
@@ -66,8 +69,21 @@ export class Engine {
   start (): void {
     this.sweepTimer = setInterval(() => {
       sweepConnections(this.connections, this.config.connect_timeout, this.config.write_timeout, Date.now())
+      this.watchStore()
     }, 1000)
     this.sweepTimer.unref()
+  }
+
+  /** Logs when the store stops being able to write, and when it can again. */
+  private watchStore (): void {
+    const error = this.store.error
+    if (error === this.storeError) return
+    if (error !== null) {
+      this.log.error({ store: this.store.kind, reason: error }, 'the store cannot write: QoS 1/2 messages are not acknowledged as stored (v5: 0x97) until it can; it retries every second')
+    } else {
+      this.log.info({ store: this.store.kind, unstored: this.counters.publishUnstored }, 'the store writes again')
+    }
+    this.storeError = error
   }
 
   /** Takes a freshly accepted stream; refuses it when max_connections is reached. */

@@ -14,6 +14,8 @@ export class Counters {
   queueDropped = 0
   /** Of those, QoS 0 messages dropped because max_outgoing_bytes were waiting for the subscriber. */
   outputDropped = 0
+  /** QoS 1/2 messages not acknowledged as stored because the store could not write (v5: 0x97). */
+  publishUnstored = 0
   /** Every MQTT packet received / sent. */
   packetsReceived = 0
   packetsSent = 0

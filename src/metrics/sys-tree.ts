@@ -25,6 +25,8 @@
  *   accepted, `sockets` = those plus sockets refused at max_connections. Mosquitto's `connections`
  *   counts CONNECT packets; ours counts accepted sockets, which is the same unless a socket closes
  *   before sending CONNECT.
+ * - `store/healthy` (ours): 1, or 0 while the store cannot write (a full disk; `mqttctl status`
+ *   and `state` say why).
  * - `heap/current|maximum`: V8 heap in use (bytes; maximum sampled once a second); `rss` (ours).
  * - `uptime` is published as "N seconds" (a number in the map); `version` as "mqttd version X".
  * Not published: `messages/dropped` (no such topic in Mosquitto: see `publish/messages/dropped`),
@@ -102,6 +104,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'queued messages/count': queued,
     'queued messages/bytes': queuedBytes,
     'queued messages/dropped': c.queueDropped,
+    'store/healthy': engine.store.error === null ? 1 : 0,
     'heap/current': mem.heapUsed,
     'heap/maximum': metrics.heapUsedMaximum(mem.heapUsed),
     rss: mem.rss,

@@ -8,8 +8,9 @@
  * once per turn of the event loop (group commit): one fsync for every change of that turn. Only one
  * commit is in flight at a time, so commits land in order, and whatever is written while one is on
  * disk goes into the next, which grows with the load. `flush()` resolves when the commit holding
- * every change made so far is durable, at once when there is none. A failed commit is sticky:
- * every later `flush()` rejects with BRK_ERR_STORE_UNAVAILABLE, since nothing can be promised.
+ * every change made so far is durable, at once when there is none. After a failed commit (a full
+ * disk) every `flush()` rejects at once with BRK_ERR_STORE_UNAVAILABLE and `error` says why, until
+ * a retry (every second) has written everything kept since: the store heals when space returns.
  *
  * Queues (SessionQueue, synchronous): entries get increasing sequence numbers (keys.ts) and are
  * written through; `shift()` deletes the key. A queue pushed and shifted within one turn, as for a
@@ -52,6 +53,9 @@ export const DEFAULT_QUEUE_WINDOW = 64
 export function repairCommand (storeDir: string): string {
   return `mqttctl store repair --data-dir '${dirname(storeDir)}' (with the broker stopped)`
 }
+
+/** How long after a failed commit it is written again (ms). */
+const RETRY_MS = 1000
 
 /** Changes put into a LevelDB batch per turn of the event loop when a commit is filled. */
 const FILL_SLICE = 4096
@@ -96,6 +100,7 @@ export class EmbeddedStore implements Store {
   private stranded = new Map<string, StoreValue>()
   private scheduled = false
   private failure: StoreError | null = null
+  private retryTimer: NodeJS.Timeout | null = null
   private readonly queues = new Map<string, EmbeddedQueue>()
   /** Above every queue sequence number used so far, so a key is never written twice. */
   private nextSeq = 0
@@ -109,6 +114,8 @@ export class EmbeddedStore implements Store {
   private changes = 0
   /** Number of the last group commit (stored with it, and in COMMITTED once durable: wal-guard.ts). */
   private commitNumber = 0
+  /** Number of the last commit known durable (what COMMITTED holds). */
+  private durableNumber = 0
   private journal: CommitJournal | null = null
 
   constructor (dataDir: string, options: EmbeddedStoreOptions = {}) {
@@ -150,6 +157,8 @@ export class EmbeddedStore implements Store {
 
   async close (): Promise<void> {
     if (this.db === null) return
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     while (this.failure === null && (this.pending.ops.size > 0 || this.writing !== null)) await this.flush().catch(() => {})
     const db = this.db
     this.db = null
@@ -160,6 +169,8 @@ export class EmbeddedStore implements Store {
     this.incoming.clear()
     this.pending = new Commit()
     this.stranded.clear()
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     await db.close()
   }
 
@@ -348,6 +359,10 @@ export class EmbeddedStore implements Store {
     return this.changes
   }
 
+  get error (): string | null {
+    return this.failure === null ? null : this.failure.message
+  }
+
   // ---- for EmbeddedQueue ----
 
   /** Records a change for the next group commit. `fresh`: a key never written before (queue entry). */
@@ -436,6 +451,7 @@ export class EmbeddedStore implements Store {
       batch.write({ sync: true }).then(() => {
         this.writing = null
         this.committed++
+        this.durableNumber = number
         this.journal?.record(number)
         c.settle()
         this.commit() // what was written meanwhile, at once
@@ -444,13 +460,51 @@ export class EmbeddedStore implements Store {
     fill()
   }
 
-  /** A commit failed: no later change can be made durable, so every flush() from now on rejects. */
+  /**
+   * A commit failed (a full disk, an I/O error): its changes and those waiting are kept (`stranded`,
+   * still read back by queues), every flush() rejects at once while the store cannot write (the
+   * acks that wait for it say so), and the whole lot is written again every RETRY_MS until it goes
+   * through: the store heals by itself when space comes back.
+   */
   private failed (c: Commit, err: unknown): void {
     this.writing = null
-    this.failure = this.translate(err, 'a commit failed, so changes made since the last durable commit may be lost')
+    this.failure = this.translate(err, 'a commit failed')
     for (const [key, value] of c.ops) this.stranded.set(key, value)
+    for (const [key, value] of this.pending.ops) this.stranded.set(key, value)
     c.settle(this.failure)
     this.pending.settle(this.failure)
+    this.pending = new Commit()
+    this.retryTimer ??= setTimeout(() => { this.retry() }, RETRY_MS).unref()
+  }
+
+  /**
+   * Writes what a failed commit left, with what came since, as one commit again, after reopening
+   * the database: a write that failed half way (ENOSPC) leaves the end of LevelDB's log unreadable,
+   * and records appended after it would be lost at the next open with it. Reopening replays the
+   * log up to the failed write (dropping only what was never acknowledged) and starts a new one.
+   */
+  private retry (): void {
+    this.retryTimer = null
+    const db = this.db
+    if (db === null || this.writing !== null) return
+    void (async () => {
+      await db.close()
+      await db.open()
+      const inDatabase = decodeCommitNumber(await db.get(COMMIT_KEY))
+      if (inDatabase < this.durableNumber) {
+        const record = await recordDamage(this.dir, `the last ${this.durableNumber - inDatabase} durable group commit(s) were lost while recovering from a failed write`)
+        throw StoreError.lost(this.dir, record, repairCommand(this.dir))
+      }
+    })().then(() => {
+      const ops = this.pending.ops
+      for (const [key, value] of this.stranded) if (!ops.has(key)) ops.set(key, value)
+      this.stranded.clear()
+      this.failure = null
+      this.commit()
+    }, (err: unknown) => {
+      this.failure = this.translate(err, 'it cannot be written after a failed commit')
+      if (!(err instanceof StoreError && err.code === 'BRK_ERR_STORE_CORRUPT')) this.retryTimer = setTimeout(() => { this.retry() }, RETRY_MS).unref()
+    })
   }
 
   /**
@@ -472,7 +526,7 @@ export class EmbeddedStore implements Store {
       throw StoreError.lost(this.dir, record, repairCommand(this.dir))
     }
     await releaseLogs(this.dir)
-    this.commitNumber = inDatabase
+    this.commitNumber = this.durableNumber = inDatabase
     this.journal = new CommitJournal(this.dir)
     this.journal.record(inDatabase)
   }

@@ -56,6 +56,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory'
   /** Every write is as durable as this store gets at once: nothing to wait for. */
   readonly changeCount = 0
+  readonly error = null
   private readonly retained = new Map<string, Message>()
   private readonly sessions = new Map<string, SessionSource>()
   private readonly queues = new Map<string, MemoryQueue>()

@@ -149,4 +149,7 @@ export interface Store {
    * durable at once (memory) keeps it at 0. Lets a QoS 1/2 ack wait only when its message was stored.
    */
   readonly changeCount: number
+
+  /** Why the store cannot write now (every flush() rejects meanwhile); null while it can. */
+  readonly error: string | null
 }

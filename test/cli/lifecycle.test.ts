@@ -36,7 +36,7 @@ test('start (daemon) → status 0 → an MQTT client connects → stop (DISCONNE
   t.assert.match(human.stdout, new RegExp(`^running  pid ${started.pid}  up \\d+s  v${started.version.replaceAll('.', '\\.')}  node \\S+  1 client\\n$`))
   const status = await runCliJson<StatusJson>(['status', '--data-dir', dir.dataDir])
   t.assert.equal(status.code, 0)
-  t.assert.deepEqual({ ...status.json, uptime_s: 0, node: '' }, { state: 'running', pid: started.pid, uptime_s: 0, version: started.version, node: '', clients: 1 })
+  t.assert.deepEqual({ ...status.json, uptime_s: 0, node: '' }, { state: 'running', pid: started.pid, uptime_s: 0, version: started.version, node: '', clients: 1, degraded: null })
 
   const stop = await runCli(['stop', '--data-dir', dir.dataDir])
   t.assert.equal(stop.code, 0, stop.stderr)

@@ -14,6 +14,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
     uptime_s: Math.round((Date.now() - engine.startedAt) / 1000),
     clients: engine.connections.size,
     listeners: broker.listenerStates(),
+    store_error: engine.store.error,
   }))
 
   server.handle('node.stop', () => {
@@ -50,6 +51,7 @@ function state (broker: BrokerView): State {
       store: engine.store.kind,
     },
     listeners: broker.listenerStates(),
+    store: { kind: engine.store.kind, healthy: engine.store.error === null, error: engine.store.error, unstored: c.publishUnstored },
     sessions: { online, offline: engine.sessions.size - online, total: engine.sessions.size },
     subscriptions: { count: engine.router.subscriptionCount, shared: engine.router.sharedSubscriptionCount },
     topics: { subscribed_filters: engine.router.filterCount },
