@@ -86,3 +86,16 @@ test('max_inflight_bytes: no new message enters the window once its bytes are in
   await fenced()
   t.assert.equal(publishes().filter((p) => p.topic === 'big/m').length, 4, 'only one')
 })
+
+test('unauthenticated sockets cannot pin memory: 50 unfinished 15 MiB CONNECTs are refused on their fixed header', async (t: TestContext) => {
+  const { broker, port } = await startBroker(t)
+  const sockets = await Promise.all(Array.from({ length: 50 }, async () => {
+    const raw = await rawClient(t, port, 4)
+    // CONNECT announcing 15 MiB, then its first 60 KiB: well under max_packet_size, far above max_connect_packet_size
+    raw.sendBytes(Buffer.concat([Buffer.from([0x10, 0x80, 0x80, 0xc0, 0x07]), Buffer.alloc(60 * 1024)]))
+    return raw
+  }))
+  await Promise.all(sockets.map((s) => s.closed()))
+  t.assert.equal(broker.engine.connections.size, 0, 'all closed')
+  t.assert.ok(broker.engine.counters.protocolErrors >= 50, 'each counted')
+})
