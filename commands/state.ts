@@ -1,7 +1,7 @@
 import type { State } from '../src/control/schema.js'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { uptime } from '../src/cli/durations.js'
-import { chalk, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
+import { chalkStderr, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
 
 export default class StateCommand extends BaseCommand<typeof StateCommand> {
   static override summary = 'Show a snapshot of the running broker: node, listeners, sessions, messages, memory.'
@@ -37,7 +37,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       { header: 'address', get: (l) => `${l.host}:${l.port}${l.path ?? ''}` },
       { header: 'connections', get: (l) => l.connections, numeric: true },
     ]))
-    for (const w of s.warnings) process.stderr.write(chalk.yellow(`warning: ${w}`) + '\n')
+    for (const w of s.warnings) process.stderr.write(chalkStderr.yellow(`warning: ${w}`) + '\n')
     return s
   }
 }
