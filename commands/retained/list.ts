@@ -1,11 +1,14 @@
 import { Flags } from '@oclif/core'
 import type { RetainedSummary } from '../../src/control/schema.js'
-import { listFlags, type ListPage } from '../../src/cli/filter.js'
+import { listFlags, rowFields, type ListPage } from '../../src/cli/filter.js'
 import { ListCommand } from '../../src/cli/list-command.js'
 import { humanBytes, renderTable } from '../../src/cli/output.js'
 import { ago, fromNow } from '../../src/cli/time.js'
 
-const FIELDS = ['topic', 'qos', 'size', 'preview', 'received_at', 'expires_at'] as const satisfies ReadonlyArray<keyof RetainedSummary>
+/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
+const FIELDS = rowFields<RetainedSummary>({
+  topic: true, qos: true, size: true, preview: true, received_at: true, expires_at: true,
+})
 
 export default class RetainedList extends ListCommand<typeof RetainedList> {
   static override summary = 'List retained messages whose topics match a filter.'
