@@ -20,6 +20,7 @@ import { type AdminChannel, liveChannel, offlineChannel } from './admin-channel.
 import { applyColourChoice } from './colour.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
 import { guardStdout, stdoutClosed } from './stdout-guard.js'
+import { unexpectedArguments } from './usage-errors.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -175,7 +176,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    const failure = toCliError(err)
+    const failure = err.constructor.name === 'UnexpectedArgsError'
+      ? unexpectedArguments(this.id ?? '', Object.keys(this.ctor.args ?? {}), (err as Error & { args: string[] }).args)
+      : toCliError(err)
     // Under --json oclif prints the error and exits with `exitCode`, which its own usage errors
     // (unknown flag, bad value) leave unset: carry their documented code (64) over.
     const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit
@@ -192,15 +195,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override toErrorJson (err: unknown): unknown {
-    const e = err as { message?: string; code?: string; oclif?: { exit?: number }; suggestions?: string[] }
-    return {
-      error: {
-        code: e.code ?? 'FAILED',
-        message: e.message ?? String(err),
-        exitCode: e.oclif?.exit ?? 1,
-        ...(e.suggestions !== undefined && e.suggestions.length > 0 ? { suggestions: e.suggestions } : {}),
-      },
-    }
+    return errorJson(err)
+  }
+}
+
+/** The `--json` error document: `{"error":{"code","message","exitCode","suggestions"?}}`. */
+export function errorJson (err: unknown): { error: { code: string; message: string; exitCode: number; suggestions?: string[] } } {
+  const e = err as { message?: string; code?: string; oclif?: { exit?: number }; suggestions?: string[] }
+  return {
+    error: {
+      code: e.code ?? 'FAILED',
+      message: e.message ?? String(err),
+      exitCode: e.oclif?.exit ?? 1,
+      ...(e.suggestions !== undefined && e.suggestions.length > 0 ? { suggestions: e.suggestions } : {}),
+    },
   }
 }
 

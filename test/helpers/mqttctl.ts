@@ -70,7 +70,7 @@ export async function mqttctlJson<T = unknown> (args: string[], opts: RunOptions
 }
 
 /** The `--json` error document. */
-export interface CliErrorJson { error: { code: string; message: string; exitCode: number } }
+export interface CliErrorJson { error: { code: string; message: string; exitCode: number; suggestions?: string[] } }
 
 /** A running mqttctl (streams: `trace`, `sys`), with its output so far and its exit. */
 export interface LiveCli {
