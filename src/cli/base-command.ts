@@ -60,7 +60,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     color: Flags.boolean({
-      summary: 'Colour the output (--color), or not (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it.',
+      summary: 'Colour the output (--color), or not (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR (0 off, 1-3 on) overrides NO_COLOR.',
       allowNo: true,
       helpGroup: 'GLOBAL',
     }),
