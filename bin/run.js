@@ -2,6 +2,9 @@
 // mqttctl entry. `status` runs in health checks: its plain forms are answered without loading
 // oclif (src/cli/status-fast.ts); everything else goes to oclif. The engine check would load
 // semver on every start: package.json's "engines" and npm already require Node >= 20.
+// A closed or failing stdout is handled the same way by every command (src/cli/stdout-guard.ts).
+const { guardStdout } = await import('../dist/src/cli/stdout-guard.js')
+guardStdout()
 if (process.argv[2] === 'status') {
   const { fastStatus } = await import('../dist/src/cli/status-fast.js')
   if (await fastStatus(process.argv.slice(3))) process.exit()

@@ -43,10 +43,8 @@ With -f, new lines are printed as they are written, across log rotations, until 
     const json = this.jsonEnabled()
     const stop = new AbortController()
     // `mqttctl logs | head` closes the pipe: that is the reader saying "enough", not an error.
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err
-      stop.abort()
-    })
+    const onStdoutClosed = (): void => { stop.abort() }
+    this.stdoutClosed.addEventListener('abort', onStdoutClosed, { once: true })
     const emit = (line: string): void => {
       if (line === '' || stop.signal.aborted) return
       process.stdout.write((json ? asJsonLine(line) : formatLogLine(line, chalk)) + '\n')
@@ -79,6 +77,7 @@ With -f, new lines are printed as they are written, across log rotations, until 
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
+      this.stdoutClosed.removeEventListener('abort', onStdoutClosed)
     }
   }
 }

@@ -18,7 +18,7 @@ export default class Reset extends BaseCommand<typeof Reset> {
   static override summary = 'Clear stored state: sessions, retained messages, accounts, ACL rules, or all of it.'
   static override description = `Say what to clear: --sessions (every session with its queued and inflight messages and delayed wills; connected clients are disconnected with 0x98 and no will), --retained, --accounts, --acl (topic and IP rules), --settings (saved with config set --persist), several at once, or --all.
 
-First shows what would be removed and how much, then asks to confirm on a terminal; without one (scripts, CI) or under --json, --yes is required (exit 64 otherwise). --dry-run only shows the plan.
+First shows what would be removed and how much (the selected kinds only), then asks to confirm on a terminal; without one (scripts, CI) or under --json, --yes is required (exit 64 otherwise). --dry-run only shows the plan.
 
 With a broker running, the selection is cleared live and durably before the reply. With none, the data dir's store is changed directly. --all deletes the whole store directory (<data dir>/store): it needs the broker stopped, and works even on a damaged store that the broker refuses to open.
 
@@ -58,9 +58,9 @@ Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confi
       if (flags.all) this.fail('reset --all deletes the store directory, which a running broker holds', ExitCode.DataError, 'BROKER_RUNNING', ['stop it first: mqttctl stop', 'or clear parts of it live: --sessions --retained --accounts --acl'])
       const { plan } = await control.request('reset', { ...selection, dry_run: true }, this.timeoutMs)
       const extra = { all: false, store_dir: null, unreadable: null }
-      if (!await this.confirm(plan, null, 'on the running broker')) return { plan, done: false, live: true, ...extra }
+      if (!await this.confirm(plan, null, 'on the running broker', selection)) return { plan, done: false, live: true, ...extra }
       const res = await control.request('reset', selection, this.timeoutMs)
-      this.log(`reset done on the running broker: ${summary(res.plan)}`)
+      this.log(`reset done on the running broker: ${summary(res.plan, selection, false)}`)
       return { ...res, ...extra }
     }
 
@@ -70,9 +70,9 @@ Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confi
       const plan = offline.plan ?? { sessions: 0, retained: 0, accounts: 0, topic_rules: 0, ip_rules: 0, wills: 0, settings: 0 }
       const extra = { live: false, all: flags.all, store_dir: offline.storeDir, unreadable: offline.unreadable }
       const where = flags.all ? `by deleting ${offline.storeDir}` : `in ${offline.storeDir} (no broker is running)`
-      if (!await this.confirm(offline.plan, offline.unreadable, where)) return { plan, done: false, ...extra }
+      if (!await this.confirm(offline.plan, offline.unreadable, where, selection)) return { plan, done: false, ...extra }
       await offline.apply()
-      this.log(flags.all ? `deleted ${offline.storeDir}: the next start begins with an empty store` : `reset done ${where}: ${summary(plan)}`)
+      this.log(flags.all ? `deleted ${offline.storeDir}: the next start begins with an empty store` : `reset done ${where}: ${summary(plan, selection, false)}`)
       return { plan, done: true, ...extra }
     } finally {
       await offline.close()
@@ -80,33 +80,39 @@ Exit codes: 0 done (or declined, or a dry run), 64 nothing selected or not confi
   }
 
   /** Shows the plan (stderr-free under --json) and asks; false for --dry-run or a "no". */
-  private async confirm (plan: ResetPlan | null, unreadable: string | null, where: string): Promise<boolean> {
+  private async confirm (plan: ResetPlan | null, unreadable: string | null, where: string, selection: ResetSelection): Promise<boolean> {
+    const all = this.flags.all
     if (!this.jsonEnabled()) {
-      this.log(plan === null ? `the store cannot be read (${unreadable ?? 'unknown error'}): all of it will go` : renderFields(planFields(plan)))
+      this.log(plan === null ? `the store cannot be read (${unreadable ?? 'unknown error'}): all of it will go` : renderFields(planFields(plan, selection, all)))
     }
     if (this.flags['dry-run']) return false
+    const what = plan === null ? 'the whole store' : summary(plan, selection, all)
     return confirmDestructive({
       yes: this.flags.yes,
       json: this.jsonEnabled(),
-      question: `Remove ${plan === null ? 'the whole store' : summary(plan)} ${where}?`,
-      refusal: `refusing to reset ${plan === null ? 'the whole store' : summary(plan)}`,
+      question: `Remove ${what} ${where}?`,
+      refusal: `refusing to reset ${what}`,
     })
   }
 }
 
-function planFields (plan: ResetPlan): Array<[string, number]> {
-  return [
-    ['sessions', plan.sessions],
-    ['delayed wills', plan.wills],
-    ['retained messages', plan.retained],
-    ['accounts', plan.accounts],
-    ['topic rules', plan.topic_rules],
-    ['IP rules', plan.ip_rules],
-    ['saved settings', plan.settings],
-  ]
+/** What each selection flag clears, as lines of the plan. */
+const PLAN_LINES: ReadonlyArray<[keyof ResetSelection, string, keyof ResetPlan]> = [
+  ['sessions', 'sessions', 'sessions'],
+  ['sessions', 'delayed wills', 'wills'],
+  ['retained', 'retained messages', 'retained'],
+  ['accounts', 'accounts', 'accounts'],
+  ['acl', 'topic rules', 'topic_rules'],
+  ['acl', 'IP rules', 'ip_rules'],
+  ['settings', 'saved settings', 'settings'],
+]
+
+/** The plan's lines for what was selected (every kind for --all): a kind not asked for is not shown. */
+function planFields (plan: ResetPlan, selection: ResetSelection, all: boolean): Array<[string, number]> {
+  return PLAN_LINES.filter(([flag]) => all || selection[flag] === true).map(([, what, key]) => [what, plan[key]])
 }
 
-function summary (plan: ResetPlan): string {
-  const parts = planFields(plan).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`)
+function summary (plan: ResetPlan, selection: ResetSelection, all: boolean): string {
+  const parts = planFields(plan, selection, all).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`)
   return parts.length === 0 ? 'nothing' : parts.join(', ')
 }

@@ -1,11 +1,11 @@
 import type { State } from '../src/control/schema.js'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { uptime } from '../src/cli/durations.js'
-import { chalk, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
+import { chalkStderr, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
 
 export default class StateCommand extends BaseCommand<typeof StateCommand> {
   static override summary = 'Show a snapshot of the running broker: node, listeners, sessions, messages, memory.'
-  static override description = 'One structured view of the node (fubar\'s `make state`): uptime, listeners with their connections, sessions online/offline, subscriptions, retained, inflight and queued messages, message and byte rates, memory, event-loop lag and load. With --json, the whole State object.'
+  static override description = 'One structured view of the node (fubar\'s `make state`): uptime, listeners with their connections, sessions online/offline, subscriptions, retained messages (those of clients, as retained list shows them, and apart the broker\'s own $SYS values), inflight and queued messages, message and byte rates, memory, event-loop lag and load. With --json, the whole State object.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run (): Promise<State> {
@@ -18,7 +18,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       ['store', s.node.store],
       ['sessions', `${s.sessions.online} online, ${s.sessions.offline} offline`],
       ['subscriptions', `${s.subscriptions.count} (${s.subscriptions.shared} shared), ${s.topics.subscribed_filters} distinct filters`],
-      ['retained', s.retained.count],
+      ['retained', `${s.retained.count} (what retained list shows), and ${s.retained.sys} $SYS values of the broker`],
       ['access', `${s.auth.accounts} accounts, authentication ${s.auth.authentication}, anonymous ${s.auth.allow_anonymous ? 'allowed' : 'refused'}, ` +
         `${s.auth.topic_rules} topic rules (${s.auth.topic_access === 'open' ? 'topic access open' : 'deny by default'}), ${s.auth.ip_rules} IP rules`],
       ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued} (${humanBytes(s.messages.queued_bytes)}; ${s.messages.queue_dropped} dropped, queue full; ${s.messages.output_dropped} QoS 0 dropped, subscriber not reading)`],
@@ -37,7 +37,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       { header: 'address', get: (l) => `${l.host}:${l.port}${l.path ?? ''}` },
       { header: 'connections', get: (l) => l.connections, numeric: true },
     ]))
-    for (const w of s.warnings) process.stderr.write(chalk.yellow(`warning: ${w}`) + '\n')
+    for (const w of s.warnings) process.stderr.write(chalkStderr.yellow(`warning: ${w}`) + '\n')
     return s
   }
 }

@@ -2,12 +2,14 @@
  * `mqttctl sys`: the `sys.watch` control stream as a live table, NDJSON, or one snapshot. The
  * filtering, Δ/s and table live in src/cli/sys-view.ts. run() stays pending while streaming and
  * owns SIGINT/SIGTERM: a signal cancels the stream and the command exits 0 (a second signal, once
- * the handler is removed during the cancel, kills the process as usual).
+ * the handler is removed during the cancel, kills the process as usual). A reader of stdout that
+ * leaves (`| head -1`) ends it the same way; a broker that ends the stream, as src/cli/stream-end.ts says.
  */
 import { Flags } from '@oclif/core'
 import type { StreamEnd, StreamHandle } from '../src/control/client.js'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
+import { finishStream } from '../src/cli/stream-end.js'
 import { chalk } from '../src/cli/output.js'
 import { SysWatch, compileSysFilter, renderSysTable, screenLines } from '../src/cli/sys-view.js'
 
@@ -18,7 +20,7 @@ const CANCEL_GRACE_MS = 2000
 
 export default class SysCommand extends BaseCommand<typeof SysCommand> {
   static override summary = 'Watch the broker\'s $SYS values live, with their change per second.'
-  static override description = `Shows the values of the $SYS/broker/... tree (Mosquitto's names: clients/connected, messages/received, load/bytes/sent/1min, ...) read over the control channel, refreshed in place on a terminal, with a Δ/s column (change per second since the previous snapshot). When stdout is not a terminal, one table is printed per snapshot. Ctrl-C stops and exits 0.
+  static override description = `Shows the values of the $SYS/broker/... tree (Mosquitto's names: clients/connected, messages/received, load/bytes/sent/1min, ...) read over the control channel, refreshed in place on a terminal, with a Δ/s column (change per second since the previous snapshot). When stdout is not a terminal, one table is printed per snapshot. Ctrl-C stops and exits 0, as does a reader of stdout that leaves (| head) or a broker that shuts down (with a note on stderr); a lost connection exits 69.
 
 --filter selects keys by glob: '*' within one level, '#' or '**' for any number of levels; a pattern matching a key's first levels selects everything below them ('clients/*', 'load/*/received', '**/1min'). Repeat it for a union.
 
@@ -68,6 +70,7 @@ With --json: NDJSON, one {"ts","values","rates"} object per line per snapshot (r
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    this.stdoutClosed.addEventListener('abort', stop)
     let drawnLines = 0
     let warnedEmpty = false
     let handle: StreamHandle | null = null
@@ -93,10 +96,11 @@ With --json: NDJSON, one {"ts","values","rates"} object per line per snapshot (r
       }, (n) => { this.note(`(${n} snapshot(s) dropped: output is read too slowly)`) })
       // run() stays pending while streaming: oclif exits shortly after it resolves.
       const ended: StreamEnd | null = await Promise.race([handle.done, stopped])
-      if (ended !== null) this.fail(`the broker ended the stream (${ended.reason})`, ExitCode.Unavailable, 'STREAM_ENDED')
+      if (ended !== null) finishStream(ended, '$SYS watch', (m) => { process.stderr.write(m + '\n') })
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      this.stdoutClosed.removeEventListener('abort', stop)
       if (handle !== null) {
         await Promise.race([handle.cancel(), new Promise((resolve) => { setTimeout(resolve, CANCEL_GRACE_MS).unref() })])
       }

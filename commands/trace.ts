@@ -3,14 +3,16 @@
  *
  * Starts the `trace.start` control stream and prints each event as it arrives: one human line, or
  * one TraceEvent as JSON per line with --json (NDJSON). It ends on Ctrl-C (the stream is cancelled,
- * exit 0; a second Ctrl-C exits 130), after --duration or --count, or when the broker ends the
- * stream. `run()` stays pending until then (oclif flushes and exits once it resolves).
+ * exit 0; a second Ctrl-C exits 130), after --duration or --count, when the reader of stdout leaves,
+ * or when the broker ends the stream (src/cli/stream-end.ts). `run()` stays pending until then
+ * (oclif flushes and exits once it resolves).
  */
 import { Flags } from '@oclif/core'
 import type { StreamEnd, StreamHandle } from '../src/control/client.js'
 import type { TraceEvent } from '../src/control/schema.js'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
+import { finishStream } from '../src/cli/stream-end.js'
 import { formatTraceEvent, parseDuration } from '../src/cli/trace-format.js'
 import { parseSharedFilter, validateTopicFilter } from '../src/protocol/topic.js'
 
@@ -74,9 +76,9 @@ The broker never slows down for a trace: when this reader falls behind, events a
       if (++interrupts > 1) process.exit(ExitCode.Interrupted)
       stop('interrupted')
     }
-    const onStdoutError = (): void => { stop('stdout_closed') } // EPIPE: the reader (e.g. `head`) left
+    const onStdoutClosed = (): void => { stop('stdout_closed') } // EPIPE: the reader (e.g. `head`) left
     process.on('SIGINT', onSigint)
-    process.stdout.on('error', onStdoutError)
+    this.stdoutClosed.addEventListener('abort', onStdoutClosed)
     let timer: NodeJS.Timeout | null = null
 
     try {
@@ -113,24 +115,11 @@ The broker never slows down for a trace: when this reader falls behind, events a
         end = outcome
       }
       if (end !== null && end.dropped > droppedReported) onDropped(end.dropped - droppedReported)
-      if (typeof outcome === 'string') return
-      switch (outcome.reason) {
-        case 'slow_consumer':
-          this.fail('the broker ended the trace: this reader was too slow', ExitCode.Timeout, 'SLOW_CONSUMER')
-          break
-        case 'disconnected':
-          this.fail('lost the connection to the broker', ExitCode.Unavailable, 'UNAVAILABLE')
-          break
-        case 'shutdown':
-          process.stderr.write('the broker is shutting down; trace ended\n')
-          break
-        case 'cancelled':
-          break
-      }
+      if (typeof outcome !== 'string') finishStream(outcome, 'trace', (m) => { process.stderr.write(m + '\n') })
     } finally {
       if (timer !== null) clearTimeout(timer)
       process.off('SIGINT', onSigint)
-      process.stdout.off('error', onStdoutError)
+      this.stdoutClosed.removeEventListener('abort', onStdoutClosed)
     }
   }
 }

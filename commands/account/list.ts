@@ -1,10 +1,13 @@
 import type { AccountSummary } from '../../src/control/schema.js'
-import { listFlags, type ListPage } from '../../src/cli/filter.js'
+import { listFlags, rowFields, type ListPage } from '../../src/cli/filter.js'
 import { ListCommand } from '../../src/cli/list-command.js'
 import { renderTable } from '../../src/cli/output.js'
 import { ago } from '../../src/cli/time.js'
 
-const FIELDS = ['username', 'created_at', 'updated_at', 'last_login', 'online'] as const satisfies ReadonlyArray<keyof AccountSummary>
+/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
+const FIELDS = rowFields<AccountSummary>({
+  username: true, created_at: true, updated_at: true, last_login: true, online: true,
+})
 
 export default class AccountList extends ListCommand<typeof AccountList> {
   static override summary = 'List accounts (never their password hashes).'
@@ -18,7 +21,7 @@ Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another 
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --filter online>0 --sort -online',
+    "<%= config.bin %> <%= command.id %> --filter 'online>0' --sort -online",
     "<%= config.bin %> <%= command.id %> --filter 'last_login=' --json",
   ]
 

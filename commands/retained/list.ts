@@ -1,15 +1,20 @@
 import { Flags } from '@oclif/core'
 import type { RetainedSummary } from '../../src/control/schema.js'
-import { listFlags, type ListPage } from '../../src/cli/filter.js'
+import { listFlags, rowFields, type ListPage } from '../../src/cli/filter.js'
 import { ListCommand } from '../../src/cli/list-command.js'
 import { humanBytes, renderTable } from '../../src/cli/output.js'
 import { ago, fromNow } from '../../src/cli/time.js'
 
-const FIELDS = ['topic', 'qos', 'size', 'preview', 'received_at', 'expires_at'] as const satisfies ReadonlyArray<keyof RetainedSummary>
+/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
+const FIELDS = rowFields<RetainedSummary>({
+  topic: true, qos: true, size: true, preview: true, received_at: true, expires_at: true,
+})
 
 export default class RetainedList extends ListCommand<typeof RetainedList> {
   static override summary = 'List retained messages whose topics match a filter.'
   static override description = `Columns: topic, qos, size, preview (the first 40 bytes as text, non-printable bytes shown as "."), received (age), expires (from the v5 Message Expiry Interval). Sorted by topic.
+
+The default --topic '#' does not match topics that begin with "$" (MQTT's rule), so the broker's own $SYS values, retained too, are left out as they are in the retained count of mqttctl state: --topic '$SYS/#' lists them.
 
 --filter and --sort take the JSON field names: ${FIELDS.join(', ')}. --json prints {items, total, truncated}.
 
@@ -20,6 +25,7 @@ Exit codes: 0 ok, 65 invalid topic filter, 69 broker not running.`
     "<%= config.bin %> <%= command.id %> --topic 'home/+/temp'",
     '<%= config.bin %> <%= command.id %> --sort -size --limit 20',
     "<%= config.bin %> <%= command.id %> --topic 'devices/#' --json",
+    "<%= config.bin %> <%= command.id %> --topic '$SYS/#'",
   ]
 
   static override flags = {

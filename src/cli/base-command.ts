@@ -3,7 +3,10 @@
  *
  * - Global flags: `--data-dir` (env MQTTCTL_DATA_DIR), `--config` (to find the data dir of a config
  *   file), `--socket` (env MQTTCTL_SOCKET), `--timeout`; `--json` on every command (oclif's
- *   enableJsonFlag: `run()` returns the result, which is printed as JSON).
+ *   enableJsonFlag: `run()` returns the result, which is printed as JSON); `--[no-]color` with
+ *   NO_COLOR and FORCE_COLOR (src/cli/colour.ts).
+ * - stdout: a reader that leaves (EPIPE) ends streams quietly with 0 (`stdoutClosed`), any other
+ *   write error is one line and exit 74 (src/cli/stdout-guard.ts).
  * - `control()` connects to the broker's control socket once per command and closes it at the end.
  * - Errors: the one translation point from failures to exit codes (src/cli/exit-codes.ts). A
  *   ControlClientError becomes the matching exit code; under `--json` the error is printed to stdout
@@ -14,7 +17,10 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { ControlClient, ControlClientError } from '../control/client.js'
 import { ControlErrorCode } from '../control/schema.js'
 import { type AdminChannel, liveChannel, offlineChannel } from './admin-channel.js'
+import { applyColourChoice } from './colour.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
+import { guardStdout, stdoutClosed } from './stdout-guard.js'
+import { unexpectedArguments } from './usage-errors.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -53,6 +59,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       min: 1,
       helpGroup: 'GLOBAL',
     }),
+    color: Flags.boolean({
+      summary: 'Colour the output (--color), or not (--no-color). Default: on a terminal, unless NO_COLOR is set; FORCE_COLOR (0 off, 1-3 on) overrides NO_COLOR.',
+      allowNo: true,
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected flags!: CommandFlags<T>
@@ -61,6 +72,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   private adminChannel: AdminChannel | null = null
 
   public override async init (): Promise<void> {
+    guardStdout()
     await super.init()
     const ctor = this.ctor as typeof BaseCommand
     const { args, flags } = await this.parse({
@@ -72,6 +84,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
+    applyColourChoice((flags as CommandFlags<typeof BaseCommand>).color)
+  }
+
+  /** Aborted when the reader of stdout has left (EPIPE): streams stop and end with exit 0. */
+  protected get stdoutClosed (): AbortSignal {
+    return stdoutClosed
   }
 
   /** The data directory: --data-dir, else the config file's data_dir, else ./data. */
@@ -158,7 +176,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    const failure = toCliError(err)
+    const failure = err.constructor.name === 'UnexpectedArgsError'
+      ? unexpectedArguments(this.id ?? '', Object.keys(this.ctor.args ?? {}), (err as Error & { args: string[] }).args)
+      : toCliError(err)
     // Under --json oclif prints the error and exits with `exitCode`, which its own usage errors
     // (unknown flag, bad value) leave unset: carry their documented code (64) over.
     const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit
@@ -175,15 +195,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override toErrorJson (err: unknown): unknown {
-    const e = err as { message?: string; code?: string; oclif?: { exit?: number }; suggestions?: string[] }
-    return {
-      error: {
-        code: e.code ?? 'FAILED',
-        message: e.message ?? String(err),
-        exitCode: e.oclif?.exit ?? 1,
-        ...(e.suggestions !== undefined && e.suggestions.length > 0 ? { suggestions: e.suggestions } : {}),
-      },
-    }
+    return errorJson(err)
+  }
+}
+
+/** The `--json` error document: `{"error":{"code","message","exitCode","suggestions"?}}`. */
+export function errorJson (err: unknown): { error: { code: string; message: string; exitCode: number; suggestions?: string[] } } {
+  const e = err as { message?: string; code?: string; oclif?: { exit?: number }; suggestions?: string[] }
+  return {
+    error: {
+      code: e.code ?? 'FAILED',
+      message: e.message ?? String(err),
+      exitCode: e.oclif?.exit ?? 1,
+      ...(e.suggestions !== undefined && e.suggestions.length > 0 ? { suggestions: e.suggestions } : {}),
+    },
   }
 }
 

@@ -4,14 +4,15 @@
  * `--filter` and `--sort` take.
  */
 import type { SubscriptionSummary } from '../control/schema.js'
+import { rowFields } from './filter.js'
 import type { Column } from './output.js'
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no')
 
-/** Fields of a subscription row (`subscription list`, the subscriptions of `client show`). */
-export const SUBSCRIPTION_FIELDS = [
-  'client_id', 'filter', 'qos', 'no_local', 'retain_as_published', 'retain_handling', 'share_group', 'subscription_id',
-] as const satisfies ReadonlyArray<keyof SubscriptionSummary>
+/** Fields of a subscription row (`subscription list`, the subscriptions of `client show`): every JSON key. */
+export const SUBSCRIPTION_FIELDS = rowFields<SubscriptionSummary>({
+  client_id: true, filter: true, qos: true, no_local: true, retain_as_published: true, retain_handling: true, share_group: true, subscription_id: true,
+})
 
 /** client_id (optional), filter, qos, no local, retain as published, retain handling, share group, subscription id. */
 export function subscriptionColumns (withClient: boolean): Array<Column<SubscriptionSummary>> {

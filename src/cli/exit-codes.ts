@@ -14,6 +14,8 @@ export const ExitCode = {
   /** No broker answers on the control socket. */
   Unavailable: 69,
   Internal: 70,
+  /** stdout cannot be written (EX_IOERR): a full disk, an I/O error; not a reader that left (EPIPE: 0). */
+  IoError: 74,
   Timeout: 75,
   /** The broker speaks another control protocol version. */
   Protocol: 76,

@@ -3,8 +3,9 @@
  * CLI side to the rows a list method returned, in that order (filter → sort → truncate), so that
  * `--sort=-messages_in --limit 10` is a top 10 and `total` counts every matching row.
  *
- * Fields are the JSON keys of a row (what `--json` prints), declared per command so that a typo is a
- * usage error (exit 64) that lists the valid names, even when the list is empty.
+ * Fields are the JSON keys of a row (what `--json` prints), declared per command with rowFields(),
+ * which makes the compiler require every key of the row type, so that a typo is a usage error
+ * (exit 64) that lists the valid names, even when the list is empty.
  *
  * - `--filter FIELD<op>VALUE`, repeatable, all must hold. Operators: `=` `!=` (exact text), `~` `!~`
  *   (JavaScript regular expression, unanchored), `>` `>=` `<` `<=` (numeric when both sides are
@@ -50,6 +51,14 @@ export interface ListQuery {
   sort: SortKey[]
   /** 0 means no limit. */
   limit: number
+}
+
+/**
+ * The fields of a row type, for `listQuery`: the compiler requires every key of `T` (what `--json`
+ * prints) and no other, so a key added to a row is filterable and sortable at once.
+ */
+export function rowFields<T extends object> (keys: { [K in keyof T]-?: true }): ReadonlyArray<keyof T & string> {
+  return Object.keys(keys) as Array<keyof T & string>
 }
 
 /** Default number of rows a list shows. */

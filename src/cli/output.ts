@@ -1,12 +1,12 @@
 /**
- * Human output for mqttctl: tables (cli-table3), colour (chalk, only on a TTY and never with
- * NO_COLOR: chalk's own detection), and humanized numbers. Data goes to stdout, everything else to
+ * Human output for mqttctl: tables (cli-table3), colour (chalk for stdout, chalkStderr for stderr;
+ * when they colour is set once per command by src/cli/colour.ts), and humanized numbers. Data goes to stdout, everything else to
  * stderr; under `--json` commands return their result and print nothing of this.
  */
-import chalk from 'chalk'
+import chalk, { chalkStderr } from 'chalk'
 import Table from 'cli-table3'
 
-export { chalk }
+export { chalk, chalkStderr }
 
 export interface Column<T> {
   header: string

@@ -11,6 +11,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { socketPathIn } from './data-dir.js'
 import { statusReport } from './status-report.js'
+import { writeStdout } from './stdout-guard.js'
 
 /** Answers `status` and returns true, or returns false to let oclif handle the command line. */
 export async function fastStatus (argv: readonly string[]): Promise<boolean> {
@@ -37,7 +38,8 @@ export async function fastStatus (argv: readonly string[]): Promise<boolean> {
   const socket = values.socket ?? process.env.MQTTCTL_SOCKET
   const socketPath = socket !== undefined ? resolve(socket) : socketPathIn(dataDir)
   const report = await statusReport(dataDir, socketPath, timeout * 1000)
-  process.stdout.write((values.json === true ? JSON.stringify(report.result, null, 2) : report.line) + '\n')
   process.exitCode = report.code
+  // bin/run.js exits right after: wait until the line is written, so that a write error is reported (exit 74).
+  await writeStdout((values.json === true ? JSON.stringify(report.result, null, 2) : report.line) + '\n')
   return true
 }

@@ -77,7 +77,12 @@ export interface State {
   sessions: { online: number; offline: number; total: number }
   subscriptions: { count: number; shared: number }
   topics: { subscribed_filters: number }
-  retained: { count: number }
+  /**
+   * `count`: retained messages published by clients (what `retained list` lists and `reset
+   * --retained` clears); `sys`: the broker's own `$SYS/...` values, also kept as retained messages
+   * (`retained list --topic '$SYS/#'`). `$SYS/broker/retained messages/count` counts both, as Mosquitto's.
+   */
+  retained: { count: number; sys: number }
   /**
    * Access control: `authentication` is off while no account exists and anonymous access is on
    * (user names are then taken as given); topic access is open while no topic rule exists.

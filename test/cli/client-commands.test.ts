@@ -214,3 +214,24 @@ test('a usage error under --json exits 64 with the error as JSON', async (t: Tes
   t.assert.equal(res.code, 64)
   t.assert.match(JSON.parse(res.stdout).error.message, /no-such-flag/)
 })
+
+test('dropped deliveries: client list --filter queue_dropped>0 finds the session, client show says how many', async (t: TestContext) => {
+  const b = await startBroker(t, { max_queued_messages: 2 })
+  const socket = ['--socket', b.broker.controlSocketPath]
+  const away = await connect(t, b.url, { clientId: 'away', clean: false, protocolVersion: 4 })
+  await away.subscribeAsync('q/#', { qos: 1 })
+  await away.endAsync()
+  await until(() => b.broker.engine.sessions.get('away')?.online === false, "'away' is offline")
+  await connect(t, b.url, { clientId: 'idle', protocolVersion: 4 })
+  const publisher = await connect(t, b.url, { clientId: 'pub', protocolVersion: 5 })
+  for (let i = 0; i < 5; i++) await publisher.publishAsync('q/1', String(i), { qos: 1 }) // 2 queued, 3 dropped
+
+  const [dropping, show] = await Promise.all([
+    mqttctlJson<ClientPage>(['client', 'list', '--filter', 'queue_dropped>0', '--sort', '-queued_bytes', ...socket]),
+    mqttctl(['client', 'show', 'away', ...socket]),
+  ])
+  t.assert.equal(dropping.code, 0, dropping.stderr)
+  t.assert.deepEqual(dropping.json.items.map((c) => [c.client_id, c.queued, c.queue_dropped]), [['away', 2, 3]])
+  t.assert.equal(show.code, 0, show.stderr)
+  t.assert.match(show.stdout, /^dropped +3 queue full, 0 QoS 0 not read in time$/m)
+})

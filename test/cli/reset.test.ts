@@ -7,6 +7,7 @@ import { readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import mqtt from 'mqtt'
+import { connect, startBroker } from '../helpers/broker.js'
 import { runCli, runCliJson, startDaemon, testDir } from './harness.js'
 
 interface ResetJson {
@@ -93,4 +94,19 @@ test('reset --all: deletes a store the broker refuses as damaged, after which it
   t.assert.ok(res.json.unreadable !== null)
   const daemon = await startDaemon(dir)
   t.assert.ok(daemon.pid > 0)
+})
+
+test('reset shows the plan of the selected kinds only', async (t: TestContext) => {
+  const b = await startBroker(t)
+  const socket = ['--socket', b.broker.controlSocketPath]
+  const client = await connect(t, b.url)
+  await client.publishAsync('r/kept', 'x', { qos: 1, retain: true })
+  const [retained, sessionsAcl] = await Promise.all([
+    runCli(['reset', '--retained', '--dry-run', ...socket]),
+    runCli(['reset', '--sessions', '--acl', '--dry-run', ...socket]),
+  ])
+  t.assert.equal(retained.code, 0, retained.stderr)
+  t.assert.deepEqual(retained.stdout.trimEnd().split('\n'), ['retained messages  1'])
+  t.assert.equal(sessionsAcl.code, 0, sessionsAcl.stderr)
+  t.assert.deepEqual(sessionsAcl.stdout.trimEnd().split('\n').map((l) => l.replace(/ +/g, ' ')), ['sessions 1', 'delayed wills 0', 'topic rules 0', 'IP rules 0'])
 })

@@ -3,9 +3,10 @@
  * this process, real mqtt.js clients, the real CLI spawned with stdin a pipe (never a TTY).
  */
 import { test, type TestContext } from 'node:test'
-import type { RetainedSummary, SubscriptionSummary } from '../../src/control/schema.js'
+import type { RetainedSummary, State, SubscriptionSummary } from '../../src/control/schema.js'
 import type { ListPage } from '../../src/cli/filter.js'
 import { connect, startBroker } from '../helpers/broker.js'
+import { until } from '../helpers/messages.js'
 import { mqttctl, mqttctlJson, type CliErrorJson } from '../helpers/mqttctl.js'
 
 test('subscription list: every subscription, --client, --match (who would receive a topic)', async (t: TestContext) => {
@@ -116,4 +117,23 @@ test('retained clear --dry-run counts; --yes / -y clears and says how many', asy
 
   const invalid = await mqttctl(['retained', 'clear', 'a/#/b', '--yes', ...socket])
   t.assert.equal(invalid.code, 65)
+})
+
+test("state and retained list count the same retained messages; the broker's $SYS values apart", async (t: TestContext) => {
+  const b = await startBroker(t, { sys_interval: 1 })
+  const socket = ['--socket', b.broker.controlSocketPath]
+  const client = await connect(t, b.url)
+  for (const topic of ['a/1', 'a/2', 'b']) await client.publishAsync(topic, 'v', { qos: 1, retain: true })
+  await until(() => b.broker.engine.retained.size > 3, 'the $SYS tree is published', 5000)
+  const [state, list, sys, human] = await Promise.all([
+    mqttctlJson<State>(['state', ...socket]),
+    mqttctlJson<ListPage<RetainedSummary>>(['retained', 'list', ...socket]),
+    mqttctlJson<ListPage<RetainedSummary>>(['retained', 'list', '--topic', '$SYS/#', '--limit', '0', ...socket]),
+    mqttctl(['state', ...socket]),
+  ])
+  t.assert.equal(state.json.retained.count, 3)
+  t.assert.equal(list.json.total, 3)
+  t.assert.ok(state.json.retained.sys > 0)
+  t.assert.equal(sys.json.total, state.json.retained.sys)
+  t.assert.match(human.stdout, new RegExp(`^retained +3 \\(what retained list shows\\), and ${state.json.retained.sys} \\$SYS values of the broker$`, 'm'))
 })

@@ -29,6 +29,8 @@ export interface RunOptions {
   timeoutMs?: number
   /** Working directory (default: the repository). */
   cwd?: string
+  /** A file descriptor for its stdout (e.g. /dev/full) instead of a pipe; `stdout` is then ''. */
+  stdoutFd?: number
 }
 
 /** The environment mqttctl runs in: the caller's minus MQTTCTL_*, no colour, no wrapping, plus `extra`. */
@@ -40,14 +42,14 @@ export function mqttctlEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs mqttctl with `args` to completion; resolves with its exit code and output (rejects only if it cannot run). */
 export function mqttctl (args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: mqttctlEnv(opts.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: mqttctlEnv(opts.env ?? {}), stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, opts.timeoutMs ?? 60_000)
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
-  child.stdin.on('error', () => {}) // a command that exits without reading its stdin
-  child.stdin.end(opts.stdin ?? '')
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  child.stdin?.on('error', () => {}) // a command that exits without reading its stdin
+  child.stdin?.end(opts.stdin ?? '')
   return new Promise((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code) => {
@@ -70,7 +72,7 @@ export async function mqttctlJson<T = unknown> (args: string[], opts: RunOptions
 }
 
 /** The `--json` error document. */
-export interface CliErrorJson { error: { code: string; message: string; exitCode: number } }
+export interface CliErrorJson { error: { code: string; message: string; exitCode: number; suggestions?: string[] } }
 
 /** A running mqttctl (streams: `trace`, `sys`), with its output so far and its exit. */
 export interface LiveCli {
@@ -86,7 +88,7 @@ export function spawnMqttctl (t: TestContext, args: string[]): LiveCli {
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => { stderr += s })
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => { resolve({ code, signal }) })
   })

@@ -1,10 +1,13 @@
 import type { IpRuleSummary } from '../../../src/control/schema.js'
-import { listFlags, type ListPage } from '../../../src/cli/filter.js'
+import { listFlags, rowFields, type ListPage } from '../../../src/cli/filter.js'
 import { ListCommand } from '../../../src/cli/list-command.js'
 import { renderTable } from '../../../src/cli/output.js'
 import { ago } from '../../../src/cli/time.js'
 
-const FIELDS = ['id', 'cidr', 'action', 'skip_auth', 'hits', 'created_at'] as const satisfies ReadonlyArray<keyof IpRuleSummary>
+/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
+const FIELDS = rowFields<IpRuleSummary>({
+  id: true, cidr: true, action: true, skip_auth: true, hits: true, created_at: true,
+})
 
 export default class AclIpList extends ListCommand<typeof AclIpList> {
   static override summary = 'List IP rules.'

@@ -1,10 +1,13 @@
 import { Flags } from '@oclif/core'
 import type { TopicRuleSummary } from '../../../src/control/schema.js'
-import { listFlags, type ListPage } from '../../../src/cli/filter.js'
+import { listFlags, rowFields, type ListPage } from '../../../src/cli/filter.js'
 import { ListCommand } from '../../../src/cli/list-command.js'
 import { renderTable } from '../../../src/cli/output.js'
 
-const FIELDS = ['id', 'subject', 'user', 'topic', 'access', 'effect', 'created_at'] as const satisfies ReadonlyArray<keyof TopicRuleSummary>
+/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
+const FIELDS = rowFields<TopicRuleSummary>({
+  id: true, subject: true, user: true, topic: true, access: true, effect: true, created_at: true,
+})
 
 export default class AclRuleList extends ListCommand<typeof AclRuleList> {
   static override summary = 'List topic rules.'

@@ -34,6 +34,9 @@ function state (broker: BrokerView): State {
   const lag = m.eventLoopLag()
   const warnings: string[] = []
   const access = engine.access
+  // The broker's $SYS values are retained messages too: counted apart (a few dozen, walked here).
+  let sysRetained = 0
+  engine.retained.match('$SYS/#', Date.now(), () => { sysRetained++ })
   const authentication = access.accountCount === 0 && broker.config.allow_anonymous ? 'off' : 'on'
   if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopback(l.host))) {
     warnings.push(authentication === 'off'
@@ -55,7 +58,7 @@ function state (broker: BrokerView): State {
     sessions: { online, offline: engine.sessions.size - online, total: engine.sessions.size },
     subscriptions: { count: engine.router.subscriptionCount, shared: engine.router.sharedSubscriptionCount },
     topics: { subscribed_filters: engine.router.filterCount },
-    retained: { count: engine.retained.size },
+    retained: { count: engine.retained.size - sysRetained, sys: sysRetained },
     auth: {
       accounts: access.accountCount,
       topic_rules: access.listTopicRules().length,
