@@ -8,7 +8,7 @@
  * subscription the topic rules no longer grant.
  */
 import { ControlError } from '../control/server.js'
-import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicRuleSummary } from '../control/schema.js'
+import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicAccessChange, type TopicRuleSummary } from '../control/schema.js'
 import { validateTopicFilter, validateTopicName } from '../protocol/topic.js'
 import { hasForbiddenCharacters } from '../protocol/utf8.js'
 import type { AccessControl, IpRule } from './access-control.js'
@@ -51,6 +51,9 @@ const MAX_NAME_BYTES = 65535
 export function authMethods (access: AccessControl, live: LiveView | null): AuthMethods {
   const isLive = live !== null
   const change = (changed: boolean, kicked = 0): AuthChange => ({ changed, kicked, live: isLive })
+  /** Topic access now, and whether the change just made flipped it (open ⇄ deny by default). */
+  const topicAccess = (wasRestricted: boolean): TopicAccessChange =>
+    ({ topic_access: access.restricted ? 'rules' : 'open', topic_access_changed: access.restricted !== wasRestricted })
   const kick = (enabled: boolean | undefined, select: (client: LiveClient) => boolean, why: string): number =>
     enabled === true && live !== null ? live.kick(select, why) : 0
   const lostSubscription = (client: LiveClient): boolean =>
@@ -129,16 +132,18 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
         throw invalid(`a ${subject} rule is for no particular user`)
       }
       checkRuleFilter(topic)
+      const wasRestricted = access.restricted
       const { rule, changed } = await access.addTopicRule({ subject, user: user ?? null, topic, access: level, effect: deny === true ? 'deny' : 'allow' })
       const kicked = changed ? kick(doKick, lostSubscription, `topic rule ${rule.id} added`) : 0
-      return { ...change(changed, kicked), rule: topicRuleSummary(rule) }
+      return { ...change(changed, kicked), ...topicAccess(wasRestricted), rule: topicRuleSummary(rule) }
     },
 
     'acl.rule.del': async ({ id, kick: doKick }) => {
+      const wasRestricted = access.restricted
       const rule = await access.deleteTopicRule(id)
       if (rule === undefined) throw new ControlError(ControlErrorCode.NotFound, `no topic rule ${id}`)
       const kicked = kick(doKick, lostSubscription, `topic rule ${id} deleted`)
-      return { ...change(true, kicked), rule: topicRuleSummary(rule) }
+      return { ...change(true, kicked), ...topicAccess(wasRestricted), rule: topicRuleSummary(rule) }
     },
 
     'acl.rule.list': async ({ user }) => {

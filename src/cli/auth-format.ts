@@ -24,4 +24,11 @@ export function kickedTail (kick: boolean, live: boolean, kicked: number): strin
   return kick && live ? `; ${sessions(kicked)} disconnected` : ''
 }
 
+/** Said when the first topic rule is added: access flips from open to deny by default. */
+export const TOPIC_ACCESS_CLOSED = 'warning: this is the first topic rule, so topic access is now deny by default: every client may only do what an allow rule grants it'
+/** Said when the last topic rule is deleted. */
+export const TOPIC_ACCESS_OPENED = 'warning: that was the last topic rule, so topic access is now open: every client may publish and subscribe to every topic (but $SYS)'
+/** The line under a non-empty `acl rule list`. */
+export const TOPIC_ACCESS_RULES = 'topic access: deny by default, a client may only do what an allow rule above grants it (a deny rule overrides every allow)'
+
 export const OFFLINE_KICK_NOTE = '--kick: no broker is running, so there are no live sessions to disconnect'

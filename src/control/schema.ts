@@ -207,6 +207,16 @@ export interface AuthChange {
   live: boolean
 }
 
+/**
+ * Topic access after a rule change: `open` while no topic rule exists, `rules` (deny by default)
+ * once one does; `topic_access_changed` is true when this change flipped it (the first rule added
+ * closes every topic not granted, the last one deleted opens them all).
+ */
+export interface TopicAccessChange {
+  topic_access: 'open' | 'rules'
+  topic_access_changed: boolean
+}
+
 export interface AclDecision {
   decision: 'allow' | 'deny'
   /**
@@ -276,8 +286,8 @@ export interface Methods {
   'acl.ip.set': { params: { cidr: string; action: 'allow' | 'deny'; skip_auth?: boolean; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
   'acl.ip.del': { params: { cidr: string; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
   'acl.ip.list': { params: Record<string, never>; result: ListResult<IpRuleSummary> }
-  'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
-  'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & { rule: TopicRuleSummary } }
+  'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
+  'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }

@@ -66,8 +66,9 @@ test('offline provisioning before the first start: accounts, topic and IP rules 
 
   const r1 = await cli(['acl', 'rule', 'add', '--user', 'alice', '--topic', 'alice/#', '--access', 'readwrite', ...dd])
   t.assert.equal(r1.stdout, 'rule 1 added: allow readwrite alice/# for user alice\n', r1.stderr)
-  const r2 = await cli(['acl', 'rule', 'add', '--user', 'bob', '--topic', 'bob/#', '--access', 'readwrite', ...dd])
-  t.assert.equal(r2.stdout, 'rule 2 added: allow readwrite bob/# for user bob\n', r2.stderr)
+  t.assert.match(r1.stderr, /warning: this is the first topic rule, so topic access is now deny by default/)
+  const r2 = await cliJson<Methods['acl.rule.add']['result']>(['acl', 'rule', 'add', '--user', 'bob', '--topic', 'bob/#', '--access', 'readwrite', ...dd])
+  t.assert.deepEqual([r2.json.rule.id, r2.json.topic_access, r2.json.topic_access_changed], [2, 'rules', false], r2.stderr)
   const r2again = await cli(['acl', 'rule', 'add', '--user', 'bob', '--topic', 'bob/#', '--access', 'readwrite', ...dd])
   t.assert.equal(r2again.stdout, 'rule 2 already exists: allow readwrite bob/# for user bob\n', r2again.stderr)
   const ip = await cli(['acl', 'ip', 'deny', '192.0.2.7/24', '--kick', ...dd])
@@ -76,6 +77,7 @@ test('offline provisioning before the first start: accounts, topic and IP rules 
 
   const offlineList = await cliJson<ListPage<AccountSummary>>(['account', 'list', ...dd])
   t.assert.deepEqual(offlineList.json.items.map((a) => [a.username, a.online, a.last_login]), [['alice', 0, null], ['bob', 0, null]])
+  t.assert.match((await cli(['acl', 'rule', 'list', ...dd])).stderr, /topic access: deny by default/)
   const rules = await cliJson<ListPage<TopicRuleSummary>>(['acl', 'rule', 'list', ...dd])
   t.assert.deepEqual(rules.json.items.map((r) => [r.id, r.subject, r.user, r.topic, r.access, r.effect]), [
     [1, 'user', 'alice', 'alice/#', 'readwrite', 'allow'],
@@ -293,4 +295,20 @@ test('offline errors keep their exit codes: 67 no such account, 65 invalid data'
   const invalid = await cliJson<ErrorJson>(['acl', 'ip', 'deny', 'not-an-address', ...dd]) // one at a time: the store is locked
   t.assert.deepEqual([missing.code, missing.json.error.exitCode], [67, 67])
   t.assert.deepEqual([invalid.code, invalid.json.error.exitCode], [65, 65])
+})
+
+test('access flips are said: the first rule closes every other topic, deleting the last one opens them all', async (t: TestContext) => {
+  const dir = await testDir(t)
+  const dd = ['--data-dir', dir.dataDir]
+  const added = await cli(['acl', 'rule', 'add', '--pattern', '--topic', 'public/#', '--access', 'read', ...dd])
+  t.assert.equal(added.code, 0, added.stderr)
+  t.assert.match(added.stderr, /first topic rule, so topic access is now deny by default/)
+  const deleted = await cliJson<Methods['acl.rule.del']['result']>(['acl', 'rule', 'del', '1', ...dd])
+  t.assert.deepEqual([deleted.json.topic_access, deleted.json.topic_access_changed], ['open', true])
+  const readded = await cliJson<Methods['acl.rule.add']['result']>(['acl', 'rule', 'add', '--pattern', '--topic', 'public/#', '--access', 'read', ...dd])
+  t.assert.deepEqual([readded.json.topic_access, readded.json.topic_access_changed], ['rules', true])
+  const again = await cli(['acl', 'rule', 'del', String(readded.json.rule.id), ...dd])
+  t.assert.equal(again.code, 0, again.stderr)
+  t.assert.match(again.stderr, /last topic rule, so topic access is now open/)
+  t.assert.match((await cli(['acl', 'rule', 'list', ...dd])).stderr, /no topic rules: topic access is open to every client/)
 })

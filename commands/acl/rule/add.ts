@@ -5,7 +5,7 @@
 import { Flags } from '@oclif/core'
 import type { Methods, RuleAccess, RuleSubject } from '../../../src/control/schema.js'
 import { BaseCommand } from '../../../src/cli/base-command.js'
-import { describeRule, kickedTail, OFFLINE_KICK_NOTE } from '../../../src/cli/auth-format.js'
+import { describeRule, kickedTail, OFFLINE_KICK_NOTE, TOPIC_ACCESS_CLOSED } from '../../../src/cli/auth-format.js'
 
 export type AclRuleAddResult = Methods['acl.rule.add']['result']
 
@@ -20,7 +20,7 @@ How rules decide: while no rule exists at all, topic access is open. Once one ex
 
 Idempotent: an identical rule is not added twice (changed: false). Applies at once; with --kick, live clients holding a subscription the rules no longer grant are disconnected (MQTT 5: DISCONNECT 0x87). Subscriptions are otherwise filtered at each delivery.
 
-Prints "rule 3 added: allow readwrite alice/# for user alice" ("rule 3 already exists: …" when unchanged). With --json: {rule: {id, subject, user, topic, access, effect, created_at}, changed, kicked, live}.
+Prints "rule 3 added: allow readwrite alice/# for user alice" ("rule 3 already exists: …" when unchanged). The first rule turns every other client to deny by default: a warning on stderr says so. With --json: {rule: {id, subject, user, topic, access, effect, created_at}, changed, kicked, live, topic_access: open|rules, topic_access_changed}.
 
 Exit codes: 0 done, 64 not exactly one of --user, --pattern, --anonymous, 65 invalid filter or user name, 69 the data dir is held by another process.`
 
@@ -56,6 +56,7 @@ Exit codes: 0 done, 64 not exactly one of --user, --pattern, --anonymous, 65 inv
       kick: flags.kick,
     })
     this.log(`rule ${res.rule.id} ${res.changed ? 'added' : 'already exists'}: ${describeRule(res.rule)}${kickedTail(flags.kick, channel.live, res.kicked)}`)
+    if (res.topic_access_changed) this.note(TOPIC_ACCESS_CLOSED)
     return res
   }
 }

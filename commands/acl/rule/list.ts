@@ -3,6 +3,7 @@ import type { TopicRuleSummary } from '../../../src/control/schema.js'
 import { listFlags, rowFields, type ListPage } from '../../../src/cli/filter.js'
 import { ListCommand } from '../../../src/cli/list-command.js'
 import { renderTable } from '../../../src/cli/output.js'
+import { TOPIC_ACCESS_RULES } from '../../../src/cli/auth-format.js'
 
 /** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
 const FIELDS = rowFields<TopicRuleSummary>({
@@ -54,6 +55,7 @@ Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another 
       { header: 'effect', get: (r) => r.effect },
     ]))
     this.noteTruncation(page, 'topic rules')
+    this.note(TOPIC_ACCESS_RULES)
     return page
   }
 }
