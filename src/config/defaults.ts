@@ -8,6 +8,8 @@
 
 import { hostname } from 'node:os'
 
+import { descriptorLimit, maxConnectionsFor } from '../transport/descriptor-limit.js'
+
 import type { Config, ListenerConfig, ListenerType } from './types.js'
 
 /** Port a listener binds when its entry has no `port`, by listener type. */
@@ -37,7 +39,8 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   max_inflight: 100,
   max_queued_messages: 1000,
   max_queued_bytes: 0,
-  max_connections: 0,
+  // derived from this process's file descriptor limit (src/transport/descriptor-limit.ts)
+  max_connections: maxConnectionsFor(descriptorLimit()),
   max_topic_length: 65_535,
   max_topic_levels: 201,
   max_subscriptions_per_client: 0,

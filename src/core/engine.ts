@@ -18,6 +18,7 @@ import { ReasonCode } from '../protocol/reason-codes.js'
 import type { Store } from '../store/store.js'
 import { Tracer } from '../tracing/tracer.js'
 import type { ConnectionInfo } from '../transport/listener.js'
+import { Admission } from './admission.js'
 import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
 import { sweepConnections } from './keepalive.js'
@@ -41,6 +42,8 @@ export class Engine {
   /** Password checks off the event loop. */
   readonly bcrypt = new BcryptPool()
   readonly connections = new Set<Connection>()
+  /** Refusal episodes (max_connections, descriptors), logged once each. */
+  readonly admission: Admission
   readonly startedAt = Date.now()
   private sweepTimer: NodeJS.Timeout | null = null
   private stopping = false
@@ -51,6 +54,7 @@ export class Engine {
     this.router = new Router(this)
     this.wills = new WillScheduler(this)
     this.access = new AccessControl(store)
+    this.admission = new Admission(this.counters, log)
   }
 
   /** Reads the state kept in the Store back into memory (before any listener accepts). */
@@ -70,13 +74,23 @@ export class Engine {
     this.sweepTimer.unref()
   }
 
-  /** Takes a freshly accepted stream; refuses it when max_connections is reached. */
+  /**
+   * Takes a freshly accepted stream; refuses it (closed at once) when stopping or when
+   * max_connections is reached (by default derived from the descriptor limit: config/defaults.ts).
+   */
   accept (stream: Duplex, info: ConnectionInfo): Connection | null {
-    if (this.stopping || (this.config.max_connections > 0 && this.connections.size >= this.config.max_connections)) {
+    if (this.stopping) {
       this.counters.connectionsRefused++
       stream.destroy()
       return null
     }
+    const limit = this.config.max_connections
+    if (limit > 0 && this.connections.size >= limit) {
+      this.admission.refusedAtLimit(limit)
+      stream.destroy()
+      return null
+    }
+    if (this.admission.refusing) this.admission.admitted()
     this.counters.connectionsAccepted++
     const conn = new Connection(this, stream, info)
     this.connections.add(conn)
