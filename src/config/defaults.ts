@@ -6,7 +6,7 @@
  * directory, not against the config file's directory.
  */
 
-import { hostname } from 'node:os'
+import { availableParallelism, hostname } from 'node:os'
 
 import { descriptorLimit, maxConnectionsFor } from '../transport/descriptor-limit.js'
 
@@ -32,6 +32,12 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   allow_anonymous: true,
   bcrypt_cost: 10,
   allow_client_id_takeover_across_users: false,
+  auth_backoff_failures: 5,
+  auth_backoff_max: 60,
+  // four per bcrypt worker (one worker per core: src/auth/bcrypt-pool.ts)
+  auth_max_pending: 4 * availableParallelism(),
+  auth_cache_size: 1000,
+  auth_cache_ttl: 300,
   max_packet_size: 16 * 1024 * 1024,
   max_connect_packet_size: 64 * 1024,
   max_outgoing_bytes: 8 * 1024 * 1024,

@@ -9,7 +9,7 @@
 import type { Duplex } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { AccessControl, AclCache } from '../auth/access-control.js'
-import { BcryptPool } from '../auth/bcrypt-pool.js'
+import { PasswordChecks } from '../auth/password-checks.js'
 import { isSysTopic } from '../auth/topic-rules.js'
 import type { Config } from '../config/types.js'
 import type { Logger } from '../log.js'
@@ -39,8 +39,8 @@ export class Engine {
   readonly wills: WillScheduler
   /** Accounts, IP rules and topic rules (src/auth), loaded from the Store by `restore()`. */
   readonly access: AccessControl
-  /** Password checks off the event loop. */
-  readonly bcrypt = new BcryptPool()
+  /** Password checks: off the event loop, bounded, with back-off and a cache of recent logins. */
+  readonly passwords: PasswordChecks
   readonly connections = new Set<Connection>()
   /** Refusal episodes (max_connections, descriptors), logged once each. */
   readonly admission: Admission
@@ -54,6 +54,8 @@ export class Engine {
     this.router = new Router(this)
     this.wills = new WillScheduler(this)
     this.access = new AccessControl(store)
+    this.passwords = new PasswordChecks(config, log)
+    this.access.onAccountChange = (username) => { this.passwords.cache.forget(username) }
     this.admission = new Admission(this.counters, log)
   }
 
@@ -160,7 +162,7 @@ export class Engine {
     for (const conn of [...this.connections]) conn.close(CloseReason.ServerShutdown, ReasonCode.ServerShuttingDown)
     this.wills.clear()
     this.sessions.clearTimers()
-    void this.bcrypt.close()
+    void this.passwords.close()
     await Promise.race([
       Promise.all(streams.map((s) => s.destroyed ? undefined : new Promise((resolve) => s.once('close', resolve)))),
       new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
