@@ -26,11 +26,6 @@ export class Admission {
 
   constructor (private readonly counters: Counters, private readonly log: Logger) {}
 
-  /** True while an episode is under way. */
-  get refusing (): boolean {
-    return this.episode !== null
-  }
-
   /** A socket was refused because `limit` connections are open. */
   refusedAtLimit (limit: number): void {
     this.counters.connectionsRefused++

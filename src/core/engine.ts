@@ -92,7 +92,7 @@ export class Engine {
       stream.destroy()
       return null
     }
-    if (this.admission.refusing) this.admission.admitted()
+    this.admission.admitted()
     this.counters.connectionsAccepted++
     const conn = new Connection(this, stream, info)
     this.connections.add(conn)
