@@ -54,7 +54,7 @@ export class Broker {
   constructor (readonly config: Config, deps: { logger: Logger; store?: Store }) {
     this.log = deps.logger
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
-    this.metrics = new MetricsSampler(this.engine.counters)
+    this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
     this.controlSocketPath = join(config.data_dir, 'mqttctl.sock')
   }
@@ -69,7 +69,8 @@ export class Broker {
     this.metrics.start()
     try {
       for (const listener of this.config.listeners) {
-        this.running.push(await openListener(listener, (stream, info) => { this.engine.accept(stream, info) }))
+        this.running.push(await openListener(listener, (stream, info) => { this.engine.accept(stream, info) },
+          (err, name) => { this.engine.admission.acceptFailed(err, name) }))
       }
       const control = new ControlServer(this.controlSocketPath,
         () => ({ protocol: CONTROL_PROTOCOL, broker: this.version, node: this.config.node_name, pid: process.pid, bcrypt_cost: this.config.bcrypt_cost }), this.log)

@@ -84,6 +84,8 @@ export class AccessControl {
   private nextTopicRuleId = 1
   /** Bumped by every change; AclCaches older than it are emptied on next use. */
   generation = 0
+  /** Called when an account's hash changes or the account is deleted (the login cache forgets it). */
+  onAccountChange: ((username: string) => void) | null = null
 
   constructor (private readonly store: Store) {}
 
@@ -134,6 +136,7 @@ export class AccessControl {
     this.accounts.set(username, account)
     this.putAccount(account)
     this.generation++
+    this.onAccountChange?.(username)
     await this.store.flush()
     return { created: previous === undefined, changed: true }
   }
@@ -142,6 +145,7 @@ export class AccessControl {
     if (!this.accounts.delete(username)) return false
     this.store.deleteRecord('account', username)
     this.generation++
+    this.onAccountChange?.(username)
     await this.store.flush()
     return true
   }

@@ -8,13 +8,16 @@
  * 3. No user name: anonymous, admitted when `allow_anonymous` is on (or by a skip-auth IP rule).
  * 4. A user name: while no account exists at all and `allow_anonymous` is on, authentication is
  *    off and the name is taken as given (Mosquitto without a password file); otherwise the account
- *    must exist and the password match its bcrypt hash (on the BcryptPool's worker threads). A
- *    missing account costs one comparison with a dummy hash too, so timing does not say which
- *    user names exist.
- * Refusals: bad credentials → CONNACK 0x86 (v3: 4); not allowed at all → 0x87 (v3: 5).
+ *    must exist and the password match its bcrypt hash (PasswordChecks: a recent verification
+ *    from the cache, else back-off per address and user name, then a bcrypt check on a worker
+ *    thread within a bounded queue). A missing account costs one comparison with a dummy hash
+ *    too, so timing does not say which user names exist.
+ * Refusals: bad credentials → CONNACK 0x86 (v3: 4); not allowed at all → 0x87 (v3: 5); in
+ * back-off after failed logins → 0x9F Connection rate exceeded (v3: 3); the check queue full →
+ * 0x89 Server busy (v3: 3).
  */
 import type { AccessControl } from './access-control.js'
-import type { BcryptPool } from './bcrypt-pool.js'
+import type { PasswordChecks, PasswordVerdict } from './password-checks.js'
 import { presentedPassword } from './passwords.js'
 
 export interface AuthRequest {
@@ -30,12 +33,12 @@ export interface AuthRequest {
 
 export type AuthOutcome =
   | { ok: true; username: string | undefined }
-  | { ok: false; refusal: 'bad_credentials' | 'not_authorized'; detail: string }
+  | { ok: false; refusal: 'bad_credentials' | 'not_authorized' | 'rate_limited' | 'busy'; detail: string }
 
 /** A bcrypt hash of a random password: compared against when the account does not exist. */
 const DUMMY_HASH = '$2b$10$NqwqpS92z7Dg52gErhSBZevLauoFjVIlNG/mQQ1tVTI3odmuBZy4y'
 
-export function authenticate (access: AccessControl, pool: BcryptPool, allowAnonymous: boolean, req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
+export function authenticate (access: AccessControl, passwords: PasswordChecks, allowAnonymous: boolean, req: AuthRequest): AuthOutcome | Promise<AuthOutcome> {
   const ip = access.checkIp(req.address)
   if (ip.verdict === 'deny') {
     ip.rule.hits++
@@ -59,10 +62,14 @@ export function authenticate (access: AccessControl, pool: BcryptPool, allowAnon
   const password = presentedPassword(req.password)
   const refusal: AuthOutcome = { ok: false, refusal: 'bad_credentials', detail: `bad user name or password for '${username}'` }
   if (password === null) return refusal
-  return pool.verify(password, account?.hash ?? DUMMY_HASH).then((match) => {
+  const hash = account?.hash ?? DUMMY_HASH
+  const decide = (result: PasswordVerdict): AuthOutcome => {
+    if (result.verdict === 'rate_limited' || result.verdict === 'busy') return { ok: false, refusal: result.verdict, detail: result.detail }
     // the account may have been deleted or changed while the check ran: decide on what is there now
     const now = access.account(username)
-    if (!match || account === undefined || now === undefined || now.hash !== account.hash) return refusal
+    if (result.verdict !== 'match' || account === undefined || now === undefined || now.hash !== account.hash) return refusal
     return { ok: true, username }
-  })
+  }
+  const result = passwords.check({ address: req.address, username, password, hash, accountExists: account !== undefined })
+  return result instanceof Promise ? result.then(decide) : decide(result)
 }

@@ -1,11 +1,14 @@
 /**
- * BcryptPool: password checks on worker threads, so that a bcrypt comparison (about 100 ms at cost
+ * BcryptPool: password checks on worker threads, so that a bcrypt comparison (about 70 ms at cost
  * 10 in JavaScript) never holds up the event loop that serves every other client.
  *
- * Workers start on first use (a broker without accounts never starts one) and stay, unref'd, until
- * `close()`. Jobs go round-robin; each worker handles its jobs in order. A worker that dies fails its
- * pending jobs (as "no match": a check that could not run must not let anybody in) and is replaced
- * on the next job.
+ * One worker per core by default (bcrypt is CPU-bound: more would only share the cores). Workers
+ * start on first use (a broker without accounts never starts one) and stay, unref'd, until
+ * `close()`. A job goes to the worker with the fewest pending jobs; each worker handles its jobs in
+ * order. The queue is bounded: `tryVerify` refuses at once (null) when `maxPending()` checks are
+ * already waiting or running, so that a flood of logins cannot make a right one wait behind it for
+ * seconds. A worker that dies fails its pending jobs (as "no match": a check that could not run must
+ * not let anybody in) and is replaced on the next job.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
@@ -21,21 +24,33 @@ interface Slot {
 
 export class BcryptPool {
   private readonly slots: (Slot | null)[]
-  private next = 0
   private nextId = 1
   private closed = false
+  private inFlight = 0
 
-  constructor (size = Math.max(1, Math.min(2, availableParallelism() - 1))) {
-    this.slots = Array.from({ length: size }, () => null)
+  /** `maxPending` is read at every check (it follows `config set`). */
+  constructor (private readonly maxPending: () => number, size = availableParallelism()) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => null)
   }
 
-  /** Resolves true when `password` matches `hash`. */
-  verify (password: string, hash: string): Promise<boolean> {
+  /** Worker threads the pool may run. */
+  get size (): number {
+    return this.slots.length
+  }
+
+  /** Checks waiting or running now. */
+  get pending (): number {
+    return this.inFlight
+  }
+
+  /** Resolves true when `password` matches `hash`; null at once when the queue is full. */
+  tryVerify (password: string, hash: string): Promise<boolean> | null {
     if (this.closed) return Promise.resolve(false)
-    const index = this.next
-    this.next = (this.next + 1) % this.slots.length
+    if (this.inFlight >= this.maxPending()) return null
+    const index = this.leastBusy()
     const slot = this.slots[index] ?? this.start(index)
     const id = this.nextId++
+    this.inFlight++
     return new Promise((resolve) => {
       slot.pending.set(id, { resolve })
       slot.worker.ref() // keep the process alive while a check is under way
@@ -51,6 +66,20 @@ export class BcryptPool {
     await Promise.all(workers.map((s) => s.worker.terminate()))
   }
 
+  /** The slot with the fewest pending jobs (an idle one that has no worker yet counts as 0). */
+  private leastBusy (): number {
+    let best = 0
+    let bestLoad = Number.POSITIVE_INFINITY
+    for (let i = 0; i < this.slots.length; i++) {
+      const load = this.slots[i]?.pending.size ?? 0
+      if (load < bestLoad) {
+        best = i
+        bestLoad = load
+      }
+    }
+    return best
+  }
+
   private start (index: number): Slot {
     const worker = new Worker(new URL('./bcrypt-worker.js', import.meta.url))
     const slot: Slot = { worker, pending: new Map() }
@@ -59,6 +88,7 @@ export class BcryptPool {
       const job = slot.pending.get(msg.id)
       if (job === undefined) return
       slot.pending.delete(msg.id)
+      this.inFlight--
       if (slot.pending.size === 0) worker.unref()
       job.resolve(msg.ok)
     })
@@ -73,6 +103,7 @@ export class BcryptPool {
   }
 
   private failAll (slot: Slot): void {
+    this.inFlight -= slot.pending.size
     for (const job of slot.pending.values()) job.resolve(false)
     slot.pending.clear()
   }

@@ -6,7 +6,9 @@
  * directory, not against the config file's directory.
  */
 
-import { hostname } from 'node:os'
+import { availableParallelism, hostname } from 'node:os'
+
+import { descriptorLimit, maxConnectionsFor } from '../transport/descriptor-limit.js'
 
 import type { Config, ListenerConfig, ListenerType } from './types.js'
 
@@ -30,6 +32,12 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   allow_anonymous: true,
   bcrypt_cost: 10,
   allow_client_id_takeover_across_users: false,
+  auth_backoff_failures: 5,
+  auth_backoff_max: 60,
+  // four per bcrypt worker (one worker per core: src/auth/bcrypt-pool.ts)
+  auth_max_pending: 4 * availableParallelism(),
+  auth_cache_size: 1000,
+  auth_cache_ttl: 300,
   max_packet_size: 16 * 1024 * 1024,
   max_connect_packet_size: 64 * 1024,
   max_outgoing_bytes: 8 * 1024 * 1024,
@@ -38,7 +46,8 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   max_inflight_bytes: 16 * 1024 * 1024,
   max_queued_messages: 1000,
   max_queued_bytes: 64 * 1024 * 1024,
-  max_connections: 0,
+  // derived from this process's file descriptor limit (src/transport/descriptor-limit.ts)
+  max_connections: maxConnectionsFor(descriptorLimit()),
   max_topic_length: 65_535,
   max_topic_levels: 201,
   max_subscriptions_per_client: 10_000,

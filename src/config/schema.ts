@@ -29,6 +29,8 @@ const MQTT_MAX_PACKET_SIZE = 268_435_455
 const UINT16_MAX = 65_535
 /** Longest `sys_interval`: one day, in seconds (a longer period is no longer a monitoring feed). */
 const SYS_INTERVAL_MAX = 86_400
+/** Longest login back-off and verification cache life: one day, in seconds. */
+const AUTH_SECONDS_MAX = 86_400
 /** Smallest useful limit: a v5 CONNECT with a one-letter client id and nothing else is 16 bytes. */
 const MIN_PACKET_SIZE = 20
 
@@ -152,6 +154,11 @@ const configShape = {
   allow_anonymous: boolean().default(DEFAULTS.allow_anonymous),
   bcrypt_cost: integer(10, 31).default(DEFAULTS.bcrypt_cost),
   allow_client_id_takeover_across_users: boolean().default(DEFAULTS.allow_client_id_takeover_across_users),
+  auth_backoff_failures: integer(0).default(DEFAULTS.auth_backoff_failures),
+  auth_backoff_max: integer(1, AUTH_SECONDS_MAX).default(DEFAULTS.auth_backoff_max),
+  auth_max_pending: integer(1).default(DEFAULTS.auth_max_pending),
+  auth_cache_size: integer(0).default(DEFAULTS.auth_cache_size),
+  auth_cache_ttl: integer(1, AUTH_SECONDS_MAX).default(DEFAULTS.auth_cache_ttl),
   max_packet_size: integer(MIN_PACKET_SIZE, MQTT_MAX_PACKET_SIZE).default(DEFAULTS.max_packet_size),
   max_connect_packet_size: integer(MIN_PACKET_SIZE, MQTT_MAX_PACKET_SIZE).default(DEFAULTS.max_connect_packet_size),
   max_outgoing_bytes: integer(MIN_PACKET_SIZE).default(DEFAULTS.max_outgoing_bytes),

@@ -44,6 +44,16 @@ export interface Config {
   bcrypt_cost: number
   /** A client id held by one user's session may be taken over by another user (default false). */
   allow_client_id_takeover_across_users: boolean
+  /** Failed logins per address and per user name before back-off (CONNACK 0x9F); 0 disables it. */
+  auth_backoff_failures: number
+  /** Longest back-off, in seconds (it starts at 1 s and doubles); also how long failures are remembered. */
+  auth_backoff_max: number
+  /** Password checks waiting or running at once; more are refused with CONNACK 0x89 (v3: 3). */
+  auth_max_pending: number
+  /** Successful verifications remembered (keyed by an HMAC of user name and password); 0 disables. */
+  auth_cache_size: number
+  /** Seconds a remembered verification stays valid. */
+  auth_cache_ttl: number
   /** Largest MQTT packet accepted (and the v5 Maximum Packet Size announced), in bytes. */
   max_packet_size: number
   /** Largest packet accepted before a CONNECT has succeeded (the CONNECT itself, and what follows it early). */

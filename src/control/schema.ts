@@ -94,7 +94,11 @@ export interface State {
    */
   messages: { inflight: number; queued: number; queued_bytes: number; received: Rate; sent: Rate; dropped: Rate; queue_dropped: number; output_dropped: number }
   bytes: { received: Rate; sent: Rate }
-  connections: { open: number; accepted: number; refused: number; protocol_errors: number }
+  /**
+   * `refused`: sockets closed at once at `max_connections`; `refusal_episodes`: times the broker
+   * began refusing (at max_connections, or out of file descriptors), each logged once.
+   */
+  connections: { open: number; accepted: number; refused: number; refusal_episodes: number; protocol_errors: number }
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
   event_loop: { lag_ms: number; lag_p99_ms: number }
   load_average: [number, number, number]

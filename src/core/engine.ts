@@ -10,7 +10,7 @@
 import type { Duplex } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { AccessControl, AclCache } from '../auth/access-control.js'
-import { BcryptPool } from '../auth/bcrypt-pool.js'
+import { PasswordChecks } from '../auth/password-checks.js'
 import { isSysTopic } from '../auth/topic-rules.js'
 import type { Config } from '../config/types.js'
 import type { Logger } from '../log.js'
@@ -19,6 +19,7 @@ import { ReasonCode } from '../protocol/reason-codes.js'
 import type { Store } from '../store/store.js'
 import { Tracer } from '../tracing/tracer.js'
 import type { ConnectionInfo } from '../transport/listener.js'
+import { Admission } from './admission.js'
 import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
 import { sweepConnections } from './keepalive.js'
@@ -39,9 +40,11 @@ export class Engine {
   readonly wills: WillScheduler
   /** Accounts, IP rules and topic rules (src/auth), loaded from the Store by `restore()`. */
   readonly access: AccessControl
-  /** Password checks off the event loop. */
-  readonly bcrypt = new BcryptPool()
+  /** Password checks: off the event loop, bounded, with back-off and a cache of recent logins. */
+  readonly passwords: PasswordChecks
   readonly connections = new Set<Connection>()
+  /** Refusal episodes (max_connections, descriptors), logged once each. */
+  readonly admission: Admission
   readonly startedAt = Date.now()
   private sweepTimer: NodeJS.Timeout | null = null
   /** The store's error at the last sweep: its changes are logged once each, not per failed write. */
@@ -54,6 +57,9 @@ export class Engine {
     this.router = new Router(this)
     this.wills = new WillScheduler(this)
     this.access = new AccessControl(store)
+    this.passwords = new PasswordChecks(config, log)
+    this.access.onAccountChange = (username) => { this.passwords.cache.forget(username) }
+    this.admission = new Admission(this.counters, log)
   }
 
   /** Reads the state kept in the Store back into memory (before any listener accepts). */
@@ -86,13 +92,23 @@ export class Engine {
     this.storeError = error
   }
 
-  /** Takes a freshly accepted stream; refuses it when max_connections is reached. */
+  /**
+   * Takes a freshly accepted stream; refuses it (closed at once) when stopping or when
+   * max_connections is reached (by default derived from the descriptor limit: config/defaults.ts).
+   */
   accept (stream: Duplex, info: ConnectionInfo): Connection | null {
-    if (this.stopping || (this.config.max_connections > 0 && this.connections.size >= this.config.max_connections)) {
+    if (this.stopping) {
       this.counters.connectionsRefused++
       stream.destroy()
       return null
     }
+    const limit = this.config.max_connections
+    if (limit > 0 && this.connections.size >= limit) {
+      this.admission.refusedAtLimit(limit)
+      stream.destroy()
+      return null
+    }
+    this.admission.admitted()
     this.counters.connectionsAccepted++
     const conn = new Connection(this, stream, info)
     this.connections.add(conn)
@@ -162,7 +178,7 @@ export class Engine {
     for (const conn of [...this.connections]) conn.close(CloseReason.ServerShutdown, ReasonCode.ServerShuttingDown)
     this.wills.clear()
     this.sessions.clearTimers()
-    void this.bcrypt.close()
+    void this.passwords.close()
     await Promise.race([
       Promise.all(streams.map((s) => s.destroyed ? undefined : new Promise((resolve) => s.once('close', resolve)))),
       new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),

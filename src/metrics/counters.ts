@@ -25,6 +25,11 @@ export class Counters {
   connectionsAccepted = 0
   /** Sockets refused because max_connections was reached. */
   connectionsRefused = 0
+  /**
+   * Times the broker began refusing connections: at max_connections, or out of file descriptors
+   * (core/admission.ts; logged once each).
+   */
+  refusalEpisodes = 0
   /** Most connections open at once since start (`$SYS/broker/clients/maximum`); set by Engine.accept. */
   connectionsMaximum = 0
   /** Sessions removed because their expiry interval ran out. */

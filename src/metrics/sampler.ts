@@ -6,11 +6,13 @@
  *   minutes of the per-second rate (`$SYS/broker/load/.../1min|5min|15min`, per minute like
  *   Mosquitto's).
  * - Event-loop lag from `perf_hooks.monitorEventLoopDelay` (mean and p99 over the last period).
- * - The highest V8 heap use seen (`$SYS/broker/heap/maximum`).
+ * - The highest V8 heap use seen (`$SYS/broker/heap/maximum`), read through `readMemory`, which
+ *   cannot throw at the descriptor limit (the RSS reading needs a file) and reports it instead.
  * One timer, unref'd; nothing on the message path.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { Counters } from './counters.js'
+import { readMemory } from './memory.js'
 
 /** Counters that get rates and load averages. */
 export const SAMPLED = ['publishReceived', 'publishSent', 'publishDropped', 'packetsReceived', 'packetsSent',
@@ -30,7 +32,8 @@ export class MetricsSampler {
   private lagP99Ms = 0
   private heapUsedMax = 0
 
-  constructor (private readonly counters: Counters) {}
+  /** `onDescriptorsExhausted` hears when a reading failed for lack of file descriptors. */
+  constructor (private readonly counters: Counters, private readonly onDescriptorsExhausted?: (err: NodeJS.ErrnoException) => void) {}
 
   start (): void {
     this.delay.enable()
@@ -96,6 +99,6 @@ export class MetricsSampler {
     this.lagMs = Number.isNaN(this.delay.mean) ? 0 : Math.max(0, this.delay.mean / 1e6 - RESOLUTION_MS)
     this.lagP99Ms = Math.max(0, this.delay.percentile(99) / 1e6 - RESOLUTION_MS)
     this.delay.reset()
-    this.heapUsedMaximum(process.memoryUsage().heapUsed)
+    this.heapUsedMaximum(readMemory(this.onDescriptorsExhausted).heapUsed)
   }
 }

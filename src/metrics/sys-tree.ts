@@ -13,7 +13,10 @@
  * - `clients/connected`: open MQTT connections (including sockets still before CONNECT, as
  *   Mosquitto's count by socket); `clients/total`: sessions (client ids) known, online or not;
  *   `clients/disconnected`: total − connected, never below 0; `clients/maximum`: most connections
- *   open at once (Mosquitto: most sessions); `clients/expired`: sessions ended by their expiry.
+ *   open at once (Mosquitto: most sessions); `clients/expired`: sessions ended by their expiry;
+ *   `connections/refused` (ours): sockets closed at once at `max_connections`;
+ *   `connections/refusal_episodes` (ours): times the broker began refusing connections (at
+ *   max_connections or out of file descriptors), each logged once.
  * - `queued messages/count|bytes|dropped` (ours): QoS 1/2 messages waiting in session queues (behind
  *   a full window or for an offline session), their bytes, and deliveries dropped since start
  *   because a queue was full (max_queued_messages / max_queued_bytes).
@@ -40,6 +43,7 @@
  */
 import type { Engine } from '../core/engine.js'
 import type { Message } from '../core/message.js'
+import { readMemory } from './memory.js'
 import type { MetricsSampler, SampledCounter } from './sampler.js'
 
 /** The `$SYS` values: topic suffix (after `$SYS/broker/`) → number or text. */
@@ -80,7 +84,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
   const { inflight, queued, queuedBytes } = engine.sessions.totals()
   const total = engine.sessions.size
   const connected = engine.connections.size
-  const mem = process.memoryUsage()
+  const mem = readMemory()
   const values: SysValues = {
     version: `mqttd version ${src.version}`,
     uptime: Math.floor((now - engine.startedAt) / 1000),
@@ -89,6 +93,8 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'clients/total': total,
     'clients/maximum': c.connectionsMaximum,
     'clients/expired': c.sessionsExpired,
+    'connections/refused': c.connectionsRefused,
+    'connections/refusal_episodes': c.refusalEpisodes,
     'messages/received': c.packetsReceived,
     'messages/sent': c.packetsSent,
     'messages/stored': engine.retained.size + queued + inflight,

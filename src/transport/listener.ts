@@ -7,7 +7,8 @@
  * Limits: no logging and no counting here; a stream belongs to `onStream` from the moment it is
  * handed over (its errors, timeouts and closing are the owner's). `close()` stops accepting and
  * never touches streams already handed over. Errors a server reports after binding (e.g. EMFILE on
- * accept) are dropped so that they cannot crash the process.
+ * accept, when libuv could not drop the pending connection itself) go to `onAcceptError`, never
+ * to an unhandled 'error' event that would crash the process.
  */
 
 import type { AddressInfo, Server } from 'node:net'
@@ -50,8 +51,11 @@ export interface RunningListener {
   close(): Promise<void>
 }
 
+/** Hears of a server's errors after binding (accept failures), with the listener's name. */
+export type AcceptErrorHandler = (err: NodeJS.ErrnoException, listener: string) => void
+
 /** Binds `config` and calls `onStream` for every accepted connection; rejects when binding fails. */
-export async function openListener(config: ListenerConfig, onStream: StreamHandler): Promise<RunningListener> {
+export async function openListener(config: ListenerConfig, onStream: StreamHandler, onAcceptError: AcceptErrorHandler = ignore): Promise<RunningListener> {
   let name = describeListener(config, config.port)
   const identity = config.use_identity_as_username ? { identityFromCertificate: true } : {}
   const accept: TransportHandler = (stream, info) => onStream(stream, { ...info, listener: name, ...identity })
@@ -64,9 +68,9 @@ export async function openListener(config: ListenerConfig, onStream: StreamHandl
     throw listenerError(err, name)
   }
 
-  server.on('error', ignore)
   const address = server.address() as AddressInfo
   name = describeListener(config, address.port)
+  server.on('error', (err: NodeJS.ErrnoException) => { onAcceptError(err, name) })
   return {
     config,
     name,

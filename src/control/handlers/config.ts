@@ -21,7 +21,8 @@ export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
   'log_level', 'allow_anonymous', 'max_packet_size', 'max_keepalive', 'max_inflight', 'max_inflight_bytes', 'max_queued_messages', 'max_queued_bytes',
   'max_connect_packet_size', 'max_outgoing_bytes', 'max_connections', 'max_topic_length', 'max_topic_levels', 'max_subscriptions_per_client',
   'topic_alias_maximum', 'connect_timeout', 'write_timeout', 'direct_messaging', 'sys_interval', 'bcrypt_cost',
-  'allow_client_id_takeover_across_users',
+  'allow_client_id_takeover_across_users', 'auth_backoff_failures', 'auth_backoff_max', 'auth_max_pending', 'auth_cache_size',
+  'auth_cache_ttl',
 ]
 
 /** A command-line value as the config file would hold it: JSON when it parses, else the text. */

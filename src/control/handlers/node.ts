@@ -1,5 +1,6 @@
 /** `node.status`, `node.stop` and `state`: what the node is and how it is doing. */
 import { loadavg } from 'node:os'
+import { readMemory } from '../../metrics/memory.js'
 import type { ControlServer } from '../server.js'
 import type { State } from '../schema.js'
 import type { BrokerView } from './context.js'
@@ -30,7 +31,7 @@ function state (broker: BrokerView): State {
   const c = engine.counters
   const m = broker.metrics
   const { online, inflight, queued, queuedBytes } = engine.sessions.totals()
-  const mem = process.memoryUsage()
+  const mem = readMemory()
   const lag = m.eventLoopLag()
   const warnings: string[] = []
   const access = engine.access
@@ -81,7 +82,7 @@ function state (broker: BrokerView): State {
       received: { total: c.bytesReceived, per_s: m.rate('bytesReceived') },
       sent: { total: c.bytesSent, per_s: m.rate('bytesSent') },
     },
-    connections: { open: engine.connections.size, accepted: c.connectionsAccepted, refused: c.connectionsRefused, protocol_errors: c.protocolErrors },
+    connections: { open: engine.connections.size, accepted: c.connectionsAccepted, refused: c.connectionsRefused, refusal_episodes: c.refusalEpisodes, protocol_errors: c.protocolErrors },
     memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
     event_loop: { lag_ms: round(lag.mean), lag_p99_ms: round(lag.p99) },
     load_average: loadavg().map(round) as [number, number, number],

@@ -14,7 +14,8 @@
  *                      (0x9C/0x9D + Server Reference)
  * 5. authenticate      IP rules, TLS identity, anonymous access, user name and password
  *                      (src/auth/authenticate.ts; asynchronous only when a bcrypt hash is compared,
- *                      on a worker thread: later packets wait in the connection's backlog)
+ *                      on a worker thread: later packets wait in the connection's backlog); after
+ *                      failed logins 0x9F (back-off), with the check queue full 0x89
  * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
  *                      Topic Alias Maximum, Request Problem Information (Maximum Packet Size
  *                      is read in checkFlags: no CONNACK may exceed it [MQTT-3.1.2-24])
@@ -38,6 +39,14 @@ import { negotiateKeepalive } from '../keepalive.js'
 import { forwardableProperties } from '../message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
 import { type AuthOutcome, authenticate } from '../../auth/authenticate.js'
+
+/** The CONNACK reason of each authentication refusal (v3: toV3ConnackCode gives 4, 5, 3 and 3). */
+const AUTH_REFUSALS: Record<Extract<AuthOutcome, { ok: false }>['refusal'], ReasonCodeValue> = {
+  bad_credentials: ReasonCode.BadUserNameOrPassword,
+  not_authorized: ReasonCode.NotAuthorized,
+  rate_limited: ReasonCode.ConnectionRateExceeded,
+  busy: ReasonCode.ServerBusy,
+}
 
 /** An expected refusal of a CONNECT: becomes a CONNACK with `reason`. */
 class ConnectRefusal {
@@ -72,9 +81,7 @@ export function handleConnect (conn: Connection, packet: ConnectPacket): Promise
 /** Steps after authentication: refusal, or negotiate → attach → CONNACK. */
 function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): void {
   try {
-    if (!outcome.ok) {
-      throw new ConnectRefusal(outcome.refusal === 'bad_credentials' ? ReasonCode.BadUserNameOrPassword : ReasonCode.NotAuthorized, outcome.detail)
-    }
+    if (!outcome.ok) throw new ConnectRefusal(AUTH_REFUSALS[outcome.refusal], outcome.detail)
     conn.username = outcome.username
     const will = packet.will
     if (will !== undefined && !conn.engine.access.decide({ username: conn.username, clientId }, will.topic, 'write', 'topic').allowed) {
@@ -166,7 +173,7 @@ function checkAccess (conn: Connection, packet: ConnectPacket): void {
 function authenticateClient (conn: Connection, packet: ConnectPacket): AuthOutcome | Promise<AuthOutcome> {
   const engine = conn.engine
   const info = conn.info
-  return authenticate(engine.access, engine.bcrypt, engine.config.allow_anonymous, {
+  return authenticate(engine.access, engine.passwords, engine.config.allow_anonymous, {
     address: info.remoteAddress,
     username: packet.username,
     password: packet.password === undefined ? undefined : Buffer.isBuffer(packet.password) ? packet.password : Buffer.from(packet.password),
@@ -250,7 +257,9 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
 
 function refuse (conn: Connection, reason: ReasonCodeValue, detail: string, properties?: ConnackPacket['properties']): void {
   const engine = conn.engine
-  engine.log.info({ peer: conn.peer, clientId: conn.clientId, reason, detail }, 'connection refused')
+  // refusals a flood repeats without a password check are debug lines: the back-off logs its steps
+  const quiet = reason === ReasonCode.ConnectionRateExceeded || reason === ReasonCode.ServerBusy
+  engine.log[quiet ? 'debug' : 'info']({ peer: conn.peer, clientId: conn.clientId, reason, detail }, 'connection refused')
   const connack: ConnackPacket = conn.protocolVersion === 5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: reason, properties }
     : { cmd: 'connack', sessionPresent: false, returnCode: toV3ConnackCode(reason) } // [MQTT-3.2.2-4]
