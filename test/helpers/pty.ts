@@ -48,10 +48,16 @@ export interface PtyResult {
   output: string
 }
 
+/**
+ * What a CI runner sets that makes chalk's detection say "no colour" even on a terminal; removed so
+ * that a test sees what a user at a terminal sees.
+ */
+const CI_MARKERS: NodeJS.ProcessEnv = { CI: undefined, CONTINUOUS_INTEGRATION: undefined, TF_BUILD: undefined, TEAMCITY_VERSION: undefined, BUILD_NUMBER: undefined, RUN_ID: undefined }
+
 /** Runs mqttctl with `args` on a terminal (TERM=xterm-256color; `env` adds or, with undefined, removes variables). */
 export function mqttctlOnTty (args: string[], opts: { env?: NodeJS.ProcessEnv; steps?: PtyStep[]; timeoutMs?: number } = {}): Promise<PtyResult> {
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(mqttctlEnv({ TERM: 'xterm-256color', ...opts.env }))) if (v !== undefined) env[k] = v
+  for (const [k, v] of Object.entries(mqttctlEnv({ ...CI_MARKERS, TERM: 'xterm-256color', ...opts.env }))) if (v !== undefined) env[k] = v
   const spec = { argv: [process.execPath, BIN, ...args], env, steps: opts.steps ?? [], timeout: (opts.timeoutMs ?? 30_000) / 1000 }
   const driver = spawn('python3', ['-c', DRIVER, JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

@@ -1,0 +1,83 @@
+/**
+ * The deployment files in docs/deploy/ run the broker as documented: the container entry point
+ * and the systemd unit's ExecStart start it in the foreground, in the same process (exec), so the
+ * signals a supervisor sends (docker stop: SIGTERM; Ctrl-C: SIGINT) stop it gracefully with exit 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { TestContext } from 'node:test'
+import mqtt from 'mqtt'
+import { ROOT, mqttctlEnv } from '../helpers/mqttctl.js'
+
+interface Running { child: ChildProcess; port: number; lines: string[] }
+
+/** Spawns `argv`, waits for the broker's "listening on" log line (stderr) and returns its port. */
+async function run (t: TestContext, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const child = spawn(argv[0], argv.slice(1), { cwd: tmpdir(), env: mqttctlEnv(env), stdio: ['ignore', 'ignore', 'pipe'] })
+  t.after(() => { child.kill('SIGKILL') })
+  const lines: string[] = []
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening on" line: ${lines.join('\n')}`)), 20_000)
+    let buffered = ''
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      buffered += s
+      const parts = buffered.split('\n')
+      buffered = parts.pop() ?? ''
+      for (const line of parts) {
+        lines.push(line)
+        const m = /"port":(\d+).*listening on/.exec(line)
+        if (m !== null) { clearTimeout(timer); resolve(Number(m[1])) }
+      }
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited with ${code}: ${lines.join('\n')}`)) })
+  })
+  return { child, port, lines }
+}
+
+async function fixture (t: TestContext): Promise<{ dataDir: string; config: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'mqttd-deploy-'))
+  t.after(() => rm(root, { recursive: true, force: true }))
+  const config = join(root, 'broker.yaml')
+  await writeFile(config, 'listeners:\n  - type: mqtt\n    host: 127.0.0.1\n    port: 0\nstore: memory\n')
+  return { dataDir: join(root, 'data'), config }
+}
+
+/** An MQTT 5 client connects, then the broker gets `signal`: DISCONNECT 0x8B, exit 0, the same pid. */
+async function stopsGracefully (t: TestContext, running: Running, signal: NodeJS.Signals): Promise<void> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${running.port}`, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.after(() => client.end(true))
+  const disconnect = new Promise<{ reasonCode?: number }>((resolve) => client.once('disconnect', resolve))
+  const exit = once(running.child, 'exit')
+  running.child.kill(signal)
+  const packet = await disconnect
+  t.assert.equal(packet.reasonCode, 0x8b, 'DISCONNECT Server shutting down')
+  const [code, killedBy] = await exit
+  t.assert.deepEqual([code, killedBy], [0, null], `exit 0 after ${signal}: ${running.lines.slice(-3).join('\n')}`)
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`docs/deploy/entrypoint.sh: the broker is the container's process, and ${signal} stops it gracefully`, async (t: TestContext) => {
+    const { dataDir, config } = await fixture(t)
+    const running = await run(t, ['sh', join(ROOT, 'docs', 'deploy', 'entrypoint.sh'), '--config', config],
+      { MQTTD_HOME: ROOT, MQTTD_DATA_DIR: dataDir })
+    await stopsGracefully(t, running, signal)
+  })
+}
+
+test('docs/deploy/mqttd.service: its ExecStart runs the broker in the foreground; SIGTERM (systemctl stop) stops it gracefully', async (t: TestContext) => {
+  const unit = await readFile(join(ROOT, 'docs', 'deploy', 'mqttd.service'), 'utf8')
+  const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1]
+  t.assert.ok(execStart !== undefined, 'the unit has an ExecStart')
+  const { dataDir, config } = await fixture(t)
+  const argv = execStart.split(/\s+/).map((arg) => arg
+    .replace('/usr/bin/node', process.execPath)
+    .replace('/opt/mqttd', ROOT.replace(/\/$/, ''))
+    .replace('/etc/mqttd/broker.yaml', config)
+    .replace('/var/lib/mqttd', dataDir))
+  const running = await run(t, argv)
+  await stopsGracefully(t, running, 'SIGTERM')
+})
