@@ -29,7 +29,7 @@ import type { Config } from './config/types.js'
 import { createRotatingLogger } from './log.js'
 import { serve } from './main.js'
 
-/** Exit codes (sysexits, DESIGN.md §2). */
+/** Exit codes (sysexits). */
 const EXIT = { USAGE: 64, SOFTWARE: 70, CONFIG: 78 } as const
 
 interface DaemonArgs {

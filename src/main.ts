@@ -4,8 +4,8 @@
  * `mqttctl start --foreground` (logs to stderr); `serve` is the part it shares with the daemon
  * (src/daemon.ts), which brings its own logger (a rotated file) and pid file.
  *
- * This is the translation point for start-up failures (STYLE.md §2.3): each becomes one clear line
- * and an exit code (DESIGN.md §2), never a stack trace. A configuration problem is printed as plain
+ * This is the translation point for start-up failures: each becomes one clear line
+ * and an exit code (sysexits), never a stack trace. A configuration problem is printed as plain
  * text before the logger exists; everything after goes through the logger. A first signal closes the
  * broker gracefully; a second one while that is under way exits at once with 130.
  */
@@ -19,7 +19,7 @@ import { loadConfig, type ConfigOverrides } from './config/load.js'
 import type { Config } from './config/types.js'
 import { createLogger, type Logger } from './log.js'
 
-/** Exit codes this module returns (sysexits, as in DESIGN.md §2). */
+/** Exit codes this module returns (sysexits). */
 const EXIT = {
   OK: 0,
   SOFTWARE: 70,

@@ -1,6 +1,6 @@
 /**
  * The control channel's contract, shared by the broker (control/server.ts) and mqttctl
- * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock` (DESIGN.md §2).
+ * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock`.
  *
  * - The server's first frame: `{"hello":{"protocol":1,"broker":"0.1.0","node":"n1","pid":42}}`.
  * - Request  `{"id":1,"method":"client.list","params":{}}` →
@@ -27,7 +27,7 @@ export interface Hello {
   bcrypt_cost: number
 }
 
-/** Error codes of the control channel (STYLE.md §2.2). */
+/** Error codes of the control channel. */
 export const ControlErrorCode = {
   NotFound: 'NOT_FOUND',
   /** No account with that user name (mqttctl exit 67). */

@@ -1,6 +1,6 @@
 /**
  * Key layout of the embedded store: one LevelDB keyspace, one leading letter per kind of record, so
- * each kind is one contiguous key range (STYLE.md E7: key builders live here, not in the methods).
+ * each kind is one contiguous key range: key builders live here, not in the methods.
  *
  *   a<kind>:<id>                     operator record (account, topic_rule, ip_rule, setting): JSON
  *   m<name>                          store metadata (`mformat`: the layout version, "1")

@@ -1,6 +1,6 @@
 /**
  * Test harness: a real broker in this process on 127.0.0.1 port 0, and real mqtt.js clients, all
- * cleaned up through the test context (STYLE.md E10).
+ * cleaned up through the test context.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
