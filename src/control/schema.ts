@@ -257,6 +257,20 @@ export interface ResetPlan {
   settings: number
 }
 
+/** What `mqttctl reload` (and SIGHUP) did. */
+export interface ReloadResult {
+  /** The config file read again; null for a broker started without one (defaults and command-line values). */
+  file: string | null
+  /** Live keys now in force with another value (`config set` without --persist is undone too). */
+  changed: Array<{ key: string; previous: unknown; value: unknown }>
+  /** Keys whose value in the file differs from the running one but that need a restart: left as they are. */
+  restart_required: string[]
+  /** mqtts/wss listeners: certificate files read again (`error` null), or kept as they were (`error` says why). */
+  certificates: Array<{ listener: string; reloaded: boolean; error: string | null }>
+  /** The log file was closed and opened again (false for a broker logging to stderr). */
+  log_reopened: boolean
+}
+
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
@@ -295,6 +309,8 @@ export interface Methods {
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
+  reload: { params: Record<string, never>; result: ReloadResult }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
