@@ -3,7 +3,7 @@
  * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock`.
  *
  * - The server's first frame: `{"hello":{"protocol":1,"broker":"0.1.0","node":"n1","pid":42}}`.
- * - Request  `{"id":1,"method":"client.list","params":{}}` →
+ * - Request  `{"id":1,"method":"client.list","params":{},"client":{"uid":1000,"user":"ops","pid":77}}` →
  *   reply    `{"id":1,"result":…}` or `{"id":1,"error":{"code":"NOT_FOUND","message":"…"}}`.
  * - A stream method replies `{"id":1,"result":{"stream":true}}`, then sends `{"id":1,"event":…}`
  *   frames, `{"id":1,"dropped":n}` when a slow reader lost events, and a final `{"id":1,"end":…}`.
@@ -332,9 +332,17 @@ export type ServerFrame =
   | { id: number; dropped: number }
   | { id: number; end: { reason: 'cancelled' | 'shutdown' | 'slow_consumer'; dropped: number } }
 
-/** A request frame. */
+/** What a client says about itself in each request, for the audit log (unverified: see control/audit.ts). */
+export interface ClientIdentity {
+  uid: number | null
+  user: string | null
+  pid: number
+}
+
+/** A request frame; `client` is optional (older clients send none). */
 export interface RequestFrame {
   id: number
   method: string
   params?: Record<string, unknown>
+  client?: ClientIdentity
 }

@@ -89,7 +89,6 @@ export function registerConfigHandlers (server: ControlServer, broker: BrokerVie
       store.putRecord('setting', key, parsed[name])
       await store.flush()
     }
-    broker.log.info({ key, previous, value: parsed[name], persist }, 'configuration changed at run time')
     return { key, previous, value: parsed[name], persisted: persist || (await persisted()).includes(key) }
   })
 }
