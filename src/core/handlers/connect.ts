@@ -35,6 +35,7 @@ import { validateTopicName } from '../../protocol/topic.js'
 import { hasForbiddenCharacters } from '../../protocol/utf8.js'
 import { CloseReason } from '../close-reason.js'
 import type { Connection } from '../connection.js'
+import { logConnected } from '../connection-log.js'
 import { negotiateKeepalive } from '../keepalive.js'
 import { forwardableProperties } from '../message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
@@ -251,7 +252,7 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   // MQTT 3.1 has no Session Present flag: its byte stays 0 (only 3.1.1 and 5 set it).
   connack.sessionPresent = present && conn.protocolVersion !== 3
   conn.send(connack)
-  engine.log.debug({ clientId, peer: conn.peer, protocol: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected')
+  logConnected(conn, cleanStart, present)
   if (present) session.outbound.resume(now)
 }
 
