@@ -86,8 +86,12 @@ export interface State {
   /**
    * Access control: `authentication` is off while no account exists and anonymous access is on
    * (user names are then taken as given); topic access is open while no topic rule exists.
+   * `failures`: CONNECTs refused by authentication since start, in all and per reason.
    */
-  auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
+  auth: {
+    accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules'
+    failures: AuthFailures
+  }
   /**
    * `queue_dropped`: deliveries dropped because a session queue was full; `output_dropped`: QoS 0
    * messages dropped because `max_outgoing_bytes` waited for the subscriber (both also in `dropped`).
@@ -104,6 +108,13 @@ export interface State {
   load_average: [number, number, number]
   warnings: string[]
 }
+
+/**
+ * Authentication failures since start: `total`, and per reason (src/auth/authenticate.ts#AUTH_FAILURES:
+ * bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy).
+ */
+export type AuthFailures = { total: number } & Record<AuthFailure, number>
+import type { AuthFailure } from '../auth/authenticate.js'
 
 export interface ClientSummary {
   client_id: string

@@ -53,6 +53,19 @@ export async function connect (t: TestContext, url: string, opts: IClientOptions
   return client
 }
 
+/** The CONNACK reason (v5) or return code (v3) of a refused connection attempt; rejects if it is accepted. */
+export async function refusal (url: string, opts: IClientOptions): Promise<number> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      client.once('connect', () => { reject(new Error('connection was accepted')) })
+      client.once('error', (err) => { resolve((err as Error & { code: number }).code) })
+    })
+  } finally {
+    client.end(true)
+  }
+}
+
 /** Resolves with the next `n` messages a client receives (topic, payload, packet), or rejects on timeout. */
 export function nextMessages (client: MqttClient, n: number, timeoutMs = 3000): Promise<Array<{ topic: string; payload: Buffer; packet: mqtt.IPublishPacket }>> {
   return new Promise((resolve, reject) => {

@@ -77,6 +77,7 @@ function state (broker: BrokerView): State {
       allow_anonymous: broker.config.allow_anonymous,
       authentication,
       topic_access: access.restricted ? 'rules' : 'open',
+      failures: { total: c.authFailuresTotal, ...c.authFailures },
     },
     messages: {
       inflight,

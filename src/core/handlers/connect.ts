@@ -15,7 +15,8 @@
  * 5. authenticate      IP rules, TLS identity, anonymous access, user name and password
  *                      (src/auth/authenticate.ts; asynchronous only when a bcrypt hash is compared,
  *                      on a worker thread: later packets wait in the connection's backlog); after
- *                      failed logins 0x9F (back-off), with the check queue full 0x89
+ *                      failed logins 0x9F (back-off), with the check queue full 0x89; each
+ *                      failure is counted by its reason (Counters.authFailures)
  * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
  *                      Topic Alias Maximum, Request Problem Information (Maximum Packet Size
  *                      is read in checkFlags: no CONNACK may exceed it [MQTT-3.1.2-24])
@@ -82,7 +83,10 @@ export function handleConnect (conn: Connection, packet: ConnectPacket): Promise
 /** Steps after authentication: refusal, or negotiate → attach → CONNACK. */
 function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): void {
   try {
-    if (!outcome.ok) throw new ConnectRefusal(AUTH_REFUSALS[outcome.refusal], outcome.detail)
+    if (!outcome.ok) {
+      conn.engine.counters.authFailures[outcome.failure]++
+      throw new ConnectRefusal(AUTH_REFUSALS[outcome.refusal], outcome.detail)
+    }
     conn.username = outcome.username
     const will = packet.will
     if (will !== undefined && !conn.engine.access.decide({ username: conn.username, clientId }, will.topic, 'write', 'topic').allowed) {
