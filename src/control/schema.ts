@@ -109,12 +109,12 @@ export interface State {
   warnings: string[]
 }
 
+import type { AuthFailure } from '../auth/authenticate.js'
 /**
  * Authentication failures since start: `total`, and per reason (src/auth/authenticate.ts#AUTH_FAILURES:
  * bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy).
  */
 export type AuthFailures = { total: number } & Record<AuthFailure, number>
-import type { AuthFailure } from '../auth/authenticate.js'
 
 export interface ClientSummary {
   client_id: string
