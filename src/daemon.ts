@@ -9,7 +9,7 @@
  *      crash, or naming a pid now used by another program, is replaced; one naming a live daemon of
  *      this data directory makes this process exit 70 instead of running a second broker;
  *   4. run the broker exactly as `--foreground` does (src/main.ts#serve) until `node.stop` or
- *      SIGTERM/SIGINT;
+ *      SIGTERM/SIGINT; SIGHUP reloads, and reopens the log file (logrotate moves it, then signals);
  *   5. remove the pid file (only if it still names this process), flush the log, exit with serve's
  *      code. Uncaught errors are logged as fatal and take the same path with 70.
  * Every failure is written to the log file, the only place an operator (and `mqttctl start`, which
@@ -65,11 +65,12 @@ function parseDaemonArgs(argv: string[]): DaemonArgs | string {
 async function runDaemon(args: DaemonArgs): Promise<number> {
   let config: Config | undefined
   let configFailure: unknown
+  const source = {
+    ...(args.configFile === undefined ? {} : { file: args.configFile }),
+    overrides: { data_dir: args.dataDir, ...(args.port === undefined ? {} : { port: args.port }) },
+  }
   try {
-    config = await loadConfig({
-      ...(args.configFile === undefined ? {} : { file: args.configFile }),
-      overrides: { data_dir: args.dataDir, ...(args.port === undefined ? {} : { port: args.port }) },
-    })
+    config = await loadConfig(source)
   } catch (err) {
     configFailure = err
   }
@@ -111,7 +112,7 @@ async function runDaemon(args: DaemonArgs): Promise<number> {
   process.on('unhandledRejection', crash)
 
   logger.info({ data_dir: args.dataDir }, 'daemon starting')
-  return finish(await serve(config, logger))
+  return finish(await serve(config, logger, { ...source, reopenLog: log.reopen }))
 }
 
 const args = parseDaemonArgs(process.argv.slice(2))

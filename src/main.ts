@@ -7,7 +7,10 @@
  * This is the translation point for start-up failures: each becomes one clear line
  * and an exit code (sysexits), never a stack trace. A configuration problem is printed as plain
  * text before the logger exists; everything after goes through the logger. A first signal closes the
- * broker gracefully; a second one while that is under way exits at once with 130.
+ * broker gracefully; a second one while that is under way exits at once with 130. SIGHUP reloads
+ * (src/reload.ts: live keys of the config file, TLS certificates, the log file); it is caught from
+ * the moment the broker is created, so that one arriving while it starts or stops is logged and
+ * ignored rather than ending the process.
  */
 
 import { mkdir } from 'node:fs/promises'
@@ -18,6 +21,7 @@ import { ConfigError } from './config/errors.js'
 import { loadConfig, type ConfigOverrides } from './config/load.js'
 import type { Config } from './config/types.js'
 import { createLogger, type Logger } from './log.js'
+import type { ReloadSource } from './reload.js'
 
 /** Exit codes this module returns (sysexits). */
 const EXIT = {
@@ -38,8 +42,9 @@ export interface ForegroundOptions {
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
   let config: Config
+  const source: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
   try {
-    config = await loadConfig({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
+    config = await loadConfig(source)
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -49,18 +54,34 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     return EXIT.CONFIG
   }
 
-  return serve(config, createLogger(config.log_level))
+  return serve(config, createLogger(config.log_level), source)
 }
 
 /**
  * Runs a broker with `config` until it is stopped (signal or `node.stop`); resolves with the process
  * exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason is logged as fatal).
+ * `source` says where `config` came from, for SIGHUP and `mqttctl reload`.
  */
-export async function serve(config: Config, logger: Logger): Promise<number> {
+export async function serve(config: Config, logger: Logger, source: ReloadSource): Promise<number> {
   const dirFailure = await createDataDir(config.data_dir, logger)
   if (dirFailure !== undefined) return dirFailure
 
-  const broker = new Broker(config, { logger })
+  const broker = new Broker(config, { logger, reload: source })
+  const onHangup = (): void => {
+    // The reload logs what it did, and why it refused.
+    broker.reload('SIGHUP').catch((err: unknown) => {
+      if (!(err instanceof ConfigError)) logger.warn(`SIGHUP ignored: ${err instanceof Error ? err.message : String(err)}`)
+    })
+  }
+  process.on('SIGHUP', onHangup)
+  try {
+    return await run(broker, config, logger)
+  } finally {
+    process.off('SIGHUP', onHangup)
+  }
+}
+
+async function run(broker: Broker, config: Config, logger: Logger): Promise<number> {
   try {
     await broker.start()
   } catch (err) {

@@ -3,7 +3,7 @@
  * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock`.
  *
  * - The server's first frame: `{"hello":{"protocol":1,"broker":"0.1.0","node":"n1","pid":42}}`.
- * - Request  `{"id":1,"method":"client.list","params":{}}` →
+ * - Request  `{"id":1,"method":"client.list","params":{},"client":{"uid":1000,"user":"ops","pid":77}}` →
  *   reply    `{"id":1,"result":…}` or `{"id":1,"error":{"code":"NOT_FOUND","message":"…"}}`.
  * - A stream method replies `{"id":1,"result":{"stream":true}}`, then sends `{"id":1,"event":…}`
  *   frames, `{"id":1,"dropped":n}` when a slow reader lost events, and a final `{"id":1,"end":…}`.
@@ -86,8 +86,12 @@ export interface State {
   /**
    * Access control: `authentication` is off while no account exists and anonymous access is on
    * (user names are then taken as given); topic access is open while no topic rule exists.
+   * `failures`: CONNECTs refused by authentication since start, in all and per reason.
    */
-  auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
+  auth: {
+    accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules'
+    failures: AuthFailures
+  }
   /**
    * `queue_dropped`: deliveries dropped because a session queue was full; `output_dropped`: QoS 0
    * messages dropped because `max_outgoing_bytes` waited for the subscriber (both also in `dropped`).
@@ -104,6 +108,13 @@ export interface State {
   load_average: [number, number, number]
   warnings: string[]
 }
+
+import type { AuthFailure } from '../auth/authenticate.js'
+/**
+ * Authentication failures since start: `total`, and per reason (src/auth/authenticate.ts#AUTH_FAILURES:
+ * bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy).
+ */
+export type AuthFailures = { total: number } & Record<AuthFailure, number>
 
 export interface ClientSummary {
   client_id: string
@@ -257,6 +268,20 @@ export interface ResetPlan {
   settings: number
 }
 
+/** What `mqttctl reload` (and SIGHUP) did. */
+export interface ReloadResult {
+  /** The config file read again; null for a broker started without one (defaults and command-line values). */
+  file: string | null
+  /** Live keys now in force with another value (`config set` without --persist is undone too). */
+  changed: Array<{ key: string; previous: unknown; value: unknown }>
+  /** Keys whose value in the file differs from the running one but that need a restart: left as they are. */
+  restart_required: string[]
+  /** mqtts/wss listeners: certificate files read again (`error` null), or kept as they were (`error` says why). */
+  certificates: Array<{ listener: string; reloaded: boolean; error: string | null }>
+  /** The log file was closed and opened again (false for a broker logging to stderr). */
+  log_reopened: boolean
+}
+
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
@@ -295,6 +320,8 @@ export interface Methods {
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
+  reload: { params: Record<string, never>; result: ReloadResult }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
@@ -316,9 +343,17 @@ export type ServerFrame =
   | { id: number; dropped: number }
   | { id: number; end: { reason: 'cancelled' | 'shutdown' | 'slow_consumer'; dropped: number } }
 
-/** A request frame. */
+/** What a client says about itself in each request, for the audit log (unverified: see control/audit.ts). */
+export interface ClientIdentity {
+  uid: number | null
+  user: string | null
+  pid: number
+}
+
+/** A request frame; `client` is optional (older clients send none). */
 export interface RequestFrame {
   id: number
   method: string
   params?: Record<string, unknown>
+  client?: ClientIdentity
 }
