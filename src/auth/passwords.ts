@@ -32,6 +32,11 @@ export function isBcryptHash (hash: string): boolean {
   return BCRYPT_HASH.test(hash)
 }
 
+/** Why `hash` cannot be stored as an account's hash, or null when it can. */
+export function hashProblem (hash: string): string | null {
+  return isBcryptHash(hash) ? null : 'the password hash is not a bcrypt hash ($2a$, $2b$ or $2y$)'
+}
+
 export function costOf (hash: string): number {
   const m = BCRYPT_HASH.exec(hash)
   return m === null ? 0 : Number(m[1])
