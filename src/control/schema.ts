@@ -292,6 +292,10 @@ export interface ResetPlan {
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
 
+/** What `mqttctl backup` wrote: defined next to the file format. */
+export type { BackupCounts, BackupSummary } from '../store/backup-file.js'
+import type { BackupSummary } from '../store/backup-file.js'
+
 /** One `$SYS` snapshot (`mqttctl sys`). */
 export interface SysSnapshot {
   ts: string
@@ -334,6 +338,11 @@ export interface Methods {
   'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  /**
+   * Writes a backup of the store to `path` (absolute; written by the broker), from one consistent
+   * snapshot; CONFLICT when `path` exists and `force` is not set, INVALID with `store: memory`.
+   */
+  'store.backup': { params: { path: string; force?: boolean }; result: BackupSummary & { live: boolean } }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
