@@ -180,6 +180,14 @@ export class AccessControl {
     return { counts, touched }
   }
 
+  /** Sets `username`'s hash to `hash` if it still is `expected`; resolves once durable, true when replaced. */
+  async replaceHash (username: string, expected: string, hash: string, now = Date.now()): Promise<boolean> {
+    if (this.accounts.get(username)?.hash !== expected) return false
+    this.writeAccount(username, hash, now)
+    await this.store.flush()
+    return true
+  }
+
   private writeAccount (username: string, hash: string, now: number): { created: boolean; changed: boolean } {
     const previous = this.accounts.get(username)
     if (previous?.hash === hash) return { created: false, changed: false }
@@ -292,9 +300,10 @@ export class AccessControl {
 
   /**
    * Adds the topic rules of `topic` not there yet and sets the IP rules of `ip` (a range's action
-   * changes in place); with `replace`, every other rule goes. One durable write, as importAccounts.
+   * changes in place); with `replace`, every other rule goes. `ip` null: the IP rules stay as they
+   * are, `replace` or not. One durable write, as importAccounts.
    */
-  async importRules (topic: readonly TopicRuleSpec[], ip: readonly { cidr: string; action: 'allow' | 'deny'; skipAuth: boolean }[], replace: boolean, now = Date.now()): Promise<{ topic: ImportCounts; ip: ImportCounts }> {
+  async importRules (topic: readonly TopicRuleSpec[], ip: readonly { cidr: string; action: 'allow' | 'deny'; skipAuth: boolean }[] | null, replace: boolean, now = Date.now()): Promise<{ topic: ImportCounts; ip: ImportCounts }> {
     const topicCounts: ImportCounts = { added: 0, updated: 0, unchanged: 0, deleted: 0 }
     const ipCounts: ImportCounts = { added: 0, updated: 0, unchanged: 0, deleted: 0 }
     const keptTopic = new Set<TopicRule>()
@@ -305,7 +314,7 @@ export class AccessControl {
       else topicCounts.unchanged++
     }
     const keptIp = new Set<string>()
-    for (const r of ip) {
+    for (const r of ip ?? []) {
       const { rule, changed, created } = this.writeIpRule(r.cidr, r.action, r.skipAuth, now)
       keptIp.add(rule.cidr.text)
       if (!changed) ipCounts.unchanged++
@@ -317,7 +326,7 @@ export class AccessControl {
         this.removeTopicRule(rule)
         topicCounts.deleted++
       }
-      for (const rule of this.ipRules.filter((r) => !keptIp.has(r.cidr.text))) {
+      for (const rule of ip === null ? [] : this.ipRules.filter((r) => !keptIp.has(r.cidr.text))) {
         this.removeIpRule(rule)
         ipCounts.deleted++
       }

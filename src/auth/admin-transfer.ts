@@ -5,7 +5,7 @@
  * bad entry is named and nothing changes), then applied in one durable write. Without `replace` it
  * adds to what is there: named accounts are created or get the file's hash, topic rules not there
  * yet are added, an IP range gets the file's action; with `replace`, what the file does not hold
- * is deleted too. With `kick` on a live broker, clients that lost their right are disconnected.
+ * is deleted too (IP rules only when the import gives some: a Mosquitto acl_file has none). With `kick` on a live broker, clients that lost their right are disconnected.
  */
 import { ControlError } from '../control/server.js'
 import { ControlErrorCode } from '../control/schema.js'
@@ -33,10 +33,10 @@ export function transferMethods (access: AccessControl, kit: MethodKit): Pick<Au
     }),
 
     'acl.import': async ({ topic_rules: topicRules, ip_rules: ipRules, replace = false, kick: doKick }) => {
-      const entries = checked(() => checkRuleEntries(topicRules, ipRules))
+      const entries = checked(() => checkRuleEntries(topicRules, ipRules ?? []))
       const wasRestricted = access.restricted
-      const counts = await access.importRules(entries.topic_rules,
-        entries.ip_rules.map((r) => ({ cidr: r.cidr, action: r.action, skipAuth: r.skip_auth })), replace)
+      const ip = ipRules === undefined ? null : entries.ip_rules.map((r) => ({ cidr: r.cidr, action: r.action, skipAuth: r.skip_auth }))
+      const counts = await access.importRules(entries.topic_rules, ip, replace)
       const changed = [counts.topic, counts.ip].some((c) => c.added + c.updated + c.deleted > 0)
       const kicked = changed ? kit.kick(doKick, (c) => kit.lostAdmission(c) || kit.lostSubscription(c), 'rules imported') : 0
       return { ...kit.change(changed, kicked), ...kit.topicAccess(wasRestricted), topic_rules: counts.topic, ip_rules: counts.ip }

@@ -13,7 +13,7 @@ import { validateTopicName } from '../protocol/topic.js'
 import type { AccessControl, IpRule } from './access-control.js'
 import { TRANSFER_METHODS, type TransferMethodName, transferMethods } from './admin-transfer.js'
 import { normaliseCidr, ruleFilterProblem, usernameProblem } from './entry-checks.js'
-import { hashProblem } from './passwords.js'
+import { hashProblem, hashType } from './passwords.js'
 import type { Identity, TopicRule } from './topic-rules.js'
 
 /** A connected client as the kick rules see it. */
@@ -110,6 +110,7 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
         updated_at: iso(a.updatedAt),
         last_login: a.lastLogin === null ? null : iso(a.lastLogin),
         online: online.get(a.username) ?? 0,
+        hash_type: hashType(a.hash) ?? 'unknown',
       }))
       return { items, total: items.length }
     },

@@ -172,6 +172,11 @@ export interface AccountSummary {
   last_login: string | null
   /** Sessions of this user with a live connection. */
   online: number
+  /**
+   * `bcrypt`, or the Mosquitto hash it was imported with (`pbkdf2-sha512`: `$7$`, `sha512`: `$6$`),
+   * replaced by bcrypt at its first login.
+   */
+  hash_type: 'bcrypt' | 'pbkdf2-sha512' | 'sha512' | 'unknown'
 }
 
 /** Who a topic rule is for: one user, every client (`pattern`, with %u/%c), or clients without a user name. */
@@ -334,8 +339,11 @@ export interface Methods {
   'account.import': { params: { accounts: AccountEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & ImportCounts }
   /** Every topic and IP rule, in id order (`acl export`). */
   'acl.export': { params: Record<string, never>; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
-  /** Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule), in one durable write. */
-  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
+  /**
+   * Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule),
+   * in one durable write. Without `ip_rules` (a Mosquitto acl_file has none) the IP rules stay as they are.
+   */
+  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules?: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
   /**
