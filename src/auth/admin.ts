@@ -5,7 +5,8 @@
  * its input (ControlError INVALID / NOT_FOUND / NO_SUCH_USER), changes the AccessControl (durable
  * before it resolves) and, with `kick` on a live broker, closes the connections that lost their
  * right: those of a deleted or re-keyed user, those from a newly denied address, those holding a
- * subscription the topic rules no longer grant.
+ * subscription the topic rules no longer grant. The export and import methods (admin-transfer.ts)
+ * are merged in and share the MethodKit.
  */
 import { ControlError } from '../control/server.js'
 import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicAccessChange, type TopicRuleSummary } from '../control/schema.js'

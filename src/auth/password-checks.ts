@@ -44,7 +44,7 @@ export class PasswordChecks {
     this.pool = new BcryptPool(() => config.auth_max_pending)
     this.cache = new LoginCache(() => config.auth_cache_size, () => config.auth_cache_ttl)
     this.backoff = new LoginBackoff(() => config.auth_backoff_failures, () => config.auth_backoff_max)
-    this.upgrade = new HashUpgrade(() => config.bcrypt_cost, log)
+    this.upgrade = new HashUpgrade(this.pool, () => config.bcrypt_cost, log)
   }
 
   check (attempt: PasswordAttempt, now = Date.now()): PasswordVerdict | Promise<PasswordVerdict> {
