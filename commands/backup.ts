@@ -23,6 +23,8 @@ export default class Backup extends BaseCommand<typeof Backup> {
 
 FILE is gzip'd NDJSON: a header {format: "mqttd-backup", version: 1, created, node, store_format}, one line per store entry, and an end line with the entry count and a SHA-256 of everything before it. It is written under a temporary name and moved into place when complete, mode 0600 (it holds password hashes and messages). An existing FILE is refused unless --force. Only the embedded store (store: embedded, the default) can be backed up. mqttctl restore reads it back.
 
+--timeout bounds connecting to the broker; the backup itself may take up to 30 minutes (or --timeout, if longer).
+
 Prints "backup written to FILE: N entries (…)". With --json: {path, created, node, entries, bytes, sha256, counts: {sessions, queued, inflight, retained, wills, accounts, topic_rules, ip_rules, settings}, live}.
 
 Exit codes: 0 written, 65 FILE exists (without --force), cannot be written, or there is no store to back up, 69 the data dir is held by another process.`
