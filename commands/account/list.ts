@@ -5,7 +5,7 @@ import { ACCOUNT_FIELDS, accountListView } from '../../src/cli/views/account-lis
 
 export default class AccountList extends ListCommand<typeof AccountList> {
   static override summary = 'List accounts (never their password hashes).'
-  static override description = `Columns: user, created (age), last login (age, "-" if never), online (the user's live connections; 0 when no broker runs). Sorted by user name.
+  static override description = `Columns: user, created (age), last login (age, "-" if never), online (the user's live connections; 0 when no broker runs), hash (bcrypt, or the Mosquitto hash an imported account keeps until its first login: pbkdf2-sha512 or sha512). Sorted by user name.
 
 --filter and --sort take the JSON field names: ${ACCOUNT_FIELDS.join(', ')}. --json prints {items, total, truncated}.
 

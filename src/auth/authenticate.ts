@@ -11,14 +11,15 @@
  *    must exist and the password match its bcrypt hash (PasswordChecks: a recent verification
  *    from the cache, else back-off per address and user name, then a bcrypt check on a worker
  *    thread within a bounded queue). A missing account costs one comparison with a dummy hash
- *    too, so timing does not say which user names exist.
+ *    too, so timing does not say which user names exist. An account still holding a hash imported
+ *    from Mosquitto is matched against it, and gets a bcrypt hash at that first login (HashUpgrade).
  * Refusals: bad credentials → CONNACK 0x86 (v3: 4); not allowed at all → 0x87 (v3: 5); in
  * back-off after failed logins → 0x9F Connection rate exceeded (v3: 3); the check queue full →
  * 0x89 Server busy (v3: 3).
  */
 import type { AccessControl } from './access-control.js'
 import type { PasswordChecks, PasswordVerdict } from './password-checks.js'
-import { presentedPassword } from './passwords.js'
+import { hashType, presentedPassword } from './passwords.js'
 
 export interface AuthRequest {
   readonly address: string
@@ -81,6 +82,7 @@ export function authenticate (access: AccessControl, passwords: PasswordChecks, 
     const now = access.account(username)
     if (account === undefined || now === undefined) return refusal(false)
     if (result.verdict !== 'match' || now.hash !== account.hash) return refusal(true)
+    if (hashType(account.hash) !== 'bcrypt') passwords.upgrade.start(access, username, password, account.hash)
     return { ok: true, username }
   }
   const result = passwords.check({ address: req.address, username, password, hash, accountExists: account !== undefined })

@@ -183,6 +183,11 @@ export interface AccountSummary {
   last_login: string | null
   /** Sessions of this user with a live connection. */
   online: number
+  /**
+   * `bcrypt`, or the Mosquitto hash it was imported with (`pbkdf2-sha512`: `$7$`, `sha512`: `$6$`),
+   * replaced by bcrypt at its first login.
+   */
+  hash_type: 'bcrypt' | 'pbkdf2-sha512' | 'sha512' | 'unknown'
 }
 
 /** Who a topic rule is for: one user, every client (`pattern`, with %u/%c), or clients without a user name. */
@@ -211,6 +216,37 @@ export interface IpRuleSummary {
   created_at: string
   /** Connections this rule decided since the broker started (0 offline). */
   hits: number
+}
+
+/** An account as `account export` writes it and `account import` reads it: the stored hash, never a password. */
+export interface AccountEntry {
+  username: string
+  /** bcrypt (`$2a$`/`$2b$`/`$2y$`), or a Mosquitto hash (`$6$`, `$7$`) kept until its first login. */
+  hash: string
+}
+
+/** A topic rule as `acl export` writes it and `acl import` reads it (no id: ids are the broker's). */
+export interface TopicRuleEntry {
+  subject: RuleSubject
+  user: string | null
+  topic: string
+  access: RuleAccess
+  effect: 'allow' | 'deny'
+}
+
+/** An IP rule as `acl export` writes it and `acl import` reads it. */
+export interface IpRuleEntry {
+  cidr: string
+  action: 'allow' | 'deny'
+  skip_auth: boolean
+}
+
+/** What an import did: entries added, changed in place, already there as given, and deleted (`replace`). */
+export interface ImportCounts {
+  added: number
+  updated: number
+  unchanged: number
+  deleted: number
 }
 
 /** Result of a change to access control (online: applied live; offline: written to the data dir). */
@@ -286,6 +322,10 @@ export interface ReloadResult {
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
 
+/** What `mqttctl backup` wrote: defined next to the file format. */
+export type { BackupCounts, BackupSummary } from '../store/backup-file.js'
+import type { BackupSummary } from '../store/backup-file.js'
+
 /** One `$SYS` snapshot (`mqttctl sys`). */
 export interface SysSnapshot {
   ts: string
@@ -318,10 +358,26 @@ export interface Methods {
   'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
   'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  /** Every account with its stored hash (`account export`), sorted by user name. */
+  'account.export': { params: Record<string, never>; result: { accounts: AccountEntry[] } }
+  /** Adds or overwrites the named accounts (`replace`: and deletes every other one), all in one durable write. */
+  'account.import': { params: { accounts: AccountEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & ImportCounts }
+  /** Every topic and IP rule, in id order (`acl export`). */
+  'acl.export': { params: Record<string, never>; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
+  /**
+   * Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule),
+   * in one durable write. Without `ip_rules` (a Mosquitto acl_file has none) the IP rules stay as they are.
+   */
+  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules?: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
   /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
   reload: { params: Record<string, never>; result: ReloadResult }
+  /**
+   * Writes a backup of the store to `path` (absolute; written by the broker), from one consistent
+   * snapshot; CONFLICT when `path` exists and `force` is not set, INVALID with `store: memory`.
+   */
+  'store.backup': { params: { path: string; force?: boolean }; result: BackupSummary & { live: boolean } }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }

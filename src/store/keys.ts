@@ -17,6 +17,8 @@
  * characters the ids hold; the fixed-width hex sequence number sorts numerically.
  */
 
+/** Keys of the store's own metadata (the layout version here, the commit number in wal-guard.ts). */
+export const METADATA_PREFIX = 'm'
 export const FORMAT_KEY = 'mformat'
 /** The key layout and value codec version this code reads and writes. */
 export const FORMAT_VERSION = '1'

@@ -7,7 +7,7 @@ import { listView, type ListFlags, type ViewIo } from './view.js'
 
 /** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
 export const ACCOUNT_FIELDS = rowFields<AccountSummary>({
-  username: true, created_at: true, updated_at: true, last_login: true, online: true,
+  username: true, created_at: true, updated_at: true, last_login: true, online: true, hash_type: true,
 })
 
 export function accountListView (io: ViewIo<ListFlags>): Promise<ListPage<AccountSummary>> {
@@ -23,6 +23,7 @@ export function accountListView (io: ViewIo<ListFlags>): Promise<ListPage<Accoun
         { header: 'created', get: (a) => ago(a.created_at, now) },
         { header: 'last login', get: (a) => ago(a.last_login, now) },
         { header: 'online', get: (a) => a.online, numeric: true },
+        { header: 'hash', get: (a) => a.hash_type === 'bcrypt' ? 'bcrypt' : `${a.hash_type} (imported: bcrypt at first login)` },
       ])
     },
   })
