@@ -1,7 +1,7 @@
 /** src/cli/filter.ts: --filter, --sort and --limit of list commands (pure). */
 import { test, type TestContext } from 'node:test'
-import { CliFailure } from '../../src/cli/base-command.js'
-import { applyListQuery, normalizeSortArgv, parseListQuery } from '../../src/cli/filter.js'
+import { CliFailure, toCliError } from '../../src/cli/base-command.js'
+import { ListQueryError, applyListQuery, normalizeSortArgv, parseListQuery } from '../../src/cli/filter.js'
 
 interface Row { id: string; n: number | null; on: boolean; at: string | null }
 const FIELDS = ['id', 'n', 'on', 'at']
@@ -44,8 +44,10 @@ test('limit: total counts every match, truncated says rows were cut, 0 is no lim
 
 test('usage errors (exit 64) name the problem and list the fields', (t: TestContext) => {
   for (const flags of [{ filter: ['nope=1'] }, { filter: ['no operator'] }, { filter: ['id~('] }, { sort: 'nope' }, { sort: 'id:sideways' }]) {
-    t.assert.throws(() => parseListQuery(flags, FIELDS), (err: CliFailure) =>
-      err instanceof CliFailure && err.exitCode === 64 && err.suggestions?.[0] === 'fields: id, n, on, at')
+    t.assert.throws(() => parseListQuery(flags, FIELDS), (err: Error) => {
+      const failure = toCliError(err) as CliFailure
+      return err instanceof ListQueryError && failure instanceof CliFailure && failure.exitCode === 64 && failure.suggestions?.[0] === 'fields: id, n, on, at'
+    })
   }
 })
 
