@@ -3,7 +3,6 @@
  * Validating first means a bad configuration (exit 78) never leaves the broker stopped.
  */
 import { BaseCommand } from '../src/cli/base-command.js'
-import { ConfigFailure } from '../src/cli/config-failure.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { describeStop, stopDaemon, type StopResult } from '../src/cli/daemon-stop.js'
 import { DEFAULT_WAIT_TIMEOUT_S, forceFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
@@ -28,11 +27,6 @@ export default class Restart extends BaseCommand<typeof Restart> {
     port: portFlag,
     'wait-timeout': waitTimeoutFlag,
     force: forceFlag,
-  }
-
-  protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof ConfigFailure && !this.jsonEnabled()) err.report()
-    return super.catch(err)
   }
 
   async run (): Promise<RestartResult> {

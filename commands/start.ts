@@ -6,7 +6,6 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../src/cli/base-command.js'
-import { ConfigFailure } from '../src/cli/config-failure.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
 import { DEFAULT_WAIT_TIMEOUT_S, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
@@ -36,11 +35,6 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     }),
     port: portFlag,
     'wait-timeout': waitTimeoutFlag,
-  }
-
-  protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof ConfigFailure && !this.jsonEnabled()) err.report()
-    return super.catch(err)
   }
 
   async run (): Promise<StartResult | undefined> {

@@ -7,7 +7,6 @@
  * the broker is ready. `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every
  * connection, flushes and closes the Store, then the control socket.
  */
-import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { Config, ListenerType } from './config/types.js'
@@ -18,6 +17,7 @@ import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
 import { SysTreePublisher } from './metrics/sys-tree.js'
+import { makeDir } from './fs/make-dir.js'
 import { createStore } from './store/create.js'
 import { StoreError } from './store/errors.js'
 import { applyPersistedSettings } from './config/persisted.js'
@@ -61,7 +61,7 @@ export class Broker {
 
   /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */
   async start (): Promise<void> {
-    await mkdir(this.config.data_dir, { recursive: true, mode: 0o700 })
+    await makeDir(this.config.data_dir)
     await openStore(this.engine.store)
     await applyPersistedSettings(this.engine.store, this.config, LIVE_KEYS, this.log)
     await this.engine.restore()

@@ -10,13 +10,13 @@
  * broker gracefully; a second one while that is under way exits at once with 130.
  */
 
-import { mkdir } from 'node:fs/promises'
 import { getSystemErrorMap } from 'node:util'
 
 import { Broker } from './broker.js'
 import { ConfigError } from './config/errors.js'
 import { loadConfig, type ConfigOverrides } from './config/load.js'
 import type { Config } from './config/types.js'
+import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 
 /** Exit codes this module returns (sysexits, as in DESIGN.md §2). */
@@ -48,6 +48,11 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
     return EXIT.CONFIG
   }
+  const dirProblem = await readyDataDir(config.data_dir)
+  if (dirProblem !== undefined) {
+    process.stderr.write(`mqttctl: ${dirProblem.message}\n`)
+    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+  }
 
   return serve(config, createLogger(config.log_level))
 }
@@ -57,8 +62,11 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
  * exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason is logged as fatal).
  */
 export async function serve(config: Config, logger: Logger): Promise<number> {
-  const dirFailure = await createDataDir(config.data_dir, logger)
-  if (dirFailure !== undefined) return dirFailure
+  const dirProblem = await readyDataDir(config.data_dir)
+  if (dirProblem !== undefined) {
+    logger.fatal(dirProblem.message)
+    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+  }
 
   const broker = new Broker(config, { logger })
   try {
@@ -81,18 +89,6 @@ function overrides(opts: ForegroundOptions): ConfigOverrides {
   return {
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.dataDir === undefined ? {} : { data_dir: opts.dataDir }),
-  }
-}
-
-/** `mkdir -p` with mode 0700 (an existing directory keeps its mode); an exit code on failure. */
-async function createDataDir(dir: string, logger: Logger): Promise<number | undefined> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    return undefined
-  } catch (err) {
-    const { code } = err as NodeJS.ErrnoException
-    logger.fatal({ err }, `data directory ${dir}: ${systemReason(err)}`)
-    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 }
 

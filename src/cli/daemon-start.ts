@@ -18,14 +18,14 @@
  *      left running (it may still come up: `mqttctl status`, `mqttctl logs`, `mqttctl stop`).
  */
 import { spawn } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { ControlClientError } from '../control/client.js'
 import type { NodeStatus } from '../control/schema.js'
 import type { Config } from '../config/types.js'
-import { CliFailure } from './base-command.js'
+import { readyDataDir } from '../fs/data-dir-ready.js'
+import { CliFailure, LineFailure, permissionFailure } from './base-command.js'
 import { probeBroker } from './broker-probe.js'
 import { ConfigFailure } from './config-failure.js'
 import { logFilePathIn, logFilesNewestFirst, pidFilePathIn, socketPathIn } from './data-dir.js'
@@ -244,13 +244,9 @@ function daemonArgs (request: StartRequest): string[] {
 }
 
 async function createDataDir (dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException
-    const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-    throw new CliFailure(`data directory ${dir}: ${message}`, denied ? ExitCode.Permission : ExitCode.Internal, denied ? 'PERMISSION_DENIED' : 'FAILED')
-  }
+  const problem = await readyDataDir(dir)
+  if (problem === undefined) return
+  throw problem.permission ? permissionFailure(problem.message) : new LineFailure(problem.message, [problem.message], ExitCode.Internal, 'DATA_DIR')
 }
 
 function result (status: NodeStatus, startedInMs: number | null, alreadyRunning: boolean): StartResult {
