@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Config, ListenerType } from './config/types.js'
+import type { Config, ConfigSource, ListenerType } from './config/types.js'
 import { registerControlHandlers } from './control/handlers/index.js'
 import { CONTROL_PROTOCOL, type ListenerState } from './control/schema.js'
 import { ControlServer } from './control/server.js'
@@ -50,9 +50,13 @@ export class Broker {
   private control: ControlServer | null = null
   private closing: Promise<void> | null = null
 
+  /** Where `config` came from (file and command-line overrides), reported to `mqttctl restart`. */
+  readonly configSource: ConfigSource
+
   /** `deps.store` replaces the backend named in the config (tests restart a broker on one store). */
-  constructor (readonly config: Config, deps: { logger: Logger; store?: Store }) {
+  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; source?: ConfigSource }) {
     this.log = deps.logger
+    this.configSource = deps.source ?? { file: null, overrides: {} }
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
@@ -77,6 +81,7 @@ export class Broker {
       registerControlHandlers(control, {
         version: this.version,
         config: this.config,
+        configSource: this.configSource,
         engine: this.engine,
         metrics: this.metrics,
         log: this.log,

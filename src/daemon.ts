@@ -24,8 +24,8 @@ import { LOG_ROTATION, logFilePathIn, pidFilePathIn } from './cli/data-dir.js'
 import { PidFileHeldError, claimPidFile, releasePidFile } from './cli/pid-file.js'
 import { isDaemonFor } from './cli/process-probe.js'
 import { ConfigError } from './config/errors.js'
-import { loadConfig } from './config/load.js'
-import type { Config } from './config/types.js'
+import { loadConfigWithSource } from './config/load.js'
+import type { Config, ConfigSource } from './config/types.js'
 import { createRotatingLogger } from './log.js'
 import { serve } from './main.js'
 
@@ -64,19 +64,20 @@ function parseDaemonArgs(argv: string[]): DaemonArgs | string {
 
 async function runDaemon(args: DaemonArgs): Promise<number> {
   let config: Config | undefined
+  let source: ConfigSource | undefined
   let configFailure: unknown
   try {
-    config = await loadConfig({
+    ({ config, source } = await loadConfigWithSource({
       ...(args.configFile === undefined ? {} : { file: args.configFile }),
       overrides: { data_dir: args.dataDir, ...(args.port === undefined ? {} : { port: args.port }) },
-    })
+    }))
   } catch (err) {
     configFailure = err
   }
 
   const log = createRotatingLogger(config?.log_level ?? 'info', logFilePathIn(args.dataDir), LOG_ROTATION)
   const logger = log.logger
-  if (config === undefined) {
+  if (config === undefined || source === undefined) {
     if (configFailure instanceof ConfigError) {
       for (const line of configFailure.message.split('\n')) logger.fatal(`invalid configuration: ${line}`)
     } else {
@@ -111,7 +112,7 @@ async function runDaemon(args: DaemonArgs): Promise<number> {
   process.on('unhandledRejection', crash)
 
   logger.info({ data_dir: args.dataDir }, 'daemon starting')
-  return finish(await serve(config, logger))
+  return finish(await serve(config, logger, source))
 }
 
 const args = parseDaemonArgs(process.argv.slice(2))

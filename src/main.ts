@@ -14,8 +14,8 @@ import { getSystemErrorMap } from 'node:util'
 
 import { Broker } from './broker.js'
 import { ConfigError } from './config/errors.js'
-import { loadConfig, type ConfigOverrides } from './config/load.js'
-import type { Config } from './config/types.js'
+import { loadConfigWithSource, type ConfigOverrides } from './config/load.js'
+import type { Config, ConfigSource } from './config/types.js'
 import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 
@@ -38,8 +38,9 @@ export interface ForegroundOptions {
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
   let config: Config
+  let source: ConfigSource
   try {
-    config = await loadConfig({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
+    ({ config, source } = await loadConfigWithSource({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }))
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -54,21 +55,22 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 
-  return serve(config, createLogger(config.log_level))
+  return serve(config, createLogger(config.log_level), source)
 }
 
 /**
- * Runs a broker with `config` until it is stopped (signal or `node.stop`); resolves with the process
- * exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason is logged as fatal).
+ * Runs a broker with `config` (loaded from `source`) until it is stopped (signal or `node.stop`);
+ * resolves with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the
+ * reason is logged as fatal).
  */
-export async function serve(config: Config, logger: Logger): Promise<number> {
+export async function serve(config: Config, logger: Logger, source: ConfigSource): Promise<number> {
   const dirProblem = await readyDataDir(config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
     return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 
-  const broker = new Broker(config, { logger })
+  const broker = new Broker(config, { logger, source })
   try {
     await broker.start()
   } catch (err) {

@@ -19,7 +19,7 @@ import { LineCounter, parseDocument } from 'yaml'
 import { DEFAULT_LISTENER_HOST, DEFAULT_WS_PATH } from './defaults.js'
 import { ConfigError } from './errors.js'
 import { parseConfig } from './schema.js'
-import type { Config, ListenerConfig } from './types.js'
+import type { Config, ConfigSource, ListenerConfig } from './types.js'
 
 /** Command-line values that replace the file's: any `Config` key, plus Mosquitto's `-p` shortcut. */
 export type ConfigOverrides = Partial<Config> & {
@@ -40,6 +40,11 @@ const FILE_RELATIVE_LISTENER_KEYS = ['cert', 'key', 'ca'] as const
 
 /** Reads, validates and completes the configuration; throws `ConfigError` naming every problem. */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
+  return (await loadConfigWithSource(opts)).config
+}
+
+/** `loadConfig`, and where the result came from (what a broker reports for `mqttctl restart`). */
+export async function loadConfigWithSource(opts: LoadConfigOptions = {}): Promise<{ config: Config; source: ConfigSource }> {
   const cwd = process.cwd()
   let doc: Document = {}
   let config: Config
@@ -51,7 +56,16 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
   }
   const overrides = overridesToDocument(opts.overrides ?? {}, cwd)
   if (Object.keys(overrides).length > 0) config = parseConfig({ ...doc, ...overrides })
-  return { ...config, data_dir: resolve(cwd, config.data_dir) }
+  const dataDir = resolve(cwd, config.data_dir)
+  const fileDecidesDataDir = typeof doc.data_dir === 'string' && resolve(cwd, doc.data_dir) === dataDir
+  const source: ConfigSource = {
+    file: opts.file === undefined ? null : resolve(cwd, opts.file),
+    overrides: {
+      ...(opts.overrides?.port === undefined ? {} : { port: opts.overrides.port }),
+      ...(fileDecidesDataDir ? {} : { data_dir: dataDir }),
+    },
+  }
+  return { config: { ...config, data_dir: dataDir }, source }
 }
 
 /** The file's top-level mapping; an empty (or comments-only) file is an empty mapping. */

@@ -16,6 +16,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
     clients: engine.connections.size,
     listeners: broker.listenerStates(),
     store_error: engine.store.error,
+    config: broker.configSource,
   }))
 
   server.handle('node.stop', () => {
@@ -54,6 +55,7 @@ function state (broker: BrokerView): State {
       node_version: process.version,
       store: engine.store.kind,
     },
+    config: broker.configSource,
     listeners: broker.listenerStates(),
     store: { kind: engine.store.kind, healthy: engine.store.error === null, error: engine.store.error, unstored: c.publishUnstored },
     sessions: { online, offline: engine.sessions.size - online, total: engine.sessions.size },
