@@ -16,6 +16,7 @@ import { Broker } from './broker.js'
 import { ConfigError } from './config/errors.js'
 import { loadConfigWithSource, type ConfigOverrides } from './config/load.js'
 import type { Config, ConfigSource } from './config/types.js'
+import { formatProblem, preflight } from './config/preflight.js'
 import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 
@@ -48,6 +49,11 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     }
     for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
     return EXIT.CONFIG
+  }
+  const problems = await preflight(config)
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`mqttctl: ${formatProblem(p, opts.configFile)}\n`)
+    return problems.every((p) => p.permission) ? EXIT.NO_PERMISSION : EXIT.CONFIG
   }
   const dirProblem = await readyDataDir(config.data_dir)
   if (dirProblem !== undefined) {

@@ -2,8 +2,9 @@
  * `mqttctl start` (daemon mode) and the start half of `restart`.
  *
  * 1. `prepareStart` loads and validates the configuration in the CLI, with the command line's
- *    overrides, before anything is spawned or stopped: a bad key is exit 78 naming it, and `restart`
- *    never stops a broker it could not start again.
+ *    overrides, and checks what the start needs beyond it (src/config/preflight.ts: data directory,
+ *    TLS files, hosts, ports), before anything is spawned or stopped: a bad key is exit 78 naming
+ *    it (77 for permissions), and `restart` never stops a broker it could not start again.
  * 2. `startDaemon`:
  *    - a broker already answering `node.status` on the control socket → reported, exit 0;
  *    - a pid file naming a live daemon of this data directory that does not answer yet (another
@@ -27,7 +28,7 @@ import type { Config } from '../config/types.js'
 import { readyDataDir } from '../fs/data-dir-ready.js'
 import { CliFailure, LineFailure, permissionFailure } from './base-command.js'
 import { probeBroker } from './broker-probe.js'
-import { ConfigFailure } from './config-failure.js'
+import { ConfigFailure, preflightFailure } from './config-failure.js'
 import { logFilePathIn, logFilesNewestFirst, pidFilePathIn, socketPathIn } from './data-dir.js'
 import { elapsed } from './durations.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
@@ -108,6 +109,11 @@ export async function prepareStart (request: StartRequest): Promise<PreparedStar
     throw new CliFailure(`--socket ${request.socket}: a broker always listens on <data dir>/mqttctl.sock (${socketPath}); choose the broker with --data-dir or --config`,
       ExitCode.Usage, 'USAGE')
   }
+  const { preflight } = await import('../config/preflight.js')
+  // Ports bound by the broker running here are free again once restart has stopped it (or start finds it running).
+  const running = await probe(socketPath, request.requestTimeoutMs, true)
+  const problems = await preflight(config, new Set(running?.listeners.map((l) => l.port)))
+  if (problems.length > 0) throw preflightFailure(problems, request.configFile)
   return { request, dataDir, socketPath, pidFile: pidFilePathIn(dataDir) }
 }
 
