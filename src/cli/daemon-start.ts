@@ -15,7 +15,8 @@
  *    - poll the control socket (pollUntil: 20 ms doubling to 250 ms) until `node.status` answers →
  *      pid, version, bound listeners (real ports, also for port 0), start time;
  *    - the daemon exiting first → its last log lines (this pid's records, pretty-printed) on stderr,
- *      exit 70 (77/78 when the daemon says so); no answer within --wait-timeout → exit 75, the daemon
+ *      exit 70 (77/78 when the daemon says so); with not one log line, a full file system of the
+ *      data directory is named as the reason (src/fs/disk-full.ts); no answer within --wait-timeout → exit 75, the daemon
  *      left running (it may still come up: `mqttctl status`, `mqttctl logs`, `mqttctl stop`).
  */
 import { spawn } from 'node:child_process'
@@ -26,6 +27,7 @@ import { ControlClientError } from '../control/client.js'
 import type { NodeStatus } from '../control/schema.js'
 import type { Config } from '../config/types.js'
 import { readyDataDir } from '../fs/data-dir-ready.js'
+import { diskFull } from '../fs/disk-full.js'
 import { CliFailure, LineFailure, permissionFailure } from './base-command.js'
 import { probeBroker } from './broker-probe.js'
 import { ConfigFailure, preflightFailure } from './config-failure.js'
@@ -181,10 +183,16 @@ async function waitUntilReady (prep: PreparedStart, daemon: Watched): Promise<No
       'it is left running: see mqttctl logs, mqttctl status, or stop it with mqttctl stop', ExitCode.Timeout, 'TIMEOUT')
   }
   if ('node' in outcome) return outcome
-  await showBootLog(prep.dataDir, daemon.pid)
+  const logged = await showBootLog(prep.dataDir, daemon.pid)
   const how = outcome.error !== undefined
     ? `could not run (${outcome.error.message})`
     : outcome.signal !== null ? `was killed by ${outcome.signal}` : outcome.code !== null ? `exited with code ${outcome.code}` : 'exited'
+  // Not one line logged: the daemon may not have been able to write at all.
+  const full = logged ? null : await diskFull(prep.dataDir)
+  if (full !== null) {
+    const message = `the broker (pid ${daemon.pid}) ${how} while starting: ${full}`
+    throw new LineFailure(message, [message], ExitCode.Internal, 'DISK_FULL')
+  }
   throw new CliFailure(`the broker (pid ${daemon.pid}) ${how} while starting; the end of ${logFilePathIn(prep.dataDir)} is above`,
     bootExitCode(outcome.code), 'START_FAILED')
 }
@@ -209,8 +217,8 @@ async function probe (socketPath: string, timeoutMs: number, booting = false): P
   }
 }
 
-/** Prints the daemon's last log records (its own pid's; the file's last lines if none match) to stderr. */
-async function showBootLog (dataDir: string, pid: number): Promise<void> {
+/** Prints the daemon's last log records (its own pid's; the file's last lines if none match) to stderr; false when there were none. */
+async function showBootLog (dataDir: string, pid: number): Promise<boolean> {
   const { open } = await import('node:fs/promises')
   const { tailLogFiles } = await import('./log-tail.js')
   const { formatLogLine } = await import('./log-format.js')
@@ -228,9 +236,10 @@ async function showBootLog (dataDir: string, pid: number): Promise<void> {
   const shown = (own.length > 0 ? own : lines).slice(-BOOT_LOG_LINES)
   if (shown.length === 0) {
     process.stderr.write(`(${live} has no lines)\n`)
-    return
+    return false
   }
   for (const line of shown) process.stderr.write(formatLogLine(line, chalkStderr) + '\n')
+  return true
 }
 
 /** The `pid` field of a pino record; undefined for anything else. */
