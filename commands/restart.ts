@@ -9,7 +9,7 @@ import { probeBroker } from '../src/cli/broker-probe.js'
 import { describeConfigSource, reuseConfigSource } from '../src/cli/config-source.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartRequest, type StartResult } from '../src/cli/daemon-start.js'
 import { describeStop, stopDaemon, type StopResult } from '../src/cli/daemon-stop.js'
-import { DEFAULT_WAIT_TIMEOUT_S, forceFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { DEFAULT_WAIT_TIMEOUT_S, forceFlag, hostFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner, type Spinner } from '../src/cli/spinner.js'
 import type { ConfigSource } from '../src/config/types.js'
 
@@ -34,6 +34,7 @@ Checks the configuration first (exit 78, and nothing is stopped, when it is inva
 
   static override flags = {
     port: portFlag,
+    host: hostFlag,
     'wait-timeout': waitTimeoutFlag,
     force: forceFlag,
   }

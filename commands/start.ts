@@ -8,7 +8,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
-import { DEFAULT_WAIT_TIMEOUT_S, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { DEFAULT_WAIT_TIMEOUT_S, hostFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner } from '../src/cli/spinner.js'
 
 export default class Start extends BaseCommand<typeof Start> {
@@ -17,7 +17,7 @@ export default class Start extends BaseCommand<typeof Start> {
 
 With --foreground the broker runs in this process, logs to stderr and stops cleanly on SIGINT or SIGTERM (a second signal exits at once). Use it under systemd, in containers and in tests.
 
-The configuration comes from --config (YAML or JSON); --port replaces its listeners with one plain MQTT listener on 0.0.0.0:PORT (0 picks a free port, reported on success) and --data-dir replaces its data_dir.
+The configuration comes from --config (YAML or JSON); --port and --host replace its listeners with one plain MQTT listener on HOST:PORT (HOST defaults to 0.0.0.0, PORT to 1883; 0 picks a free port, reported on success) and --data-dir replaces its data_dir. With no listener configured at all the broker listens on 127.0.0.1:1883 only, and says so. Anonymous clients are refused on a listener that is not on loopback unless the configuration says allow_anonymous: true (then start warns).
 
 Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown), 75 no answer within --wait-timeout, 77 data directory not writable, 78 configuration error (the key is named), 130 second signal while stopping (--foreground).`
 
@@ -25,6 +25,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --config /etc/mqttd/broker.yaml --json',
     '<%= config.bin %> <%= command.id %> --port 1884 --data-dir /var/lib/mqttd',
+    '<%= config.bin %> <%= command.id %> --host 127.0.0.1 --port 0 --json',
     '<%= config.bin %> <%= command.id %> --foreground --port 1883',
   ]
 
@@ -34,6 +35,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
       exclusive: ['wait-timeout'],
     }),
     port: portFlag,
+    host: hostFlag,
     'wait-timeout': waitTimeoutFlag,
   }
 
@@ -64,6 +66,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     const code = await runForeground({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       ...(flags.port === undefined ? {} : { port: flags.port }),
+      ...(flags.host === undefined ? {} : { host: flags.host }),
       ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     })
     process.exit(code)

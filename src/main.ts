@@ -14,8 +14,9 @@ import { getSystemErrorMap } from 'node:util'
 
 import { Broker } from './broker.js'
 import { ConfigError } from './config/errors.js'
-import { loadConfigWithSource, type ConfigOverrides } from './config/load.js'
-import type { Config, ConfigSource } from './config/types.js'
+import { exposureNotes } from './config/exposure.js'
+import { loadConfigWithSource, type ConfigOverrides, type LoadedConfig } from './config/load.js'
+import type { Config } from './config/types.js'
 import { formatProblem, preflight } from './config/preflight.js'
 import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
@@ -33,15 +34,15 @@ const EXIT = {
 export interface ForegroundOptions {
   configFile?: string
   port?: number
+  host?: string
   dataDir?: string
 }
 
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
-  let config: Config
-  let source: ConfigSource
+  let loaded: LoadedConfig
   try {
-    ({ config, source } = await loadConfigWithSource({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }))
+    loaded = await loadConfigWithSource({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -50,6 +51,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
     return EXIT.CONFIG
   }
+  const { config } = loaded
   const problems = await preflight(config)
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`mqttctl: ${formatProblem(p, opts.configFile)}\n`)
@@ -61,15 +63,15 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 
-  return serve(config, createLogger(config.log_level), source)
+  return serve(loaded, createLogger(config.log_level))
 }
 
 /**
- * Runs a broker with `config` (loaded from `source`) until it is stopped (signal or `node.stop`);
- * resolves with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the
- * reason is logged as fatal).
+ * Runs a broker with a loaded configuration until it is stopped (signal or `node.stop`); resolves
+ * with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason
+ * is logged as fatal). Once it listens, who can reach it is logged (src/config/exposure.ts).
  */
-export async function serve(config: Config, logger: Logger, source: ConfigSource): Promise<number> {
+export async function serve({ config, source, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
   const dirProblem = await readyDataDir(config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
@@ -90,12 +92,14 @@ export async function serve(config: Config, logger: Logger, source: ConfigSource
     const where = `${l.type} ${l.host}:${l.port}${l.path ?? ''}`
     logger.info({ type: l.type, host: l.host, port: l.port, path: l.path }, `listening on ${where}`)
   }
+  for (const note of exposureNotes(broker.listeners, config.allow_anonymous, defaulted)) logger[note.level](note.message)
   return closeOnSignal(broker, logger)
 }
 
 function overrides(opts: ForegroundOptions): ConfigOverrides {
   return {
     ...(opts.port === undefined ? {} : { port: opts.port }),
+    ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.dataDir === undefined ? {} : { data_dir: opts.dataDir }),
   }
 }

@@ -16,11 +16,13 @@ export function describeConfigSource (source: ConfigSource): string {
 export function reuseConfigSource (request: StartRequest, source: ConfigSource): StartRequest {
   const file = request.configFile ?? source.file ?? undefined
   const port = request.port ?? source.overrides.port
+  const host = request.host ?? source.overrides.host
   const dataDir = request.dataDir ?? source.overrides.data_dir
   return {
     ...request,
     ...(file === undefined ? {} : { configFile: file }),
     ...(port === undefined ? {} : { port }),
+    ...(host === undefined ? {} : { host }),
     ...(dataDir === undefined ? {} : { dataDir }),
   }
 }

@@ -106,5 +106,5 @@ export interface Config {
  */
 export interface ConfigSource {
   file: string | null
-  overrides: { port?: number; data_dir?: string }
+  overrides: { port?: number; host?: string; data_dir?: string }
 }

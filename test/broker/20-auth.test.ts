@@ -14,11 +14,11 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import bcrypt from 'bcryptjs'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import type { IClientOptions, MqttClient } from 'mqtt'
 import { ControlClient } from '../../src/control/client.js'
 import type { Methods } from '../../src/control/schema.js'
 import { makeCerts } from '../helpers/certs.js'
-import { connect, nextMessages, startBroker, type TestBroker } from '../helpers/broker.js'
+import { connect, nextMessages, refusal, startBroker, type TestBroker } from '../helpers/broker.js'
 import { collectUntil } from '../helpers/messages.js'
 import { rawClient } from '../helpers/raw-client.js'
 
@@ -47,19 +47,6 @@ async function fixture (t: TestContext, cfg: Record<string, unknown> = {}, rules
 
 function as (user: string, extra: IClientOptions = {}): IClientOptions {
   return { username: user, password: PASSWORDS[user], protocolVersion: 5, ...extra }
-}
-
-/** The CONNACK reason (v5) or return code (v3) of a refused connection attempt. */
-async function refusal (url: string, opts: IClientOptions): Promise<number> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      client.once('connect', () => { reject(new Error('connection was accepted')) })
-      client.once('error', (err) => { resolve((err as Error & { code: number }).code) })
-    })
-  } finally {
-    client.end(true)
-  }
 }
 
 /** Publishes at QoS 1 with mqtt.js and returns the PUBACK reason code (0 when success). */
@@ -287,7 +274,7 @@ test('IP rules: deny refuses correct credentials, a more specific allow wins, sk
 })
 
 test('IP rules match IPv4 clients of a dual-stack listener (::ffff:a.b.c.d) and IPv6 ranges', async (t: TestContext) => {
-  const b = await startBroker(t, { listeners: [{ type: 'mqtt', host: '::', port: 0 }] })
+  const b = await startBroker(t, { listeners: [{ type: 'mqtt', host: '::', port: 0 }], allow_anonymous: true })
   const ctl = await control(t, b)
   const url4 = `mqtt://127.0.0.1:${b.port}`
   const url6 = `mqtt://[::1]:${b.port}`

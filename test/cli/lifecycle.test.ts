@@ -56,7 +56,7 @@ test('start twice: the second reports the running broker and exits 0', async (t:
   const first = await startDaemon(dir)
   const again = await runCli(['start', '--data-dir', dir.dataDir, '--port', '0'])
   t.assert.equal(again.code, 0, again.stderr)
-  t.assert.match(again.stdout, new RegExp(`^already running: mqttd \\S+ \\(pid ${first.pid}\\)\\nmqtt 0\\.0\\.0\\.0:${first.listeners[0].port}\\n$`))
+  t.assert.match(again.stdout, new RegExp(`^already running: mqttd \\S+ \\(pid ${first.pid}\\)\\nmqtt 127\\.0\\.0\\.1:${first.listeners[0].port}\\n$`))
   const json = await runCliJson<StartJson>(['start', '--data-dir', dir.dataDir])
   t.assert.equal(json.code, 0)
   t.assert.deepEqual(json.json, { ...first, started_in_ms: null, already_running: true })

@@ -71,3 +71,16 @@ export function nextMessages (client: MqttClient, n: number, timeoutMs = 3000): 
     client.on('message', onMessage)
   })
 }
+
+/** The CONNACK reason (v5) or return code (v3) of a refused connection attempt. */
+export async function refusal (url: string, opts: IClientOptions): Promise<number> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts })
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      client.once('connect', () => { reject(new Error('connection was accepted')) })
+      client.once('error', (err) => { resolve((err as Error & { code: number }).code) })
+    })
+  } finally {
+    client.end(true)
+  }
+}

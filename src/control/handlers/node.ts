@@ -1,5 +1,6 @@
 /** `node.status`, `node.stop` and `state`: what the node is and how it is doing. */
 import { loadavg } from 'node:os'
+import { isLoopbackHost } from '../../config/exposure.js'
 import { readMemory } from '../../metrics/memory.js'
 import type { ControlServer } from '../server.js'
 import type { State } from '../schema.js'
@@ -40,7 +41,7 @@ function state (broker: BrokerView): State {
   let sysRetained = 0
   engine.retained.match('$SYS/#', Date.now(), () => { sysRetained++ })
   const authentication = access.accountCount === 0 && broker.config.allow_anonymous ? 'off' : 'on'
-  if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopback(l.host))) {
+  if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopbackHost(l.host))) {
     warnings.push(authentication === 'off'
       ? 'anonymous access is open on a non-loopback listener, and with no account user names are not checked (allow_anonymous: true; add accounts with `mqttctl account set`)'
       : 'anonymous access is open on a non-loopback listener (allow_anonymous: true)')
@@ -90,10 +91,6 @@ function state (broker: BrokerView): State {
     load_average: loadavg().map(round) as [number, number, number],
     warnings,
   }
-}
-
-function isLoopback (host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host.startsWith('127.')
 }
 
 function round (n: number): number {
