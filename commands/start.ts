@@ -19,7 +19,9 @@ With --foreground the broker runs in this process, logs to stderr and stops clea
 
 The configuration comes from --config (YAML or JSON); --port and --host replace its listeners with one plain MQTT listener on HOST:PORT (HOST defaults to 0.0.0.0, PORT to 1883; 0 picks a free port, reported on success) and --data-dir replaces its data_dir. With no listener configured at all the broker listens on 127.0.0.1:1883 only, and says so. Anonymous clients are refused on a listener that is not on loopback unless the configuration says allow_anonymous: true (then start warns).
 
-Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown), 75 no answer within --wait-timeout, 77 data directory not writable, 78 configuration error (the key is named), 130 second signal while stopping (--foreground).`
+Before anything is spawned, the checks of "mqttctl config check" run: keys, data directory, TLS files (readable, parsed, matching), hosts, ports.
+
+Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown, or the reason: a full file system) or the data directory cannot be created, 75 no answer within --wait-timeout, 77 permission denied (the line names the path, this user and the owner), 78 configuration error or a check failed (each key named), 130 second signal while stopping (--foreground).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
