@@ -1,5 +1,5 @@
 /**
- * `mqttctl reset`: clears stored state, showing first what will go (CLI.md §4.9 destructive
+ * `mqttctl reset`: clears stored state, showing first what will go (a destructive
  * commands). With a broker running the selection is cleared live; with none, on the data dir.
  * `--all` deletes the whole store directory and needs the broker stopped: it is the way out when
  * the store is damaged and cannot be opened.

@@ -23,6 +23,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
       ['retained', `${s.retained.count} (what retained list shows), and ${s.retained.sys} $SYS values of the broker`],
       ['access', `${s.auth.accounts} accounts, authentication ${s.auth.authentication}, anonymous ${s.auth.allow_anonymous ? 'allowed' : 'refused'}, ` +
         `${s.auth.topic_rules} topic rules (${s.auth.topic_access === 'open' ? 'topic access open' : 'deny by default'}), ${s.auth.ip_rules} IP rules`],
+      ['auth failures', authFailures(s.auth.failures)],
       ['inflight / queued', `${s.messages.inflight} / ${s.messages.queued} (${humanBytes(s.messages.queued_bytes)}; ${s.messages.queue_dropped} dropped, queue full; ${s.messages.output_dropped} QoS 0 dropped, subscriber not reading)`],
       ['messages in', `${s.messages.received.total} (${humanRate(s.messages.received.per_s)})`],
       ['messages out', `${s.messages.sent.total} (${humanRate(s.messages.sent.per_s)})`],
@@ -42,4 +43,11 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
     for (const w of s.warnings) process.stderr.write(chalkStderr.yellow(`warning: ${w}`) + '\n')
     return s
   }
+}
+
+/** `0`, or `5 (3 bad password, 2 unknown user)`: the reasons that occurred. */
+function authFailures (f: State['auth']['failures']): string {
+  const { total, ...byReason } = f
+  const reasons = Object.entries(byReason).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason.replaceAll('_', ' ')}`)
+  return reasons.length === 0 ? String(total) : `${total} (${reasons.join(', ')})`
 }

@@ -16,7 +16,7 @@ import { finishStream } from '../src/cli/stream-end.js'
 import { formatTraceEvent, parseDuration } from '../src/cli/trace-format.js'
 import { parseSharedFilter, validateTopicFilter } from '../src/protocol/topic.js'
 
-/** How long a cancelled stream may take to confirm its end before we leave anyway (CLI.md §4.9). */
+/** How long a cancelled stream may take to confirm its end before we leave anyway. */
 const CANCEL_WAIT_MS = 1000
 
 type StopReason = 'interrupted' | 'duration' | 'count' | 'stdout_closed'

@@ -23,6 +23,8 @@ import { StoreError } from './store/errors.js'
 import { applyPersistedSettings } from './config/persisted.js'
 import { LIVE_KEYS } from './control/handlers/config.js'
 import type { Store } from './store/store.js'
+import { type ReloadSource, type ReloadTrigger, reload } from './reload.js'
+import type { ReloadResult } from './control/schema.js'
 import { type RunningListener, openListener } from './transport/listener.js'
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
@@ -49,13 +51,22 @@ export class Broker {
   private running: RunningListener[] = []
   private control: ControlServer | null = null
   private closing: Promise<void> | null = null
+  private readonly reloadSource: ReloadSource
+  /** The last reload (they run one at a time). */
+  private reloading: Promise<unknown> = Promise.resolve()
 
   /** Where `config` came from (file and command-line overrides), reported to `mqttctl restart`. */
   readonly configSource: ConfigSource
 
-  /** `deps.store` replaces the backend named in the config (tests restart a broker on one store). */
-  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; source?: ConfigSource }) {
+  /**
+   * `deps.store` replaces the backend named in the config (tests restart a broker on one store);
+   * `deps.reload` says where the configuration came from (src/reload.ts); without it a reload
+   * goes back to the configuration the broker was constructed with. `deps.source` is the same,
+   * as `state` and `node.status` report it.
+   */
+  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; reload?: ReloadSource; source?: ConfigSource }) {
     this.log = deps.logger
+    this.reloadSource = deps.reload ?? { overrides: structuredClone(config) }
     this.configSource = deps.source ?? { file: null, overrides: {} }
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
@@ -87,6 +98,7 @@ export class Broker {
         log: this.log,
         listenerStates: () => this.listenerStates(),
         requestStop: () => { this.onStopRequested() },
+        reload: () => this.reload('mqttctl reload'),
       })
       await control.listen()
       this.control = control
@@ -96,6 +108,25 @@ export class Broker {
       this.running = []
       throw err
     }
+  }
+
+  /**
+   * Reads the configuration again, reloads TLS certificates and reopens the log (src/reload.ts);
+   * rejects with ConfigError, having changed nothing, when the file is invalid.
+   */
+  reload (via: ReloadTrigger): Promise<ReloadResult> {
+    if (this.control === null || this.closing !== null) return Promise.reject(new Error('the broker is not running'))
+    const run = this.reloading.then(() => reload({
+      config: this.config,
+      log: this.log,
+      store: this.engine.store,
+      tlsListeners: () => this.running.flatMap((l) => {
+        const reloadCertificates = l.reloadCertificates
+        return reloadCertificates === undefined ? [] : [{ name: l.name, reloadCertificates }]
+      }),
+    }, this.reloadSource, via))
+    this.reloading = run.catch(() => undefined)
+    return run
   }
 
   /** Listeners with their open connection counts. */

@@ -9,7 +9,7 @@
  *      crash, or naming a pid now used by another program, is replaced; one naming a live daemon of
  *      this data directory makes this process exit 70 instead of running a second broker;
  *   4. run the broker exactly as `--foreground` does (src/main.ts#serve) until `node.stop` or
- *      SIGTERM/SIGINT;
+ *      SIGTERM/SIGINT; SIGHUP reloads, and reopens the log file (logrotate moves it, then signals);
  *   5. remove the pid file (only if it still names this process), flush the log, exit with serve's
  *      code. Uncaught errors are logged as fatal and take the same path with 70.
  * Every failure is written to the log file, the only place an operator (and `mqttctl start`, which
@@ -28,7 +28,7 @@ import { type LoadedConfig, loadConfigWithSource } from './config/load.js'
 import { createRotatingLogger } from './log.js'
 import { serve } from './main.js'
 
-/** Exit codes (sysexits, DESIGN.md §2). */
+/** Exit codes (sysexits). */
 const EXIT = { USAGE: 64, SOFTWARE: 70, CONFIG: 78 } as const
 
 interface DaemonArgs {
@@ -66,15 +66,16 @@ function parseDaemonArgs(argv: string[]): DaemonArgs | string {
 async function runDaemon(args: DaemonArgs): Promise<number> {
   let loaded: LoadedConfig | undefined
   let configFailure: unknown
+  const source = {
+    ...(args.configFile === undefined ? {} : { file: args.configFile }),
+    overrides: {
+      data_dir: args.dataDir,
+      ...(args.port === undefined ? {} : { port: args.port }),
+      ...(args.host === undefined ? {} : { host: args.host }),
+    },
+  }
   try {
-    loaded = await loadConfigWithSource({
-      ...(args.configFile === undefined ? {} : { file: args.configFile }),
-      overrides: {
-        data_dir: args.dataDir,
-        ...(args.port === undefined ? {} : { port: args.port }),
-        ...(args.host === undefined ? {} : { host: args.host }),
-      },
-    })
+    loaded = await loadConfigWithSource(source)
   } catch (err) {
     configFailure = err
   }
@@ -116,7 +117,7 @@ async function runDaemon(args: DaemonArgs): Promise<number> {
   process.on('unhandledRejection', crash)
 
   logger.info({ data_dir: args.dataDir }, 'daemon starting')
-  return finish(await serve(loaded, logger))
+  return finish(await serve(loaded, logger, { ...source, reopenLog: log.reopen }))
 }
 
 const args = parseDaemonArgs(process.argv.slice(2))

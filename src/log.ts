@@ -10,7 +10,8 @@
  *   shifts it to `.1`, `.1` to `.2`, … dropping the oldest beyond `keep`: the disk use is bounded by
  *   (keep + 1) × maxBytes. Its writes are asynchronous, in this thread; `close()` flushes them, and
  *   the daemon awaits it on every exit path (src/daemon.ts) so a failed start leaves its reason in
- *   the file for `mqttctl start` to show.
+ *   the file for `mqttctl start` to show. `reopen()` (SIGHUP, src/reload.ts) closes the file and
+ *   opens the same name again, so logrotate may move it away and signal.
  * Secrets never reach the output: `redact` replaces passwords and message payloads wherever the
  * logged object carries them at the listed paths.
  */
@@ -18,7 +19,7 @@
 import { basename, dirname } from 'node:path'
 
 import pino from 'pino'
-import { createStream } from 'rotating-file-stream'
+import { type RotatingFileStream, createStream } from 'rotating-file-stream'
 
 import type { Config } from './config/types.js'
 
@@ -44,9 +45,14 @@ export function createLogger(level: Config['log_level'], opts: { destination?: s
   )
 }
 
-/** A logger writing to a size-rotated file, and the function that flushes and closes that file. */
+/** A logger writing to a size-rotated file, and the functions that reopen and close that file. */
 export interface RotatingLogger {
   logger: Logger
+  /**
+   * Closes the file and opens `file` again (created when it was moved away): logrotate's
+   * move-then-SIGHUP. Lines logged before the call end up in the old file, later ones in the new.
+   */
+  reopen (): void
   /** Flushes pending lines and closes the file; later log calls are dropped. Never rejects. */
   close (): Promise<void>
 }
@@ -59,39 +65,62 @@ export interface LogRotation {
 
 /** A logger at `level` appending to `file` (mode 0600, directory created if missing), rotated by size. */
 export function createRotatingLogger(level: Config['log_level'], file: string, rotation: LogRotation): RotatingLogger {
-  const stream = createStream(basename(file), {
-    path: dirname(file),
-    size: `${rotation.maxBytes}B`,
-    rotate: rotation.keep,
-    mode: 0o600,
-  })
-  // A log that cannot be written (disk full, directory removed) must not take the broker down; the
-  // daemon's stderr is /dev/null, so this is the last place the failure can be reported.
-  stream.on('error', (err) => {
-    process.stderr.write(`mqttd: cannot write ${file}: ${err.message}\n`)
-  })
+  const open = (): RotatingFileStream => {
+    const opened = createStream(basename(file), {
+      path: dirname(file),
+      size: `${rotation.maxBytes}B`,
+      rotate: rotation.keep,
+      mode: 0o600,
+    })
+    // A log that cannot be written (disk full, directory removed) must not take the broker down; the
+    // daemon's stderr is /dev/null, so this is the last place the failure can be reported.
+    opened.on('error', (err) => {
+      process.stderr.write(`mqttd: cannot write ${file}: ${err.message}\n`)
+    })
+    return opened
+  }
+  let stream = open()
+  // pino writes to this forwarder, so that `reopen` can swap the file under it.
+  const destination = { write: (line: string): void => { stream.write(line) } }
   const logger = pino(
     {
       level,
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    stream,
+    destination,
   )
   let closed: Promise<void> | null = null
+  /** Files replaced by `reopen`, still flushing their last lines. */
+  const retiring = new Set<Promise<void>>()
   return {
     logger,
+    reopen: () => {
+      if (closed !== null) return
+      const previous = stream
+      stream = open()
+      const ended = endStream(previous)
+      retiring.add(ended)
+      void ended.then(() => retiring.delete(ended))
+    },
     close: () => {
-      closed ??= new Promise<void>((resolve) => {
+      closed ??= (async () => {
         logger.level = 'silent'
-        if (stream.destroyed || stream.writableFinished) {
-          resolve()
-          return
-        }
-        stream.once('error', () => { resolve() })
-        stream.end(() => { resolve() })
-      })
+        await Promise.all([endStream(stream), ...retiring])
+      })()
       return closed
     },
   }
+}
+
+/** Resolves once `stream` has flushed and closed (at once when it already has); never rejects. */
+function endStream(stream: RotatingFileStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (stream.destroyed || stream.writableFinished) {
+      resolve()
+      return
+    }
+    stream.once('error', () => { resolve() })
+    stream.end(() => { resolve() })
+  })
 }

@@ -4,10 +4,13 @@
  * `mqttctl start --foreground` (logs to stderr); `serve` is the part it shares with the daemon
  * (src/daemon.ts), which brings its own logger (a rotated file) and pid file.
  *
- * This is the translation point for start-up failures (STYLE.md §2.3): each becomes one clear line
- * and an exit code (DESIGN.md §2), never a stack trace. A configuration problem is printed as plain
+ * This is the translation point for start-up failures: each becomes one clear line
+ * and an exit code (sysexits), never a stack trace. A configuration problem is printed as plain
  * text before the logger exists; everything after goes through the logger. A first signal closes the
- * broker gracefully; a second one while that is under way exits at once with 130.
+ * broker gracefully; a second one while that is under way exits at once with 130. SIGHUP reloads
+ * (src/reload.ts: live keys of the config file, TLS certificates, the log file); it is caught from
+ * the moment the broker is created, so that one arriving while it starts or stops is logged and
+ * ignored rather than ending the process.
  */
 
 import { getSystemErrorMap } from 'node:util'
@@ -20,8 +23,9 @@ import type { Config } from './config/types.js'
 import { formatProblem, preflight } from './config/preflight.js'
 import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
+import type { ReloadSource } from './reload.js'
 
-/** Exit codes this module returns (sysexits, as in DESIGN.md §2). */
+/** Exit codes this module returns (sysexits). */
 const EXIT = {
   OK: 0,
   SOFTWARE: 70,
@@ -41,8 +45,9 @@ export interface ForegroundOptions {
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
   let loaded: LoadedConfig
+  const reload: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
   try {
-    loaded = await loadConfigWithSource({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
+    loaded = await loadConfigWithSource(reload)
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -63,22 +68,38 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 
-  return serve(loaded, createLogger(config.log_level))
+  return serve(loaded, createLogger(config.log_level), reload)
 }
 
 /**
  * Runs a broker with a loaded configuration until it is stopped (signal or `node.stop`); resolves
  * with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason
  * is logged as fatal). Once it listens, who can reach it is logged (src/config/exposure.ts).
+ * `reload` says where the configuration came from, for SIGHUP and `mqttctl reload`.
  */
-export async function serve({ config, source, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
-  const dirProblem = await readyDataDir(config.data_dir)
+export async function serve(loaded: LoadedConfig, logger: Logger, reload: ReloadSource): Promise<number> {
+  const dirProblem = await readyDataDir(loaded.config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
     return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 
-  const broker = new Broker(config, { logger, source })
+  const broker = new Broker(loaded.config, { logger, source: loaded.source, reload })
+  const onHangup = (): void => {
+    // The reload logs what it did, and why it refused.
+    broker.reload('SIGHUP').catch((err: unknown) => {
+      if (!(err instanceof ConfigError)) logger.warn(`SIGHUP ignored: ${err instanceof Error ? err.message : String(err)}`)
+    })
+  }
+  process.on('SIGHUP', onHangup)
+  try {
+    return await run(broker, loaded, logger)
+  } finally {
+    process.off('SIGHUP', onHangup)
+  }
+}
+
+async function run(broker: Broker, { config, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
   try {
     await broker.start()
   } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * `mqttctl account del USER`: a destructive command (CLI.md §4.9). It first asks for the plan
+ * `mqttctl account del USER`: a destructive command. It first asks for the plan
  * (`dry_run`: does the account exist, how many live sessions it has), then confirms on a terminal,
  * requires --yes elsewhere, and deletes.
  */

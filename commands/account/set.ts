@@ -1,7 +1,7 @@
 /**
  * `mqttctl account set USER`: create an account or replace its password (an upsert).
  * The password is hashed here with bcrypt at the broker's `bcrypt_cost` (advertised in its hello;
- * offline: the config's), so only the hash crosses the control socket (CLI.md §4.9). `--hash` takes
+ * offline: the config's), so only the hash crosses the control socket. `--hash` takes
  * a hash made elsewhere. The password is resolved before the broker is contacted, so a prompt never
  * holds the data dir of a stopped broker.
  */

@@ -1,14 +1,8 @@
 import { Flags } from '@oclif/core'
+import { ListCommand, listFlags } from '../../src/cli/list-command.js'
+import type { ListPage } from '../../src/cli/filter.js'
 import type { RetainedSummary } from '../../src/control/schema.js'
-import { listFlags, rowFields, type ListPage } from '../../src/cli/filter.js'
-import { ListCommand } from '../../src/cli/list-command.js'
-import { humanBytes, renderTable } from '../../src/cli/output.js'
-import { ago, fromNow } from '../../src/cli/time.js'
-
-/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
-const FIELDS = rowFields<RetainedSummary>({
-  topic: true, qos: true, size: true, preview: true, received_at: true, expires_at: true,
-})
+import { RETAINED_FIELDS, retainedListView } from '../../src/cli/views/retained-list.js'
 
 export default class RetainedList extends ListCommand<typeof RetainedList> {
   static override summary = 'List retained messages whose topics match a filter.'
@@ -16,7 +10,7 @@ export default class RetainedList extends ListCommand<typeof RetainedList> {
 
 The default --topic '#' does not match topics that begin with "$" (MQTT's rule), so the broker's own $SYS values, retained too, are left out as they are in the retained count of mqttctl state: --topic '$SYS/#' lists them.
 
---filter and --sort take the JSON field names: ${FIELDS.join(', ')}. --json prints {items, total, truncated}.
+--filter and --sort take the JSON field names: ${RETAINED_FIELDS.join(', ')}. --json prints {items, total, truncated}.
 
 Exit codes: 0 ok, 65 invalid topic filter, 69 broker not running.`
 
@@ -34,26 +28,6 @@ Exit codes: 0 ok, 65 invalid topic filter, 69 broker not running.`
   }
 
   async run (): Promise<ListPage<RetainedSummary>> {
-    const query = this.listQuery(FIELDS)
-    const control = await this.control()
-    const result = await control.request('retained.list', { topic: this.flags.topic }, this.timeoutMs)
-    const page = this.page(result.items, query)
-    if (this.jsonEnabled()) return page
-
-    if (page.items.length === 0) {
-      this.note(`no retained messages match ${this.flags.topic}`)
-      return page
-    }
-    const now = Date.now()
-    this.log(renderTable(page.items, [
-      { header: 'topic', get: (r) => r.topic },
-      { header: 'qos', get: (r) => r.qos, numeric: true },
-      { header: 'size', get: (r) => humanBytes(r.size), numeric: true },
-      { header: 'preview', get: (r) => r.preview },
-      { header: 'received', get: (r) => ago(r.received_at, now) },
-      { header: 'expires', get: (r) => fromNow(r.expires_at, now) },
-    ]))
-    this.noteTruncation(page, 'retained messages')
-    return page
+    return this.view(retainedListView)
   }
 }

@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core'
+import { SUBSCRIPTION_FIELDS } from '../../src/cli/columns.js'
+import { ListCommand, listFlags } from '../../src/cli/list-command.js'
+import type { ListPage } from '../../src/cli/filter.js'
 import type { SubscriptionSummary } from '../../src/control/schema.js'
-import { SUBSCRIPTION_FIELDS, subscriptionColumns } from '../../src/cli/columns.js'
-import { listFlags, type ListPage } from '../../src/cli/filter.js'
-import { ListCommand } from '../../src/cli/list-command.js'
-import { renderTable } from '../../src/cli/output.js'
+import { subscriptionListView } from '../../src/cli/views/subscription-list.js'
 
 export default class SubscriptionList extends ListCommand<typeof SubscriptionList> {
   static override summary = 'List subscriptions; --match shows who would receive a publish to a topic.'
@@ -27,21 +27,6 @@ Exit codes: 0 ok, 65 unknown --client or a --match that is not a topic name (wil
   }
 
   async run (): Promise<ListPage<SubscriptionSummary>> {
-    const query = this.listQuery(SUBSCRIPTION_FIELDS)
-    const control = await this.control()
-    const result = await control.request('subscription.list', {
-      ...(this.flags.client === undefined ? {} : { client_id: this.flags.client }),
-      ...(this.flags.match === undefined ? {} : { match: this.flags.match }),
-    }, this.timeoutMs)
-    const page = this.page(result.items, query)
-    if (this.jsonEnabled()) return page
-
-    if (page.items.length === 0) {
-      this.note(this.flags.match === undefined ? 'no subscriptions' : `no subscription matches ${this.flags.match}`)
-      return page
-    }
-    this.log(renderTable(page.items, subscriptionColumns(true)))
-    this.noteTruncation(page, 'subscriptions')
-    return page
+    return this.view(subscriptionListView)
   }
 }

@@ -12,6 +12,7 @@
  * change invalidates at once by bumping `generation`.
  */
 import { z } from 'zod'
+import type { ImportCounts } from '../control/schema.js'
 import type { RecordKind, Store } from '../store/store.js'
 import { addressToBigInt, type Cidr, cidrContains, parseCidr } from './cidr.js'
 import { decide, type Decision, type Identity, type RuleAccess, type RuleSubject, type TopicRule } from './topic-rules.js'
@@ -73,6 +74,15 @@ const topicRuleSchema = z.object({
   created_at: z.number(),
 }).strict()
 
+/** A topic rule as given to addTopicRule (the id and time are the store's). */
+export interface TopicRuleSpec {
+  subject: RuleSubject
+  user: string | null
+  topic: string
+  access: RuleAccess
+  effect: 'allow' | 'deny'
+}
+
 /** Record ids sort as numbers when padded (the store orders ids as strings). */
 const ruleId = (id: number): string => String(id).padStart(10, '0')
 
@@ -130,6 +140,55 @@ export class AccessControl {
 
   /** Creates or replaces an account's hash; resolves once durable. */
   async setAccount (username: string, hash: string, now = Date.now()): Promise<{ created: boolean; changed: boolean }> {
+    const result = this.writeAccount(username, hash, now)
+    if (result.changed) await this.store.flush()
+    return result
+  }
+
+  async deleteAccount (username: string): Promise<boolean> {
+    if (!this.removeAccount(username)) return false
+    await this.store.flush()
+    return true
+  }
+
+  /**
+   * Sets every account of `entries` and, with `replace`, deletes every other one, in one durable
+   * write (the store commits the changes of one turn of the event loop as one batch). `touched`:
+   * the users whose hash changed or who were deleted.
+   */
+  async importAccounts (entries: readonly { username: string; hash: string }[], replace: boolean, now = Date.now()): Promise<{ counts: ImportCounts; touched: Set<string> }> {
+    const counts: ImportCounts = { added: 0, updated: 0, unchanged: 0, deleted: 0 }
+    const touched = new Set<string>()
+    const named = new Set(entries.map((e) => e.username))
+    if (replace) {
+      for (const username of [...this.accounts.keys()]) {
+        if (named.has(username) || !this.removeAccount(username)) continue
+        counts.deleted++
+        touched.add(username)
+      }
+    }
+    for (const { username, hash } of entries) {
+      const { created, changed } = this.writeAccount(username, hash, now)
+      if (!changed) counts.unchanged++
+      else {
+        if (created) counts.added++
+        else counts.updated++
+        touched.add(username)
+      }
+    }
+    await this.store.flush()
+    return { counts, touched }
+  }
+
+  /** Sets `username`'s hash to `hash` if it still is `expected`; resolves once durable, true when replaced. */
+  async replaceHash (username: string, expected: string, hash: string, now = Date.now()): Promise<boolean> {
+    if (this.accounts.get(username)?.hash !== expected) return false
+    this.writeAccount(username, hash, now)
+    await this.store.flush()
+    return true
+  }
+
+  private writeAccount (username: string, hash: string, now: number): { created: boolean; changed: boolean } {
     const previous = this.accounts.get(username)
     if (previous?.hash === hash) return { created: false, changed: false }
     const account: Account = { username, hash, createdAt: previous?.createdAt ?? now, updatedAt: now, lastLogin: previous?.lastLogin ?? null }
@@ -137,16 +196,14 @@ export class AccessControl {
     this.putAccount(account)
     this.generation++
     this.onAccountChange?.(username)
-    await this.store.flush()
     return { created: previous === undefined, changed: true }
   }
 
-  async deleteAccount (username: string): Promise<boolean> {
+  private removeAccount (username: string): boolean {
     if (!this.accounts.delete(username)) return false
     this.store.deleteRecord('account', username)
     this.generation++
     this.onAccountChange?.(username)
-    await this.store.flush()
     return true
   }
 
@@ -170,15 +227,9 @@ export class AccessControl {
 
   /** Adds the rule for `cidr`, or changes the one there is; resolves once durable. */
   async setIpRule (cidrText: string, action: 'allow' | 'deny', skipAuth: boolean, now = Date.now()): Promise<{ rule: IpRule; changed: boolean }> {
-    const cidr = parseCidr(cidrText)
-    const existing = this.ipRules.find((r) => r.cidr.text === cidr.text)
-    if (existing !== undefined && existing.action === action && existing.skipAuth === skipAuth) return { rule: existing, changed: false }
-    const rule: IpRule = { id: existing?.id ?? this.nextIpRuleId++, cidr, action, skipAuth, createdAt: existing?.createdAt ?? now, hits: existing?.hits ?? 0 }
-    this.ipRules = [...this.ipRules.filter((r) => r !== existing), rule].sort((a, b) => a.id - b.id)
-    this.store.putRecord('ip_rule', ruleId(rule.id), { id: rule.id, cidr: cidr.text, action, skip_auth: skipAuth, created_at: rule.createdAt })
-    this.generation++
-    await this.store.flush()
-    return { rule, changed: true }
+    const result = this.writeIpRule(cidrText, action, skipAuth, now)
+    if (result.changed) await this.store.flush()
+    return { rule: result.rule, changed: result.changed }
   }
 
   /** Removes the rule for `cidr`; undefined when there is none. */
@@ -186,11 +237,26 @@ export class AccessControl {
     const cidr = parseCidr(cidrText)
     const rule = this.ipRules.find((r) => r.cidr.text === cidr.text)
     if (rule === undefined) return undefined
+    this.removeIpRule(rule)
+    await this.store.flush()
+    return rule
+  }
+
+  private writeIpRule (cidrText: string, action: 'allow' | 'deny', skipAuth: boolean, now: number): { rule: IpRule; changed: boolean; created: boolean } {
+    const cidr = parseCidr(cidrText)
+    const existing = this.ipRules.find((r) => r.cidr.text === cidr.text)
+    if (existing !== undefined && existing.action === action && existing.skipAuth === skipAuth) return { rule: existing, changed: false, created: false }
+    const rule: IpRule = { id: existing?.id ?? this.nextIpRuleId++, cidr, action, skipAuth, createdAt: existing?.createdAt ?? now, hits: existing?.hits ?? 0 }
+    this.ipRules = [...this.ipRules.filter((r) => r !== existing), rule].sort((a, b) => a.id - b.id)
+    this.store.putRecord('ip_rule', ruleId(rule.id), { id: rule.id, cidr: cidr.text, action, skip_auth: skipAuth, created_at: rule.createdAt })
+    this.generation++
+    return { rule, changed: true, created: existing === undefined }
+  }
+
+  private removeIpRule (rule: IpRule): void {
     this.ipRules = this.ipRules.filter((r) => r !== rule)
     this.store.deleteRecord('ip_rule', ruleId(rule.id))
     this.generation++
-    await this.store.flush()
-    return rule
   }
 
   /** The IP rules' verdict on a remote address (no rules or no match: 'none'). */
@@ -218,7 +284,58 @@ export class AccessControl {
     return this.topicRules
   }
 
-  async addTopicRule (spec: { subject: RuleSubject; user: string | null; topic: string; access: RuleAccess; effect: 'allow' | 'deny' }, now = Date.now()): Promise<{ rule: TopicRule; changed: boolean }> {
+  async addTopicRule (spec: TopicRuleSpec, now = Date.now()): Promise<{ rule: TopicRule; changed: boolean }> {
+    const result = this.writeTopicRule(spec, now)
+    if (result.changed) await this.store.flush()
+    return result
+  }
+
+  async deleteTopicRule (id: number): Promise<TopicRule | undefined> {
+    const rule = this.topicRules.find((r) => r.id === id)
+    if (rule === undefined) return undefined
+    this.removeTopicRule(rule)
+    await this.store.flush()
+    return rule
+  }
+
+  /**
+   * Adds the topic rules of `topic` not there yet and sets the IP rules of `ip` (a range's action
+   * changes in place); with `replace`, every other rule goes. `ip` null: the IP rules stay as they
+   * are, `replace` or not. One durable write, as importAccounts.
+   */
+  async importRules (topic: readonly TopicRuleSpec[], ip: readonly { cidr: string; action: 'allow' | 'deny'; skipAuth: boolean }[] | null, replace: boolean, now = Date.now()): Promise<{ topic: ImportCounts; ip: ImportCounts }> {
+    const topicCounts: ImportCounts = { added: 0, updated: 0, unchanged: 0, deleted: 0 }
+    const ipCounts: ImportCounts = { added: 0, updated: 0, unchanged: 0, deleted: 0 }
+    const keptTopic = new Set<TopicRule>()
+    for (const spec of topic) {
+      const { rule, changed } = this.writeTopicRule(spec, now)
+      keptTopic.add(rule)
+      if (changed) topicCounts.added++
+      else topicCounts.unchanged++
+    }
+    const keptIp = new Set<string>()
+    for (const r of ip ?? []) {
+      const { rule, changed, created } = this.writeIpRule(r.cidr, r.action, r.skipAuth, now)
+      keptIp.add(rule.cidr.text)
+      if (!changed) ipCounts.unchanged++
+      else if (created) ipCounts.added++
+      else ipCounts.updated++
+    }
+    if (replace) {
+      for (const rule of this.topicRules.filter((r) => !keptTopic.has(r))) {
+        this.removeTopicRule(rule)
+        topicCounts.deleted++
+      }
+      for (const rule of ip === null ? [] : this.ipRules.filter((r) => !keptIp.has(r.cidr.text))) {
+        this.removeIpRule(rule)
+        ipCounts.deleted++
+      }
+    }
+    await this.store.flush()
+    return { topic: topicCounts, ip: ipCounts }
+  }
+
+  private writeTopicRule (spec: TopicRuleSpec, now: number): { rule: TopicRule; changed: boolean } {
     const same = this.topicRules.find((r) => r.subject === spec.subject && r.user === spec.user && r.topic === spec.topic &&
       r.access === spec.access && r.effect === spec.effect)
     if (same !== undefined) return { rule: same, changed: false }
@@ -228,18 +345,13 @@ export class AccessControl {
       id: rule.id, subject: rule.subject, user: rule.user, topic: rule.topic, access: rule.access, effect: rule.effect, created_at: rule.createdAt,
     })
     this.generation++
-    await this.store.flush()
     return { rule, changed: true }
   }
 
-  async deleteTopicRule (id: number): Promise<TopicRule | undefined> {
-    const rule = this.topicRules.find((r) => r.id === id)
-    if (rule === undefined) return undefined
+  private removeTopicRule (rule: TopicRule): void {
     this.topicRules = this.topicRules.filter((r) => r !== rule)
-    this.store.deleteRecord('topic_rule', ruleId(id))
+    this.store.deleteRecord('topic_rule', ruleId(rule.id))
     this.generation++
-    await this.store.flush()
-    return rule
   }
 
   /** The full decision, with the rule behind it (`acl check`, SUBSCRIBE). */

@@ -5,15 +5,16 @@
  * its input (ControlError INVALID / NOT_FOUND / NO_SUCH_USER), changes the AccessControl (durable
  * before it resolves) and, with `kick` on a live broker, closes the connections that lost their
  * right: those of a deleted or re-keyed user, those from a newly denied address, those holding a
- * subscription the topic rules no longer grant.
+ * subscription the topic rules no longer grant. The export and import methods (admin-transfer.ts)
+ * are merged in and share the MethodKit.
  */
 import { ControlError } from '../control/server.js'
 import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicAccessChange, type TopicRuleSummary } from '../control/schema.js'
-import { validateTopicFilter, validateTopicName } from '../protocol/topic.js'
-import { hasForbiddenCharacters } from '../protocol/utf8.js'
+import { validateTopicName } from '../protocol/topic.js'
 import type { AccessControl, IpRule } from './access-control.js'
-import { parseCidr } from './cidr.js'
-import { isBcryptHash } from './passwords.js'
+import { TRANSFER_METHODS, type TransferMethodName, transferMethods } from './admin-transfer.js'
+import { normaliseCidr, ruleFilterProblem, usernameProblem } from './entry-checks.js'
+import { hashProblem, hashType } from './passwords.js'
 import type { Identity, TopicRule } from './topic-rules.js'
 
 /** A connected client as the kick rules see it. */
@@ -37,38 +38,53 @@ export type AuthMethodName =
   | 'account.set' | 'account.del' | 'account.list' | 'account.verifier'
   | 'acl.ip.set' | 'acl.ip.del' | 'acl.ip.list'
   | 'acl.rule.add' | 'acl.rule.del' | 'acl.rule.list' | 'acl.check'
+  | TransferMethodName
 
 export const AUTH_METHODS: readonly AuthMethodName[] = [
   'account.set', 'account.del', 'account.list', 'account.verifier',
   'acl.ip.set', 'acl.ip.del', 'acl.ip.list',
   'acl.rule.add', 'acl.rule.del', 'acl.rule.list', 'acl.check',
+  ...TRANSFER_METHODS,
 ]
 
 export type AuthMethods = { [M in AuthMethodName]: (params: Methods[M]['params']) => Promise<Methods[M]['result']> }
 
-const MAX_NAME_BYTES = 65535
+/** What the methods share: results, the topic-access flip, `kick`, and who lost their right after a change. */
+export interface MethodKit {
+  change (changed: boolean, kicked?: number): AuthChange
+  /** Topic access now, and whether the change just made flipped it (open ⇄ deny by default). */
+  topicAccess (wasRestricted: boolean): TopicAccessChange
+  kick (enabled: boolean | undefined, select: (client: LiveClient) => boolean, why: string): number
+  /** Holds a subscription the topic rules no longer grant. */
+  lostSubscription (client: LiveClient): boolean
+  /** Would not be let in now, as it came (anonymous ones only by allow_anonymous or skip-auth). */
+  lostAdmission (client: LiveClient): boolean
+}
+
+function methodKit (access: AccessControl, live: LiveView | null): MethodKit {
+  return {
+    change: (changed, kicked = 0) => ({ changed, kicked, live: live !== null }),
+    topicAccess: (wasRestricted) => ({ topic_access: access.restricted ? 'rules' : 'open', topic_access_changed: access.restricted !== wasRestricted }),
+    kick: (enabled, select, why) => enabled === true && live !== null ? live.kick(select, why) : 0,
+    lostSubscription: (client) => access.restricted && client.filters.some((f) => !access.decide(client, f, 'read', 'filter').allowed),
+    lostAdmission (client) {
+      const verdict = access.checkIp(client.address).verdict
+      if (verdict === 'deny') return true
+      return client.username === undefined && verdict !== 'skip_auth' && live?.allowAnonymous() === false
+    },
+  }
+}
 
 export function authMethods (access: AccessControl, live: LiveView | null): AuthMethods {
-  const isLive = live !== null
-  const change = (changed: boolean, kicked = 0): AuthChange => ({ changed, kicked, live: isLive })
-  /** Topic access now, and whether the change just made flipped it (open ⇄ deny by default). */
-  const topicAccess = (wasRestricted: boolean): TopicAccessChange =>
-    ({ topic_access: access.restricted ? 'rules' : 'open', topic_access_changed: access.restricted !== wasRestricted })
-  const kick = (enabled: boolean | undefined, select: (client: LiveClient) => boolean, why: string): number =>
-    enabled === true && live !== null ? live.kick(select, why) : 0
-  const lostSubscription = (client: LiveClient): boolean =>
-    access.restricted && client.filters.some((f) => !access.decide(client, f, 'read', 'filter').allowed)
-  // would the IP rules still let this client in as it came (anonymous ones only by allow_anonymous or skip-auth)?
-  const lostAdmission = (client: LiveClient): boolean => {
-    const verdict = access.checkIp(client.address).verdict
-    if (verdict === 'deny') return true
-    return client.username === undefined && verdict !== 'skip_auth' && live?.allowAnonymous() === false
-  }
+  const kit = methodKit(access, live)
+  const { change, topicAccess, kick, lostSubscription, lostAdmission } = kit
 
   return {
+    ...transferMethods(access, kit),
     'account.set': async ({ username, hash, no_overwrite: noOverwrite, kick: doKick }) => {
       checkUsername(username)
-      if (!isBcryptHash(hash)) throw invalid('the password hash is not a bcrypt hash ($2a$, $2b$ or $2y$)')
+      const problem = hashProblem(hash)
+      if (problem !== null) throw invalid(problem)
       if (noOverwrite === true && access.account(username) !== undefined) {
         throw new ControlError(ControlErrorCode.Conflict, `account '${username}' already exists`)
       }
@@ -95,6 +111,7 @@ export function authMethods (access: AccessControl, live: LiveView | null): Auth
         updated_at: iso(a.updatedAt),
         last_login: a.lastLogin === null ? null : iso(a.lastLogin),
         online: online.get(a.username) ?? 0,
+        hash_type: hashType(a.hash) ?? 'unknown',
       }))
       return { items, total: items.length }
     },
@@ -190,26 +207,18 @@ function noSuchUser (username: string): ControlError {
   return new ControlError(ControlErrorCode.NoSuchUser, `no account '${username}'`)
 }
 
-/** User names: what MQTT can carry, and no wildcard (a `%u` rule would otherwise widen). */
 function checkUsername (username: string): void {
-  if (username.length === 0) throw invalid('the user name is empty')
-  if (Buffer.byteLength(username) > MAX_NAME_BYTES) throw invalid('the user name is longer than 65535 bytes')
-  if (hasForbiddenCharacters(username)) throw invalid('the user name holds control characters')
-  if (username.includes('+') || username.includes('#')) throw invalid("the user name holds '+' or '#', which topic rules with %u cannot use")
+  const problem = usernameProblem(username)
+  if (problem !== null) throw invalid(problem)
 }
 
 function checkCidr (cidr: string): string {
-  try {
-    return parseCidr(cidr.trim()).text
-  } catch (err) {
-    throw invalid((err as Error).message)
-  }
+  const result = normaliseCidr(cidr)
+  if ('problem' in result) throw invalid(result.problem)
+  return result.cidr
 }
 
-/** A rule's filter: a valid topic filter once %u/%c are substituted, and no shared-subscription prefix. */
 function checkRuleFilter (topic: string): void {
-  if (topic.startsWith('$share/')) throw invalid('a topic rule names the filter without $share/<group>/ (it applies to shared subscriptions too)')
-  const sample = topic.replaceAll('%u', 'u').replaceAll('%c', 'c')
-  const problem = validateTopicFilter(sample, 65535, 65535)
-  if (problem !== null || hasForbiddenCharacters(topic)) throw invalid(`'${topic}' is not a valid topic filter`)
+  const problem = ruleFilterProblem(topic)
+  if (problem !== null) throw invalid(problem)
 }

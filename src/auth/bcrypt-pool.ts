@@ -8,13 +8,17 @@
  * order. The queue is bounded: `tryVerify` refuses at once (null) when `maxPending()` checks are
  * already waiting or running, so that a flood of logins cannot make a right one wait behind it for
  * seconds. A worker that dies fails its pending jobs (as "no match": a check that could not run must
- * not let anybody in) and is replaced on the next job.
+ * not let anybody in) and is replaced on the next job. `hash` makes a bcrypt hash on a worker (an
+ * imported hash replaced at first login: HashUpgrade); it counts as pending but is never refused.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 
+/** What a worker answers (bcrypt-worker.ts), or null when it died first. */
+export type WorkerReply = { id: number; ok: boolean } | { id: number; hash: string } | { id: number; error: string }
+
 interface Job {
-  resolve: (ok: boolean) => void
+  settle: (reply: WorkerReply | null) => void
 }
 
 interface Slot {
@@ -47,15 +51,30 @@ export class BcryptPool {
   tryVerify (password: string, hash: string): Promise<boolean> | null {
     if (this.closed) return Promise.resolve(false)
     if (this.inFlight >= this.maxPending()) return null
+    return new Promise((resolve) => {
+      this.post({ password, hash }, (reply) => { resolve(reply !== null && 'ok' in reply && reply.ok) })
+    })
+  }
+
+  /** A bcrypt hash of `password` at `cost`; rejects when the pool is closed or the worker fails. */
+  hash (password: string, cost: number): Promise<string> {
+    if (this.closed) return Promise.reject(new Error('the password check pool is closed'))
+    return new Promise((resolve, reject) => {
+      this.post({ password, cost }, (reply) => {
+        if (reply !== null && 'hash' in reply) resolve(reply.hash)
+        else reject(new Error(reply !== null && 'error' in reply ? reply.error : 'the password worker stopped'))
+      })
+    })
+  }
+
+  private post (job: { password: string; hash: string } | { password: string; cost: number }, settle: Job['settle']): void {
     const index = this.leastBusy()
     const slot = this.slots[index] ?? this.start(index)
     const id = this.nextId++
     this.inFlight++
-    return new Promise((resolve) => {
-      slot.pending.set(id, { resolve })
-      slot.worker.ref() // keep the process alive while a check is under way
-      slot.worker.postMessage({ id, password, hash })
-    })
+    slot.pending.set(id, { settle })
+    slot.worker.ref() // keep the process alive while a job is under way
+    slot.worker.postMessage({ id, ...job })
   }
 
   async close (): Promise<void> {
@@ -84,13 +103,13 @@ export class BcryptPool {
     const worker = new Worker(new URL('./bcrypt-worker.js', import.meta.url))
     const slot: Slot = { worker, pending: new Map() }
     worker.unref()
-    worker.on('message', (msg: { id: number; ok: boolean }) => {
+    worker.on('message', (msg: WorkerReply) => {
       const job = slot.pending.get(msg.id)
       if (job === undefined) return
       slot.pending.delete(msg.id)
       this.inFlight--
       if (slot.pending.size === 0) worker.unref()
-      job.resolve(msg.ok)
+      job.settle(msg)
     })
     const fail = (): void => {
       if (this.slots[index] === slot) this.slots[index] = null
@@ -104,7 +123,7 @@ export class BcryptPool {
 
   private failAll (slot: Slot): void {
     this.inFlight -= slot.pending.size
-    for (const job of slot.pending.values()) job.resolve(false)
+    for (const job of slot.pending.values()) job.settle(null)
     slot.pending.clear()
   }
 }

@@ -11,10 +11,12 @@
  *    of the address, so a flood's addresses back off within a few attempts.
  * A check's result goes back to the back-off (failure counted, or the keys cleared) and, on a
  * match, to the cache. Start of a back-off step is logged (info), not every refused attempt.
+ * 4. HashUpgrade: a match against an imported Mosquitto hash gets the account a bcrypt hash.
  */
 import type { Config } from '../config/types.js'
 import type { Logger } from '../log.js'
 import { BcryptPool } from './bcrypt-pool.js'
+import { HashUpgrade } from './hash-upgrade.js'
 import { LoginBackoff } from './login-backoff.js'
 import { LoginCache } from './login-cache.js'
 
@@ -36,11 +38,13 @@ export class PasswordChecks {
   readonly pool: BcryptPool
   readonly cache: LoginCache
   readonly backoff: LoginBackoff
+  readonly upgrade: HashUpgrade
 
   constructor (config: Config, private readonly log: Logger) {
     this.pool = new BcryptPool(() => config.auth_max_pending)
     this.cache = new LoginCache(() => config.auth_cache_size, () => config.auth_cache_ttl)
     this.backoff = new LoginBackoff(() => config.auth_backoff_failures, () => config.auth_backoff_max)
+    this.upgrade = new HashUpgrade(this.pool, () => config.bcrypt_cost, log)
   }
 
   check (attempt: PasswordAttempt, now = Date.now()): PasswordVerdict | Promise<PasswordVerdict> {

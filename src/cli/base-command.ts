@@ -20,8 +20,11 @@ import { ControlErrorCode } from '../control/schema.js'
 import { type AdminChannel, liveChannel, offlineChannel } from './admin-channel.js'
 import { applyColourChoice } from './colour.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
+import { takeFastLaneTimeout } from './fast-lane.js'
+import { ListQueryError } from './filter.js'
 import { guardStdout, stdoutClosed } from './stdout-guard.js'
 import { unexpectedArguments } from './usage-errors.js'
+import type { View } from './views/view.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -142,6 +145,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A connected control client (one per command run, closed when the command ends). */
   protected async control (): Promise<ControlClient> {
     if (this.client === null) {
+      // the fast lane already waited for this broker in vain: report that, do not wait again
+      const timedOut = takeFastLaneTimeout()
+      if (timedOut !== null) throw timedOut
       const flags = this.flags as CommandFlags<typeof BaseCommand>
       this.client = await ControlClient.connect(await this.socketPath(), flags.timeout * 1000)
     }
@@ -182,6 +188,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (flags.config === undefined) return DEFAULTS.bcrypt_cost
     const { loadConfig } = await import('../config/load.js')
     return (await loadConfig({ file: flags.config })).bcrypt_cost
+  }
+
+  /**
+   * Runs a view (src/cli/views/) with this command's flags, arguments and output; its requests go to
+   * the control socket, or with `via: 'admin'` to admin() (the broker, else the stopped data dir).
+   * The channel is opened at the first request, so flags are checked before the broker is asked.
+   */
+  protected async view<F, R> (view: View<F, R>, via: 'control' | 'admin' = 'control'): Promise<R> {
+    return view({
+      flags: this.flags as F,
+      args: this.args as Record<string, string | undefined>,
+      json: this.jsonEnabled(),
+      request: async (method, params) => via === 'admin'
+        ? (await this.admin()).request(method as never, params as never)
+        : (await this.control()).request(method, params, this.timeoutMs),
+      log: (text) => { this.log(text) },
+      note: (text) => { this.note(text) },
+    })
   }
 
   /** Request timeout in ms (for ControlClient.request). */
@@ -237,8 +261,9 @@ export function errorJson (err: unknown): { error: { code: string; message: stri
   }
 }
 
-/** Maps control failures onto exit codes; other errors pass through. */
+/** Maps control failures and bad list queries onto exit codes; other errors pass through. */
 export function toCliError (err: Error): Error {
+  if (err instanceof ListQueryError) return new CliFailure(err.message, ExitCode.Usage, 'USAGE', err.suggestions)
   if (!(err instanceof ControlClientError)) return err
   switch (err.kind) {
     case 'unavailable': return new CliFailure(err.message, ExitCode.Unavailable, 'UNAVAILABLE', ['start it with: mqttctl start'])

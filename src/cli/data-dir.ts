@@ -1,5 +1,5 @@
 /**
- * The data directory's file layout (DESIGN.md §2), shared by the daemon (src/daemon.ts) and the
+ * The data directory's file layout, shared by the daemon (src/daemon.ts) and the
  * lifecycle commands, so both sides name the same files:
  *
  *   <data_dir>/mqttctl.sock   control socket (the broker creates it last, when it is ready)

@@ -1,5 +1,5 @@
 /**
- * mqttctl's exit codes (sysexits, DESIGN.md §2), in one place; the README lists them.
+ * mqttctl's exit codes (sysexits), in one place; the README lists them.
  * `status` follows LSB instead (0 running, 1 dead with a pid file left, 3 stopped).
  */
 export const ExitCode = {

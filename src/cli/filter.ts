@@ -1,5 +1,5 @@
 /**
- * The table flags of list commands (CLI.md §4.1): `--filter`, `--sort` and `--limit`, applied on the
+ * The table flags of list commands: `--filter`, `--sort` and `--limit`, applied on the
  * CLI side to the rows a list method returned, in that order (filter → sort → truncate), so that
  * `--sort=-messages_in --limit 10` is a top 10 and `total` counts every matching row.
  *
@@ -17,12 +17,21 @@
  *   rewrite `-FIELD` to `FIELD:desc` before parsing (`normalizeSortArgv`, called by ListCommand).
  * - `--limit N` (0: no limit): the rest is cut and `truncated` says so; commands print
  *   `truncationNote()` on stderr.
- * Cost: O(n log n) per list, in memory. Server-side filtering (CLI.md §5 "Lists") can replace this
- * later without changing the flags.
+ * Cost: O(n log n) per list, in memory. Server-side filtering can replace this later without
+ * changing the flags.
+ *
+ * This module does not load oclif (the fast lane, src/cli/fast-lane.ts, uses it before oclif is
+ * loaded): a bad query throws ListQueryError, which BaseCommand turns into a usage error (exit 64).
+ * The flags themselves are declared by `listFlags()` in src/cli/list-command.ts.
  */
-import { Flags } from '@oclif/core'
-import { CliFailure } from './base-command.js'
-import { ExitCode } from './exit-codes.js'
+
+/** A --filter or --sort that cannot be applied: a usage error (exit 64) listing the valid fields. */
+export class ListQueryError extends Error {
+  override readonly name = 'ListQueryError'
+  constructor (message: string, readonly suggestions: string[]) {
+    super(message)
+  }
+}
 
 /** A list as `--json` prints it: the kept rows, how many matched in all, and whether rows were cut. */
 export interface ListPage<T> {
@@ -64,35 +73,10 @@ export function rowFields<T extends object> (keys: { [K in keyof T]-?: true }): 
 /** Default number of rows a list shows. */
 export const DEFAULT_LIMIT = 1000
 
-/** `--filter`, `--sort` and `--limit` for a list command; `defaultSort` is its natural order. */
-export function listFlags (opts: { defaultSort?: string } = {}) {
-  return {
-    filter: Flags.string({
-      summary: 'Keep rows where FIELD=VALUE (also !=, ~regex, !~regex, >, >=, <, <=). Repeatable; all must hold.',
-      helpValue: 'FIELD=VALUE',
-      multiple: true,
-      multipleNonGreedy: true,
-      helpGroup: 'TABLE',
-    }),
-    sort: Flags.string({
-      summary: 'Sort by these fields, comma-separated; -FIELD (or FIELD:desc) sorts descending.',
-      helpValue: '[-]FIELD',
-      helpGroup: 'TABLE',
-      ...(opts.defaultSort === undefined ? {} : { default: opts.defaultSort }),
-    }),
-    limit: Flags.integer({
-      summary: 'Show at most N rows (0: all); a note on stderr says when rows were left out.',
-      default: DEFAULT_LIMIT,
-      min: 0,
-      helpGroup: 'TABLE',
-    }),
-  }
-}
-
 const FILTER_SYNTAX = /^([A-Za-z_][A-Za-z0-9_]*)\s*(!=|!~|>=|<=|=|~|>|<)(.*)$/s
 
 function usage (message: string, fields: readonly string[]): never {
-  throw new CliFailure(message, ExitCode.Usage, 'USAGE', [`fields: ${fields.join(', ')}`])
+  throw new ListQueryError(message, [`fields: ${fields.join(', ')}`])
 }
 
 function checkField (field: string, flag: string, fields: readonly string[]): void {

@@ -1,5 +1,5 @@
 /**
- * Where mqttctl gets a password from (CLI.md §4.9), first match wins:
+ * Where mqttctl gets a password from, first match wins:
  * 1. `--password P`, with a warning on stderr (not under --json): it lands in the shell history and
  *    other users see it in `ps`. `--password -` means 2.
  * 2. `--password-stdin`: all of stdin up to its end, minus ONE trailing line end (`\n` or `\r\n`).

@@ -1,8 +1,8 @@
 /**
- * Confirmation of destructive commands (CLI.md §4.9): `--yes` skips the question; on a terminal the
+ * Confirmation of destructive commands: `--yes` skips the question; on a terminal the
  * user is asked (y/N, on stderr so stdout stays clean); without a terminal, or under `--json`,
  * there is nobody to ask and the command refuses with exit 64 and the suggestion to pass --yes.
- * inquirer is imported only when a question is really asked (start-up cost, CLI.md §2).
+ * inquirer is imported only when a question is really asked (start-up cost).
  */
 import { CliFailure } from './base-command.js'
 import { ExitCode } from './exit-codes.js'

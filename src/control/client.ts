@@ -3,15 +3,17 @@
  * of the broker, so CLI start-up stays fast.
  *
  * `connect()` waits for the server's hello and refuses another protocol version; `request()` sends
- * one method call and resolves with its result (many may be in flight); `stream()` starts a stream
+ * one method call, with who this process is (uid, user name, pid: the broker's audit log records
+ * them), and resolves with its result (many may be in flight); `stream()` starts a stream
  * method and delivers its events until it ends or is cancelled. Failures are ControlClientError
  * with a kind that maps onto mqttctl's exit codes (src/cli/exit-codes.ts).
  */
 import net from 'node:net'
+import { userInfo } from 'node:os'
 import { describeDenied } from '../fs/access-denied.js'
 import { NdjsonDecoder, encodeFrame } from './ndjson.js'
 import {
-  CONTROL_PROTOCOL, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
+  CONTROL_PROTOCOL, type ClientIdentity, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
   type StreamName, type Streams,
 } from './schema.js'
 
@@ -53,6 +55,22 @@ interface StreamState {
   onDropped: (n: number) => void
   dropped: number
   finish: (end: StreamEnd) => void
+}
+
+let me: ClientIdentity | undefined
+
+/** Who this process is, for the broker's audit log: sent with every request. */
+function identity (): ClientIdentity {
+  if (me === undefined) {
+    let user: string | null
+    try {
+      user = userInfo().username
+    } catch {
+      user = null // a uid without a passwd entry (containers)
+    }
+    me = { uid: typeof process.getuid === 'function' ? process.getuid() : null, user, pid: process.pid }
+  }
+  return me
 }
 
 export class ControlClient {
@@ -123,7 +141,7 @@ export class ControlClient {
         }, timeoutMs)
         : null
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer })
-      this.socket.write(encodeFrame({ id, method, params }))
+      this.socket.write(encodeFrame({ id, method, params, client: identity() }))
     })
   }
 

@@ -1,9 +1,9 @@
 /**
  * The control channel's contract, shared by the broker (control/server.ts) and mqttctl
- * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock` (DESIGN.md §2).
+ * (control/client.ts): newline-delimited JSON over `<data_dir>/mqttctl.sock`.
  *
  * - The server's first frame: `{"hello":{"protocol":1,"broker":"0.1.0","node":"n1","pid":42}}`.
- * - Request  `{"id":1,"method":"client.list","params":{}}` →
+ * - Request  `{"id":1,"method":"client.list","params":{},"client":{"uid":1000,"user":"ops","pid":77}}` →
  *   reply    `{"id":1,"result":…}` or `{"id":1,"error":{"code":"NOT_FOUND","message":"…"}}`.
  * - A stream method replies `{"id":1,"result":{"stream":true}}`, then sends `{"id":1,"event":…}`
  *   frames, `{"id":1,"dropped":n}` when a slow reader lost events, and a final `{"id":1,"end":…}`.
@@ -28,7 +28,7 @@ export interface Hello {
   bcrypt_cost: number
 }
 
-/** Error codes of the control channel (STYLE.md §2.2). */
+/** Error codes of the control channel. */
 export const ControlErrorCode = {
   NotFound: 'NOT_FOUND',
   /** No account with that user name (mqttctl exit 67). */
@@ -91,8 +91,12 @@ export interface State {
   /**
    * Access control: `authentication` is off while no account exists and anonymous access is on
    * (user names are then taken as given); topic access is open while no topic rule exists.
+   * `failures`: CONNECTs refused by authentication since start, in all and per reason.
    */
-  auth: { accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules' }
+  auth: {
+    accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules'
+    failures: AuthFailures
+  }
   /**
    * `queue_dropped`: deliveries dropped because a session queue was full; `output_dropped`: QoS 0
    * messages dropped because `max_outgoing_bytes` waited for the subscriber (both also in `dropped`).
@@ -109,6 +113,13 @@ export interface State {
   load_average: [number, number, number]
   warnings: string[]
 }
+
+import type { AuthFailure } from '../auth/authenticate.js'
+/**
+ * Authentication failures since start: `total`, and per reason (src/auth/authenticate.ts#AUTH_FAILURES:
+ * bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy).
+ */
+export type AuthFailures = { total: number } & Record<AuthFailure, number>
 
 export interface ClientSummary {
   client_id: string
@@ -177,6 +188,11 @@ export interface AccountSummary {
   last_login: string | null
   /** Sessions of this user with a live connection. */
   online: number
+  /**
+   * `bcrypt`, or the Mosquitto hash it was imported with (`pbkdf2-sha512`: `$7$`, `sha512`: `$6$`),
+   * replaced by bcrypt at its first login.
+   */
+  hash_type: 'bcrypt' | 'pbkdf2-sha512' | 'sha512' | 'unknown'
 }
 
 /** Who a topic rule is for: one user, every client (`pattern`, with %u/%c), or clients without a user name. */
@@ -205,6 +221,37 @@ export interface IpRuleSummary {
   created_at: string
   /** Connections this rule decided since the broker started (0 offline). */
   hits: number
+}
+
+/** An account as `account export` writes it and `account import` reads it: the stored hash, never a password. */
+export interface AccountEntry {
+  username: string
+  /** bcrypt (`$2a$`/`$2b$`/`$2y$`), or a Mosquitto hash (`$6$`, `$7$`) kept until its first login. */
+  hash: string
+}
+
+/** A topic rule as `acl export` writes it and `acl import` reads it (no id: ids are the broker's). */
+export interface TopicRuleEntry {
+  subject: RuleSubject
+  user: string | null
+  topic: string
+  access: RuleAccess
+  effect: 'allow' | 'deny'
+}
+
+/** An IP rule as `acl export` writes it and `acl import` reads it. */
+export interface IpRuleEntry {
+  cidr: string
+  action: 'allow' | 'deny'
+  skip_auth: boolean
+}
+
+/** What an import did: entries added, changed in place, already there as given, and deleted (`replace`). */
+export interface ImportCounts {
+  added: number
+  updated: number
+  unchanged: number
+  deleted: number
 }
 
 /** Result of a change to access control (online: applied live; offline: written to the data dir). */
@@ -262,9 +309,27 @@ export interface ResetPlan {
   settings: number
 }
 
+/** What `mqttctl reload` (and SIGHUP) did. */
+export interface ReloadResult {
+  /** The config file read again; null for a broker started without one (defaults and command-line values). */
+  file: string | null
+  /** Live keys now in force with another value (`config set` without --persist is undone too). */
+  changed: Array<{ key: string; previous: unknown; value: unknown }>
+  /** Keys whose value in the file differs from the running one but that need a restart: left as they are. */
+  restart_required: string[]
+  /** mqtts/wss listeners: certificate files read again (`error` null), or kept as they were (`error` says why). */
+  certificates: Array<{ listener: string; reloaded: boolean; error: string | null }>
+  /** The log file was closed and opened again (false for a broker logging to stderr). */
+  log_reopened: boolean
+}
+
 /** One trace line (`mqttctl trace`): defined next to the tracer that makes it. */
 export type { TraceEvent } from '../tracing/events.js'
 import type { TraceEvent } from '../tracing/events.js'
+
+/** What `mqttctl backup` wrote: defined next to the file format. */
+export type { BackupCounts, BackupSummary } from '../store/backup-file.js'
+import type { BackupSummary } from '../store/backup-file.js'
 
 /** One `$SYS` snapshot (`mqttctl sys`). */
 export interface SysSnapshot {
@@ -298,8 +363,26 @@ export interface Methods {
   'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
   'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
   'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  /** Every account with its stored hash (`account export`), sorted by user name. */
+  'account.export': { params: Record<string, never>; result: { accounts: AccountEntry[] } }
+  /** Adds or overwrites the named accounts (`replace`: and deletes every other one), all in one durable write. */
+  'account.import': { params: { accounts: AccountEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & ImportCounts }
+  /** Every topic and IP rule, in id order (`acl export`). */
+  'acl.export': { params: Record<string, never>; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
+  /**
+   * Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule),
+   * in one durable write. Without `ip_rules` (a Mosquitto acl_file has none) the IP rules stay as they are.
+   */
+  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules?: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
   reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
+  reload: { params: Record<string, never>; result: ReloadResult }
+  /**
+   * Writes a backup of the store to `path` (absolute; written by the broker), from one consistent
+   * snapshot; CONFLICT when `path` exists and `force` is not set, INVALID with `store: memory`.
+   */
+  'store.backup': { params: { path: string; force?: boolean }; result: BackupSummary & { live: boolean } }
   /** `user` null: an anonymous client. */
   'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
@@ -321,9 +404,17 @@ export type ServerFrame =
   | { id: number; dropped: number }
   | { id: number; end: { reason: 'cancelled' | 'shutdown' | 'slow_consumer'; dropped: number } }
 
-/** A request frame. */
+/** What a client says about itself in each request, for the audit log (unverified: see control/audit.ts). */
+export interface ClientIdentity {
+  uid: number | null
+  user: string | null
+  pid: number
+}
+
+/** A request frame; `client` is optional (older clients send none). */
 export interface RequestFrame {
   id: number
   method: string
   params?: Record<string, unknown>
+  client?: ClientIdentity
 }

@@ -11,11 +11,14 @@
  *   never slows the broker or grows its memory.
  * - A handler's ControlError becomes `{error:{code,message}}`; any other exception is logged and
  *   answered INTERNAL. Nothing a client sends can stop the broker.
+ * - Every change that succeeded is logged as an audit line (control/audit.ts), with the identity
+ *   the request's `client` field reports.
  */
 import net from 'node:net'
 import { chmod, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Logger } from '../log.js'
+import { audit } from './audit.js'
 import { NdjsonDecoder, encodeFrame } from './ndjson.js'
 import {
   ControlErrorCode, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
@@ -201,10 +204,14 @@ export class ControlServer {
       send({ id, error: this.toError(method, err) })
       return
     }
+    const succeeded = (value: unknown): void => {
+      audit(this.log, method, params, value, req.client)
+      send({ id, result: value })
+    }
     if (result instanceof Promise) {
-      result.then((value) => { send({ id, result: value }) }, (err: unknown) => { send({ id, error: this.toError(method, err) }) })
+      result.then(succeeded, (err: unknown) => { send({ id, error: this.toError(method, err) }) })
     } else {
-      send({ id, result })
+      succeeded(result)
     }
   }
 

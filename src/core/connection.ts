@@ -27,6 +27,7 @@ import { encodePublish, publishSize, writePublish } from '../protocol/encode-pub
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
 import { CloseReason, type CloseReasonValue } from './close-reason.js'
+import { logDisconnected } from './connection-log.js'
 import { dispatch } from './dispatch.js'
 import type { Engine } from './engine.js'
 import { TickOutput } from './output.js'
@@ -453,6 +454,7 @@ export class Connection implements PacketSink {
       this.stream.once('close', () => { clearTimeout(timer) })
       this.stream.end()
     }
+    if (wasConnected) logDisconnected(this, rc !== undefined && this.protocolVersion === 5 ? rc : undefined)
     this.engine.connectionClosed(this)
   }
 

@@ -3,6 +3,8 @@
  * one add per event). The $SYS publisher and `mqttctl state` read them; rates are derived by the
  * reader from two snapshots.
  */
+import { AUTH_FAILURES, type AuthFailure } from '../auth/authenticate.js'
+
 export class Counters {
   /** PUBLISH packets received from clients. */
   publishReceived = 0
@@ -36,4 +38,13 @@ export class Counters {
   sessionsExpired = 0
   /** Connections closed for a protocol violation or malformed input. */
   protocolErrors = 0
+  /** CONNECTs refused by authentication, per reason (an object of fixed shape: one add per failure). */
+  readonly authFailures: Record<AuthFailure, number> = Object.fromEntries(AUTH_FAILURES.map((r) => [r, 0])) as Record<AuthFailure, number>
+
+  /** Every authentication failure since start. */
+  get authFailuresTotal (): number {
+    let total = 0
+    for (const reason of AUTH_FAILURES) total += this.authFailures[reason]
+    return total
+  }
 }

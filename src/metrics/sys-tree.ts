@@ -17,6 +17,8 @@
  *   `connections/refused` (ours): sockets closed at once at `max_connections`;
  *   `connections/refusal_episodes` (ours): times the broker began refusing connections (at
  *   max_connections or out of file descriptors), each logged once.
+ * - `auth/failures` (ours): CONNECTs refused by authentication; `auth/failures/<reason>` per
+ *   reason: bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy.
  * - `queued messages/count|bytes|dropped` (ours): QoS 1/2 messages waiting in session queues (behind
  *   a full window or for an offline session), their bytes, and deliveries dropped since start
  *   because a queue was full (max_queued_messages / max_queued_bytes).
@@ -41,6 +43,7 @@
  * The timer checks `config.sys_interval` once a second, so `config set sys_interval` applies within
  * a second without a hook (0 stops publishing; retained values stay as they were).
  */
+import { AUTH_FAILURES } from '../auth/authenticate.js'
 import type { Engine } from '../core/engine.js'
 import type { Message } from '../core/message.js'
 import { readMemory } from './memory.js'
@@ -95,6 +98,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'clients/expired': c.sessionsExpired,
     'connections/refused': c.connectionsRefused,
     'connections/refusal_episodes': c.refusalEpisodes,
+    'auth/failures': c.authFailuresTotal,
     'messages/received': c.packetsReceived,
     'messages/sent': c.packetsSent,
     'messages/stored': engine.retained.size + queued + inflight,
@@ -115,6 +119,7 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
     'heap/maximum': metrics.heapUsedMaximum(mem.heapUsed),
     rss: mem.rss,
   }
+  for (const reason of AUTH_FAILURES) values[`auth/failures/${reason}`] = c.authFailures[reason]
   for (const [name, counters] of LOADS) {
     for (const minutes of LOAD_PERIODS) {
       let load = 0

@@ -26,5 +26,8 @@ export type {
 /** Protocol levels we speak: 3 = MQTT 3.1 (MQIsdp), 4 = MQTT 3.1.1, 5 = MQTT 5.0. */
 export type ProtocolVersion = 3 | 4 | 5
 
+/** Each protocol level's version, as operators know it. */
+export const PROTOCOL_NAMES = { 3: '3.1', 4: '3.1.1', 5: '5.0' } as const
+
 /** Properties of a v5 PUBLISH as mqtt-packet decodes them. */
 export type PublishProperties = NonNullable<import('mqtt-packet').IPublishPacket['properties']>

@@ -39,7 +39,7 @@ import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessag
 import { StoreError } from './errors.js'
 import { COMMIT_KEY, CommitJournal, decodeCommitNumber, droppedOnReplay, encodeCommitNumber, holdLogs, readCommitted, readDamage, recordDamage, releaseLogs } from './wal-guard.js'
 import { memoryEntryBytes } from './memory.js'
-import { FORMAT_KEY, FORMAT_VERSION, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
+import { FORMAT_KEY, FORMAT_VERSION, METADATA_PREFIX, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
 import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, SessionSource, Store, StoredRecord, StoredWill } from './store.js'
 
 export interface EmbeddedStoreOptions {
@@ -333,6 +333,21 @@ export class EmbeddedStore implements Store {
       throw this.translate(err, `its ${kind} records cannot be read`)
     }
     return out
+  }
+
+  /**
+   * Every key and value, in key order, as of one instant: the changes made so far are made durable
+   * first, then one LevelDB iterator reads from its implicit snapshot, so commits that land
+   * meanwhile are not seen (a backup holds what a crash at that instant would leave: whole group
+   * commits only). Store metadata (`m…`: layout version, commit number) is left out.
+   */
+  async * snapshot (): AsyncGenerator<[string, Buffer]> {
+    await this.flush()
+    try {
+      for await (const entry of entries(this.database(), {})) if (!entry[0].startsWith(METADATA_PREFIX)) yield entry
+    } catch (err) {
+      throw this.translate(err, 'it cannot be read')
+    }
   }
 
   putRecord (kind: RecordKind, id: string, value: unknown): void {

@@ -7,7 +7,7 @@
  * - `BRK_ERR_STORE_UNAVAILABLE`: the store cannot be reached or written (locked by another process,
  *   permission denied, disk full or an I/O error on commit, a layout written by a newer version).
  *
- * Both are BrokerErrors (STYLE.md §2.3: internal failures carry a code and a cause).
+ * Both are BrokerErrors: internal failures carry a code and a cause.
  */
 import { BrokerError } from '../protocol/errors.js'
 

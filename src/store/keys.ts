@@ -1,6 +1,6 @@
 /**
  * Key layout of the embedded store: one LevelDB keyspace, one leading letter per kind of record, so
- * each kind is one contiguous key range (STYLE.md E7: key builders live here, not in the methods).
+ * each kind is one contiguous key range: key builders live here, not in the methods.
  *
  *   a<kind>:<id>                     operator record (account, topic_rule, ip_rule, setting): JSON
  *   m<name>                          store metadata (`mformat`: the layout version, "1")
@@ -17,6 +17,8 @@
  * characters the ids hold; the fixed-width hex sequence number sorts numerically.
  */
 
+/** Keys of the store's own metadata (the layout version here, the commit number in wal-guard.ts). */
+export const METADATA_PREFIX = 'm'
 export const FORMAT_KEY = 'mformat'
 /** The key layout and value codec version this code reads and writes. */
 export const FORMAT_VERSION = '1'

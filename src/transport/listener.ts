@@ -13,10 +13,11 @@
 
 import type { AddressInfo, Server } from 'node:net'
 import type { Duplex } from 'node:stream'
+import type tls from 'node:tls'
 
 import type { ListenerConfig } from '../config/types.js'
 import { createTcpServer } from './tcp.js'
-import { createTlsServer } from './tls.js'
+import { createTlsServer, reloadCertificates } from './tls.js'
 import { createWebSocketServer } from './websocket.js'
 
 /** Where a connection came from. */
@@ -47,6 +48,11 @@ export interface RunningListener {
   readonly host: string
   /** Port actually bound (differs from `config.port` when that is 0). */
   readonly port: number
+  /**
+   * mqtts/wss only: re-reads the certificate files for new handshakes; rejects, keeping the
+   * current certificate, when the files are unusable (src/transport/tls.ts#reloadCertificates).
+   */
+  reloadCertificates?(): Promise<void>
   /** Stop accepting; existing streams are left to their owner. */
   close(): Promise<void>
 }
@@ -76,6 +82,9 @@ export async function openListener(config: ListenerConfig, onStream: StreamHandl
     name,
     host: address.address,
     port: address.port,
+    ...(config.type === 'mqtts' || config.type === 'wss'
+      ? { reloadCertificates: () => reloadCertificates(server as tls.Server, config) }
+      : {}),
     close: () => stopAccepting(server),
   }
 }

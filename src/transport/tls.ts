@@ -1,8 +1,10 @@
 /**
  * TLS transport (`mqtts` listeners) and the TLS settings shared with secure WebSockets.
  *
- * Certificate, key and CA are read from their PEM files when the listener opens; a change on disk
- * needs the listener reopened. With `require_certificate` the handshake fails without a client
+ * Certificate, key and CA are read from their PEM files when the listener opens, and again by
+ * `reloadCertificates` (SIGHUP, `mqttctl reload`): handshakes after it use the new files, open
+ * connections keep theirs. Files that do not make a valid context (unreadable, not PEM, a key that
+ * does not match the certificate) throw there and the server keeps the previous ones. With `require_certificate` the handshake fails without a client
  * certificate that verifies; with only `ca` set a client certificate is asked for but optional, so
  * that its CN can be reported in `ConnectionInfo.peerCertificate`. Failed handshakes just destroy
  * that socket: nothing is logged or counted here.
@@ -52,6 +54,11 @@ export async function tlsOptions(config: ListenerConfig): Promise<tls.TlsOptions
     requestCert: config.require_certificate || ca !== undefined,
     rejectUnauthorized: config.require_certificate,
   }
+}
+
+/** Re-reads cert, key and ca for new handshakes; throws, keeping the current ones, when they are unusable. */
+export async function reloadCertificates(server: tls.Server, config: ListenerConfig): Promise<void> {
+  server.setSecureContext(await tlsOptions(config))
 }
 
 /** The client certificate's verification result and subject CN; undefined when none was presented. */

@@ -1,7 +1,8 @@
 /**
  * The deployment files in docs/deploy/ run the broker as documented: the container entry point
  * and the systemd unit's ExecStart start it in the foreground, in the same process (exec), so the
- * signals a supervisor sends (docker stop: SIGTERM; Ctrl-C: SIGINT) stop it gracefully with exit 0.
+ * signals a supervisor sends (docker stop: SIGTERM; Ctrl-C: SIGINT) stop it gracefully with exit 0,
+ * and the unit's ExecReload (SIGHUP) reloads it without a restart.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -13,6 +14,7 @@ import type { TestContext } from 'node:test'
 import mqtt from 'mqtt'
 import { loadConfig } from '../../src/config/load.js'
 import { ROOT, mqttctlEnv } from '../helpers/mqttctl.js'
+import { until } from './harness.js'
 
 interface Running { child: ChildProcess; port: number; lines: string[] }
 
@@ -85,7 +87,8 @@ test('docs/deploy/entrypoint.sh without --config uses docs/deploy/broker.yaml: e
   t.assert.deepEqual(await exit, [0, null])
 })
 
-test('docs/deploy/mqttd.service: its ExecStart runs the broker in the foreground; SIGTERM (systemctl stop) stops it gracefully', async (t: TestContext) => {
+/** docs/deploy/mqttd.service, and the broker its ExecStart starts (paths mapped onto this checkout and a temporary directory). */
+async function runUnit (t: TestContext): Promise<{ unit: string; running: Running }> {
   const unit = await readFile(join(ROOT, 'docs', 'deploy', 'mqttd.service'), 'utf8')
   const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1]
   t.assert.ok(execStart !== undefined, 'the unit has an ExecStart')
@@ -95,6 +98,25 @@ test('docs/deploy/mqttd.service: its ExecStart runs the broker in the foreground
     .replace('/opt/mqttd', ROOT.replace(/\/$/, ''))
     .replace('/etc/mqttd/broker.yaml', config)
     .replace('/var/lib/mqttd', dataDir))
-  const running = await run(t, argv)
+  return { unit, running: await run(t, argv) }
+}
+
+test('docs/deploy/mqttd.service: its ExecReload (systemctl reload) sends SIGHUP, which reloads the broker without dropping its clients', async (t: TestContext) => {
+  const { unit, running } = await runUnit(t)
+  const execReload = /^ExecReload=(.*)$/m.exec(unit)?.[1] ?? ''
+  t.assert.equal(execReload, '/bin/kill -HUP $MAINPID')
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${running.port}`, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.after(() => client.end(true))
+  const argv = execReload.split(/\s+/).map((arg) => arg.replace('$MAINPID', String(running.child.pid)))
+  const [code] = await once(spawn(argv[0], argv.slice(1), { stdio: 'ignore' }), 'exit')
+  t.assert.equal(code, 0)
+  await until('the reload log line', () => running.lines.some((l) => l.includes('configuration reloaded (SIGHUP)')))
+  t.assert.equal(running.child.exitCode, null, 'the broker is still running')
+  t.assert.ok(client.connected, 'its client is still connected')
+  await stopsGracefully(t, running, 'SIGTERM')
+})
+
+test('docs/deploy/mqttd.service: its ExecStart runs the broker in the foreground; SIGTERM (systemctl stop) stops it gracefully', async (t: TestContext) => {
+  const { running } = await runUnit(t)
   await stopsGracefully(t, running, 'SIGTERM')
 })

@@ -1,7 +1,7 @@
 /**
  * mqttctl start / status / stop / restart end to end: the real CLI spawns a real daemon in a
  * temporary data directory (port 0, the real port read back from `start --json`), real mqtt.js
- * clients connect to it, and exit codes and output are asserted (DESIGN.md §2, CLI.md §4.3).
+ * clients connect to it, and exit codes and output are asserted.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'

@@ -1,6 +1,6 @@
 /**
  * Waiting helpers for routing tests: "what arrived before the marker" for mqtt.js and raw clients,
- * so that a test can assert a message did NOT arrive without sleeping (STYLE.md §2.4).
+ * so that a test can assert a message did NOT arrive without sleeping.
  *
  * The marker travels the same path as the message under test (same broker → subscriber socket),
  * so anything the broker sent before it has arrived when the marker does.

@@ -1,6 +1,6 @@
 /**
  * Runs the real `mqttctl` (`node bin/run.js …`) as a child process, the way users and scripts do
- * (plugin-org's NUTs, STYLE.md E10): stdin is a pipe, never a TTY, and MQTTCTL_* variables of the
+ * (as oclif's own end-to-end tests do): stdin is a pipe, never a TTY, and MQTTCTL_* variables of the
  * caller's environment are removed so that only the given arguments count. OCLIF_COLUMNS keeps
  * oclif from wrapping error messages at 80 columns, so tests can match them whole.
  */

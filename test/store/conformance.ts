@@ -1,5 +1,5 @@
 /**
- * The Store conformance suite (STYLE.md E7): every backend must pass it. A backend's test file
+ * The Store conformance suite: every backend must pass it. A backend's test file
  * calls `storeConformance(name, make)`; `make` returns a fresh, opened, empty store.
  */
 import { describe, test } from 'node:test'

@@ -1,14 +1,8 @@
 import { Flags } from '@oclif/core'
+import { ListCommand, listFlags } from '../../../src/cli/list-command.js'
+import type { ListPage } from '../../../src/cli/filter.js'
 import type { TopicRuleSummary } from '../../../src/control/schema.js'
-import { listFlags, rowFields, type ListPage } from '../../../src/cli/filter.js'
-import { ListCommand } from '../../../src/cli/list-command.js'
-import { renderTable } from '../../../src/cli/output.js'
-import { TOPIC_ACCESS_RULES } from '../../../src/cli/auth-format.js'
-
-/** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
-const FIELDS = rowFields<TopicRuleSummary>({
-  id: true, subject: true, user: true, topic: true, access: true, effect: true, created_at: true,
-})
+import { TOPIC_RULE_FIELDS, aclRuleListView } from '../../../src/cli/views/acl-rule-list.js'
 
 export default class AclRuleList extends ListCommand<typeof AclRuleList> {
   static override summary = 'List topic rules.'
@@ -16,7 +10,7 @@ export default class AclRuleList extends ListCommand<typeof AclRuleList> {
 
 --user U keeps the rules that can apply to U: U's own rules and every pattern rule (anonymous rules never apply to a client with a user name; --filter subject=user shows only U's own).
 
---filter and --sort take the JSON field names: ${FIELDS.join(', ')}. --json prints {items, total, truncated}.
+--filter and --sort take the JSON field names: ${TOPIC_RULE_FIELDS.join(', ')}. --json prints {items, total, truncated}.
 
 Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another process.`
 
@@ -32,30 +26,6 @@ Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another 
   }
 
   async run (): Promise<ListPage<TopicRuleSummary>> {
-    const query = this.listQuery(FIELDS)
-    const channel = await this.admin()
-    const result = await channel.request('acl.rule.list', this.flags.user === undefined ? {} : { user: this.flags.user })
-    const page = this.page(result.items, query)
-    if (this.jsonEnabled()) return page
-
-    if (page.items.length === 0) {
-      const { user } = this.flags
-      const none = result.total === 0 && (user === undefined || (await channel.request('acl.rule.list', {})).total === 0)
-      if (none) this.note('no topic rules: topic access is open to every client')
-      else if (result.total === 0) this.note(`no topic rules can apply to ${user ?? ''}: ${user ?? ''} has no topic access`)
-      else this.note(`no topic rules match (of ${result.total})`)
-      return page
-    }
-    this.log(renderTable(page.items, [
-      { header: 'id', get: (r) => r.id, numeric: true },
-      { header: 'subject', get: (r) => r.subject },
-      { header: 'user', get: (r) => r.user },
-      { header: 'topic', get: (r) => r.topic },
-      { header: 'access', get: (r) => r.access },
-      { header: 'effect', get: (r) => r.effect },
-    ]))
-    this.noteTruncation(page, 'topic rules')
-    this.note(TOPIC_ACCESS_RULES)
-    return page
+    return this.view(aclRuleListView, 'admin')
   }
 }

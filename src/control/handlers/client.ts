@@ -43,7 +43,6 @@ export function registerClientHandlers (server: ControlServer, broker: BrokerVie
     if (discard) session.expiryInterval = 0 // the session then ends with its connection
     conn?.close(CloseReason.AdministrativeAction, ReasonCode.AdministrativeAction)
     if (discard && conn === null) engine.sessions.discard(session)
-    broker.log.info({ clientId, discard }, 'client kicked by an operator')
     return { client_id: clientId, kicked: conn !== null, session_discarded: discard }
   })
 

@@ -25,6 +25,12 @@ export const LIVE_KEYS: ReadonlyArray<keyof Config> = [
   'auth_cache_ttl',
 ]
 
+/** Puts a validated `value` of live key `key` in force: in the Config object and, for log_level, in the logger. */
+export function applyLiveSetting (broker: Pick<BrokerView, 'config' | 'log'>, key: keyof Config, value: unknown): void {
+  ;(broker.config as unknown as Record<string, unknown>)[key] = value
+  if (key === 'log_level') broker.log.level = value as Config['log_level']
+}
+
 /** A command-line value as the config file would hold it: JSON when it parses, else the text. */
 function parseValue (text: string): unknown {
   try {
@@ -78,13 +84,11 @@ export function registerConfigHandlers (server: ControlServer, broker: BrokerVie
     }
     const name = key as keyof Config
     const previous = config[name]
-    ;(config as unknown as Record<string, unknown>)[name] = parsed[name]
-    if (name === 'log_level') broker.log.level = parsed.log_level
+    applyLiveSetting(broker, name, parsed[name])
     if (persist) {
       store.putRecord('setting', key, parsed[name])
       await store.flush()
     }
-    broker.log.info({ key, previous, value: parsed[name], persist }, 'configuration changed at run time')
     return { key, previous, value: parsed[name], persisted: persist || (await persisted()).includes(key) }
   })
 }

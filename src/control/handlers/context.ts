@@ -6,7 +6,7 @@ import type { Config, ConfigSource } from '../../config/types.js'
 import type { Engine } from '../../core/engine.js'
 import type { Logger } from '../../log.js'
 import type { MetricsSampler } from '../../metrics/sampler.js'
-import type { ListenerState } from '../schema.js'
+import type { ListenerState, ReloadResult } from '../schema.js'
 
 export interface BrokerView {
   readonly version: string
@@ -20,4 +20,6 @@ export interface BrokerView {
   listenerStates (): ListenerState[]
   /** Starts a graceful stop (answered first, then the process exits). */
   requestStop (): void
+  /** `mqttctl reload`: reads the config file again, reloads certificates, reopens the log (src/reload.ts). */
+  reload (): Promise<ReloadResult>
 }

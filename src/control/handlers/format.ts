@@ -3,9 +3,8 @@ import type { Connection } from '../../core/connection.js'
 import type { Message } from '../../core/message.js'
 import type { Subscription } from '../../core/router/subscription.js'
 import type { Session } from '../../core/session/session.js'
+import { PROTOCOL_NAMES } from '../../protocol/packets.js'
 import type { ClientSummary, RetainedSummary, SubscriptionSummary } from '../schema.js'
-
-const PROTOCOL_NAMES = { 3: '3.1', 4: '3.1.1', 5: '5.0' } as const
 
 /** ISO 8601 of ms since the epoch, or null for 0. */
 export function isoOrNull (ms: number): string | null {

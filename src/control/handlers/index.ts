@@ -1,6 +1,7 @@
 /** Registers every control method on the broker's ControlServer. */
 import type { ControlServer } from '../server.js'
 import { registerAuthHandlers } from './auth.js'
+import { registerBackupHandlers } from './backup.js'
 import { registerClientHandlers } from './client.js'
 import { registerConfigHandlers } from './config.js'
 import type { BrokerView } from './context.js'
@@ -19,4 +20,5 @@ export function registerControlHandlers (server: ControlServer, broker: BrokerVi
   registerSysHandlers(server, broker)
   registerAuthHandlers(server, broker)
   registerResetHandlers(server, broker)
+  registerBackupHandlers(server, broker)
 }

@@ -1,9 +1,10 @@
-/** `node.status`, `node.stop` and `state`: what the node is and how it is doing. */
+/** `node.status`, `node.stop`, `reload` and `state`: what the node is and how it is doing. */
 import { loadavg } from 'node:os'
+import { ConfigError } from '../../config/errors.js'
 import { isLoopbackHost } from '../../config/exposure.js'
 import { readMemory } from '../../metrics/memory.js'
-import type { ControlServer } from '../server.js'
-import type { State } from '../schema.js'
+import { ControlError, type ControlServer } from '../server.js'
+import { ControlErrorCode, type State } from '../schema.js'
 import type { BrokerView } from './context.js'
 
 export function registerNodeHandlers (server: ControlServer, broker: BrokerView): void {
@@ -23,6 +24,15 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
   server.handle('node.stop', () => {
     setImmediate(() => { broker.requestStop() })
     return { stopping: true, pid: process.pid }
+  })
+
+  server.handle('reload', async () => {
+    try {
+      return await broker.reload()
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ControlError(ControlErrorCode.Invalid, err.message)
+      throw err
+    }
   })
 
   server.handle('state', () => state(broker))
@@ -70,6 +80,7 @@ function state (broker: BrokerView): State {
       allow_anonymous: broker.config.allow_anonymous,
       authentication,
       topic_access: access.restricted ? 'rules' : 'open',
+      failures: { total: c.authFailuresTotal, ...c.authFailures },
     },
     messages: {
       inflight,

@@ -51,7 +51,6 @@ export function registerResetHandlers (server: ControlServer, broker: BrokerView
     // the values in force stay until the restart, which then uses the config file's
     for (const { id } of saved) engine.store.deleteRecord('setting', id)
     await engine.store.flush()
-    broker.log.warn({ plan }, 'state reset by an operator')
     return { plan, done: true, live: true }
   })
 }

@@ -26,7 +26,6 @@ export function registerRetainedHandlers (server: ControlServer, broker: BrokerV
     const topics: string[] = []
     engine.retained.match(filter, Date.now(), (msg) => { topics.push(msg.topic) })
     if (!dryRun) for (const topic of topics) engine.retained.delete(topic)
-    if (!dryRun && topics.length > 0) broker.log.info({ filter, cleared: topics.length }, 'retained messages cleared by an operator')
     return { filter, matched: topics.length, cleared: dryRun ? 0 : topics.length }
   })
 }

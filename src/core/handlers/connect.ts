@@ -15,7 +15,8 @@
  * 5. authenticate      IP rules, TLS identity, anonymous access, user name and password
  *                      (src/auth/authenticate.ts; asynchronous only when a bcrypt hash is compared,
  *                      on a worker thread: later packets wait in the connection's backlog); after
- *                      failed logins 0x9F (back-off), with the check queue full 0x89
+ *                      failed logins 0x9F (back-off), with the check queue full 0x89; each
+ *                      failure is counted by its reason (Counters.authFailures)
  * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
  *                      Topic Alias Maximum, Request Problem Information (Maximum Packet Size
  *                      is read in checkFlags: no CONNACK may exceed it [MQTT-3.1.2-24])
@@ -35,6 +36,7 @@ import { validateTopicName } from '../../protocol/topic.js'
 import { hasForbiddenCharacters } from '../../protocol/utf8.js'
 import { CloseReason } from '../close-reason.js'
 import type { Connection } from '../connection.js'
+import { logConnected } from '../connection-log.js'
 import { negotiateKeepalive } from '../keepalive.js'
 import { forwardableProperties } from '../message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
@@ -81,7 +83,10 @@ export function handleConnect (conn: Connection, packet: ConnectPacket): Promise
 /** Steps after authentication: refusal, or negotiate → attach → CONNACK. */
 function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): void {
   try {
-    if (!outcome.ok) throw new ConnectRefusal(AUTH_REFUSALS[outcome.refusal], outcome.detail)
+    if (!outcome.ok) {
+      conn.engine.counters.authFailures[outcome.failure]++
+      throw new ConnectRefusal(AUTH_REFUSALS[outcome.refusal], outcome.detail)
+    }
     conn.username = outcome.username
     const will = packet.will
     if (will !== undefined && !conn.engine.access.decide({ username: conn.username, clientId }, will.topic, 'write', 'topic').allowed) {
@@ -251,7 +256,7 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   // MQTT 3.1 has no Session Present flag: its byte stays 0 (only 3.1.1 and 5 set it).
   connack.sessionPresent = present && conn.protocolVersion !== 3
   conn.send(connack)
-  engine.log.debug({ clientId, peer: conn.peer, protocol: conn.protocolVersion, present, keepalive: conn.keepalive }, 'client connected')
+  logConnected(conn, cleanStart, present)
   if (present) session.outbound.resume(now)
 }
 
