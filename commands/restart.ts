@@ -23,7 +23,7 @@ export interface RestartResult {
 
 export default class Restart extends BaseCommand<typeof Restart> {
   static override summary = 'Restart the broker as a daemon (stop, then start), with the configuration it runs with.'
-  static override description = `Without --config, the running broker is asked which config file and command-line overrides (--port, --data-dir) it was started with, and the new one is started with the same (flags given to restart replace single overrides, e.g. --port). With --config, that file is used instead. With no broker running, restart is start.
+  static override description = `Without --config, the running broker is asked which config file and command-line overrides (--port, --host, --data-dir) it was started with, and the new one is started with the same (flags given to restart replace single overrides, e.g. --port). With --config, that file is used instead. With no broker running, restart is start.
 
 Checks the configuration first (exit 78, and nothing is stopped, when it is invalid), stops the running broker as mqttctl stop does (waiting at most --timeout seconds; --force kills it after that), then starts a daemon as mqttctl start does. Takes the flags of both. Exits with the code of the step that failed.`
 
