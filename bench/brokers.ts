@@ -52,7 +52,7 @@ function command (name: BrokerName, port: number, dir: string, nodeOptions: stri
         'store: memory', 'sys_interval: 0', 'log_level: warn',
         'max_inflight: 65535', 'max_queued_messages: 10000000', 'max_connections: 0', '',
       ].join('\n'))
-      return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
+      return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--host', '127.0.0.1', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
     }
     case 'aedes':
       return [process.execPath, join(ROOT, 'dist', 'bench', 'aedes-server.js'), '--port', String(port)]

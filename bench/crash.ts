@@ -76,7 +76,7 @@ const configFile = join(dataDir, 'crash.yaml')
 writeFileSync(configFile, 'max_queued_messages: 1000000\nmax_queued_bytes: 0\nlog_level: warn\n')
 
 async function startBroker (): Promise<void> {
-  broker = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--config', configFile, '--data-dir', dataDir, '--port', String(port)],
+  broker = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--config', configFile, '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)],
     { stdio: 'ignore' })
   await waitForPort(port, 20_000)
 }

@@ -9,9 +9,10 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { Flags } from '@oclif/core'
 import chalk from 'chalk'
 
-import { BaseCommand } from '../src/cli/base-command.js'
+import { BaseCommand, permissionFailure } from '../src/cli/base-command.js'
 import { logFilesNewestFirst } from '../src/cli/data-dir.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
+import { describeDenied, isPermissionCode } from '../src/fs/access-denied.js'
 import { followLog } from '../src/cli/log-follow.js'
 import { formatLogLine } from '../src/cli/log-format.js'
 import { tailLogFiles } from '../src/cli/log-tail.js'
@@ -20,7 +21,7 @@ export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = "Show the daemon's log (the last lines, or follow it)."
   static override description = `Reads <data dir>/broker.log, then the rotated broker.log.1, .2, … when more lines are asked for than the live file holds. Each line shows the local time, the level, the message and its fields; --json prints the records as they are stored (NDJSON, one JSON object per line). A broker started with --foreground logs to its stderr instead.
 
-With -f, new lines are printed as they are written, across log rotations, until Ctrl-C (exit 0). Exit 65 when there is no log file (without -f; with -f it is waited for).`
+With -f, new lines are printed as they are written, across log rotations, until Ctrl-C (exit 0). Exit 65 when there is no log file (without -f; with -f it is waited for), 77 when it may not be read (the line names the directory or file and its owner).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -50,7 +51,13 @@ With -f, new lines are printed as they are written, across log rotations, until 
       process.stdout.write((json ? asJsonLine(line) : formatLogLine(line, chalk)) + '\n')
     }
 
-    const handle = await openIfExists(live)
+    let handle: FileHandle | null
+    try {
+      handle = await openIfExists(live)
+    } catch (err) {
+      if (!isPermissionCode((err as NodeJS.ErrnoException).code)) throw err
+      throw permissionFailure(describeDenied(live, 'read'))
+    }
     if (handle === null && !follow) {
       this.fail(`no log file at ${live}: no daemon has run with this data directory (a --foreground broker logs to stderr)`,
         ExitCode.DataError, 'NOT_FOUND')

@@ -6,10 +6,9 @@
 import { Flags } from '@oclif/core'
 
 import { BaseCommand } from '../src/cli/base-command.js'
-import { ConfigFailure } from '../src/cli/config-failure.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
-import { DEFAULT_WAIT_TIMEOUT_S, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { DEFAULT_WAIT_TIMEOUT_S, hostFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner } from '../src/cli/spinner.js'
 
 export default class Start extends BaseCommand<typeof Start> {
@@ -18,14 +17,17 @@ export default class Start extends BaseCommand<typeof Start> {
 
 With --foreground the broker runs in this process, logs to stderr and stops cleanly on SIGINT or SIGTERM (a second signal exits at once). Use it under systemd, in containers and in tests.
 
-The configuration comes from --config (YAML or JSON); --port replaces its listeners with one plain MQTT listener on 0.0.0.0:PORT (0 picks a free port, reported on success) and --data-dir replaces its data_dir.
+The configuration comes from --config (YAML or JSON); --port and --host replace its listeners with one plain MQTT listener on HOST:PORT (HOST defaults to 0.0.0.0, PORT to 1883; 0 picks a free port, reported on success) and --data-dir replaces its data_dir. With no listener configured at all the broker listens on 127.0.0.1:1883 only, and says so. Anonymous clients are refused on a listener that is not on loopback unless the configuration says allow_anonymous: true (then start warns).
 
-Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown), 75 no answer within --wait-timeout, 77 data directory not writable, 78 configuration error (the key is named), 130 second signal while stopping (--foreground).`
+Before anything is spawned, the checks of "mqttctl config check" run: keys, data directory, TLS files (readable, parsed, matching), hosts, ports.
+
+Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 64 usage error, 70 the broker failed to start (its last log lines are shown, or the reason: a full file system) or the data directory cannot be created, 75 no answer within --wait-timeout, 77 permission denied (the line names the path, this user and the owner), 78 configuration error or a check failed (each key named), 130 second signal while stopping (--foreground).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --config /etc/mqttd/broker.yaml --json',
     '<%= config.bin %> <%= command.id %> --port 1884 --data-dir /var/lib/mqttd',
+    '<%= config.bin %> <%= command.id %> --host 127.0.0.1 --port 0 --json',
     '<%= config.bin %> <%= command.id %> --foreground --port 1883',
   ]
 
@@ -35,12 +37,8 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
       exclusive: ['wait-timeout'],
     }),
     port: portFlag,
+    host: hostFlag,
     'wait-timeout': waitTimeoutFlag,
-  }
-
-  protected override async catch (err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof ConfigFailure && !this.jsonEnabled()) err.report()
-    return super.catch(err)
   }
 
   async run (): Promise<StartResult | undefined> {
@@ -70,6 +68,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     const code = await runForeground({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       ...(flags.port === undefined ? {} : { port: flags.port }),
+      ...(flags.host === undefined ? {} : { host: flags.host }),
       ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     })
     process.exit(code)

@@ -1,11 +1,12 @@
 import type { State } from '../src/control/schema.js'
 import { BaseCommand } from '../src/cli/base-command.js'
+import { describeConfigSource } from '../src/cli/config-source.js'
 import { uptime } from '../src/cli/durations.js'
 import { chalkStderr, humanBytes, humanRate, renderFields, renderTable } from '../src/cli/output.js'
 
 export default class StateCommand extends BaseCommand<typeof StateCommand> {
   static override summary = 'Show a snapshot of the running broker: node, listeners, sessions, messages, memory.'
-  static override description = 'One structured view of the node (fubar\'s `make state`): uptime, listeners with their connections, sessions online/offline, subscriptions, retained messages (those of clients, as retained list shows them, and apart the broker\'s own $SYS values), inflight and queued messages, message and byte rates, memory, event-loop lag and load. With --json, the whole State object.'
+  static override description = 'One structured view of the node (fubar\'s `make state`): uptime, the config file and command-line overrides it runs with (what restart reuses), listeners with their connections, sessions online/offline, subscriptions, retained messages (those of clients, as retained list shows them, and apart the broker\'s own $SYS values), inflight and queued messages, message and byte rates, memory, event-loop lag and load. With --json, the whole State object.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run (): Promise<State> {
@@ -15,6 +16,7 @@ export default class StateCommand extends BaseCommand<typeof StateCommand> {
     this.log(renderFields([
       ['node', `${s.node.name} (mqttd ${s.node.version}, pid ${s.node.pid}, node ${s.node.node_version})`],
       ['uptime', `${uptime(s.node.uptime_s)} (since ${s.node.started_at})`],
+      ['config', describeConfigSource(s.config)],
       ['store', s.node.store],
       ['sessions', `${s.sessions.online} online, ${s.sessions.offline} offline`],
       ['subscriptions', `${s.subscriptions.count} (${s.subscriptions.shared} shared), ${s.topics.subscribed_filters} distinct filters`],

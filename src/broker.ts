@@ -7,10 +7,9 @@
  * the broker is ready. `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every
  * connection, flushes and closes the Store, then the control socket.
  */
-import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { Config, ListenerType } from './config/types.js'
+import type { Config, ConfigSource, ListenerType } from './config/types.js'
 import { registerControlHandlers } from './control/handlers/index.js'
 import { CONTROL_PROTOCOL, type ListenerState } from './control/schema.js'
 import { ControlServer } from './control/server.js'
@@ -18,6 +17,7 @@ import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
 import { SysTreePublisher } from './metrics/sys-tree.js'
+import { makeDir } from './fs/make-dir.js'
 import { createStore } from './store/create.js'
 import { StoreError } from './store/errors.js'
 import { applyPersistedSettings } from './config/persisted.js'
@@ -55,14 +55,19 @@ export class Broker {
   /** The last reload (they run one at a time). */
   private reloading: Promise<unknown> = Promise.resolve()
 
+  /** Where `config` came from (file and command-line overrides), reported to `mqttctl restart`. */
+  readonly configSource: ConfigSource
+
   /**
    * `deps.store` replaces the backend named in the config (tests restart a broker on one store);
    * `deps.reload` says where the configuration came from (src/reload.ts); without it a reload
-   * goes back to the configuration the broker was constructed with.
+   * goes back to the configuration the broker was constructed with. `deps.source` is the same,
+   * as `state` and `node.status` report it.
    */
-  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; reload?: ReloadSource }) {
+  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; reload?: ReloadSource; source?: ConfigSource }) {
     this.log = deps.logger
     this.reloadSource = deps.reload ?? { overrides: structuredClone(config) }
+    this.configSource = deps.source ?? { file: null, overrides: {} }
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
@@ -71,7 +76,7 @@ export class Broker {
 
   /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */
   async start (): Promise<void> {
-    await mkdir(this.config.data_dir, { recursive: true, mode: 0o700 })
+    await makeDir(this.config.data_dir)
     await openStore(this.engine.store)
     await applyPersistedSettings(this.engine.store, this.config, LIVE_KEYS, this.log)
     await this.engine.restore()
@@ -87,6 +92,7 @@ export class Broker {
       registerControlHandlers(control, {
         version: this.version,
         config: this.config,
+        configSource: this.configSource,
         engine: this.engine,
         metrics: this.metrics,
         log: this.log,

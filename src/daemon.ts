@@ -1,5 +1,5 @@
 /**
- * The daemon entry: `node dist/src/daemon.js --data-dir DIR [--config FILE] [--port N]`.
+ * The daemon entry: `node dist/src/daemon.js --data-dir DIR [--config FILE] [--port N] [--host H]`.
  *
  * `mqttctl start` (src/cli/daemon-start.ts) spawns this file detached, with stdio on /dev/null and
  * the data directory as working directory, after validating the configuration itself. Here:
@@ -24,8 +24,7 @@ import { LOG_ROTATION, logFilePathIn, pidFilePathIn } from './cli/data-dir.js'
 import { PidFileHeldError, claimPidFile, releasePidFile } from './cli/pid-file.js'
 import { isDaemonFor } from './cli/process-probe.js'
 import { ConfigError } from './config/errors.js'
-import { loadConfig } from './config/load.js'
-import type { Config } from './config/types.js'
+import { type LoadedConfig, loadConfigWithSource } from './config/load.js'
 import { createRotatingLogger } from './log.js'
 import { serve } from './main.js'
 
@@ -36,15 +35,16 @@ interface DaemonArgs {
   dataDir: string
   configFile?: string
   port?: number
+  host?: string
 }
 
 /** The daemon's arguments, or a reason why they are unusable (a bug in the caller: it is mqttctl). */
 function parseDaemonArgs(argv: string[]): DaemonArgs | string {
-  let values: { 'data-dir'?: string; config?: string; port?: string }
+  let values: { 'data-dir'?: string; config?: string; port?: string; host?: string }
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' } },
+      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }))
@@ -59,25 +59,30 @@ function parseDaemonArgs(argv: string[]): DaemonArgs | string {
     dataDir,
     ...(values.config === undefined ? {} : { configFile: values.config }),
     ...(port === undefined ? {} : { port }),
+    ...(values.host === undefined ? {} : { host: values.host }),
   }
 }
 
 async function runDaemon(args: DaemonArgs): Promise<number> {
-  let config: Config | undefined
+  let loaded: LoadedConfig | undefined
   let configFailure: unknown
   const source = {
     ...(args.configFile === undefined ? {} : { file: args.configFile }),
-    overrides: { data_dir: args.dataDir, ...(args.port === undefined ? {} : { port: args.port }) },
+    overrides: {
+      data_dir: args.dataDir,
+      ...(args.port === undefined ? {} : { port: args.port }),
+      ...(args.host === undefined ? {} : { host: args.host }),
+    },
   }
   try {
-    config = await loadConfig(source)
+    loaded = await loadConfigWithSource(source)
   } catch (err) {
     configFailure = err
   }
 
-  const log = createRotatingLogger(config?.log_level ?? 'info', logFilePathIn(args.dataDir), LOG_ROTATION)
+  const log = createRotatingLogger(loaded?.config.log_level ?? 'info', logFilePathIn(args.dataDir), LOG_ROTATION)
   const logger = log.logger
-  if (config === undefined) {
+  if (loaded === undefined) {
     if (configFailure instanceof ConfigError) {
       for (const line of configFailure.message.split('\n')) logger.fatal(`invalid configuration: ${line}`)
     } else {
@@ -112,7 +117,7 @@ async function runDaemon(args: DaemonArgs): Promise<number> {
   process.on('unhandledRejection', crash)
 
   logger.info({ data_dir: args.dataDir }, 'daemon starting')
-  return finish(await serve(config, logger, { ...source, reopenLog: log.reopen }))
+  return finish(await serve(loaded, logger, { ...source, reopenLog: log.reopen }))
 }
 
 const args = parseDaemonArgs(process.argv.slice(2))

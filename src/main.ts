@@ -13,13 +13,15 @@
  * ignored rather than ending the process.
  */
 
-import { mkdir } from 'node:fs/promises'
 import { getSystemErrorMap } from 'node:util'
 
 import { Broker } from './broker.js'
 import { ConfigError } from './config/errors.js'
-import { loadConfig, type ConfigOverrides } from './config/load.js'
+import { exposureNotes } from './config/exposure.js'
+import { loadConfigWithSource, type ConfigOverrides, type LoadedConfig } from './config/load.js'
 import type { Config } from './config/types.js'
+import { formatProblem, preflight } from './config/preflight.js'
+import { readyDataDir } from './fs/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 import type { ReloadSource } from './reload.js'
 
@@ -36,15 +38,16 @@ const EXIT = {
 export interface ForegroundOptions {
   configFile?: string
   port?: number
+  host?: string
   dataDir?: string
 }
 
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground(opts: ForegroundOptions): Promise<number> {
-  let config: Config
-  const source: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
+  let loaded: LoadedConfig
+  const reload: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
   try {
-    config = await loadConfig(source)
+    loaded = await loadConfigWithSource(reload)
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -53,20 +56,35 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
     for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
     return EXIT.CONFIG
   }
+  const { config } = loaded
+  const problems = await preflight(config)
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`mqttctl: ${formatProblem(p, opts.configFile)}\n`)
+    return problems.every((p) => p.permission) ? EXIT.NO_PERMISSION : EXIT.CONFIG
+  }
+  const dirProblem = await readyDataDir(config.data_dir)
+  if (dirProblem !== undefined) {
+    process.stderr.write(`mqttctl: ${dirProblem.message}\n`)
+    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+  }
 
-  return serve(config, createLogger(config.log_level), source)
+  return serve(loaded, createLogger(config.log_level), reload)
 }
 
 /**
- * Runs a broker with `config` until it is stopped (signal or `node.stop`); resolves with the process
- * exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason is logged as fatal).
- * `source` says where `config` came from, for SIGHUP and `mqttctl reload`.
+ * Runs a broker with a loaded configuration until it is stopped (signal or `node.stop`); resolves
+ * with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason
+ * is logged as fatal). Once it listens, who can reach it is logged (src/config/exposure.ts).
+ * `reload` says where the configuration came from, for SIGHUP and `mqttctl reload`.
  */
-export async function serve(config: Config, logger: Logger, source: ReloadSource): Promise<number> {
-  const dirFailure = await createDataDir(config.data_dir, logger)
-  if (dirFailure !== undefined) return dirFailure
+export async function serve(loaded: LoadedConfig, logger: Logger, reload: ReloadSource): Promise<number> {
+  const dirProblem = await readyDataDir(loaded.config.data_dir)
+  if (dirProblem !== undefined) {
+    logger.fatal(dirProblem.message)
+    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+  }
 
-  const broker = new Broker(config, { logger, reload: source })
+  const broker = new Broker(loaded.config, { logger, source: loaded.source, reload })
   const onHangup = (): void => {
     // The reload logs what it did, and why it refused.
     broker.reload('SIGHUP').catch((err: unknown) => {
@@ -75,13 +93,13 @@ export async function serve(config: Config, logger: Logger, source: ReloadSource
   }
   process.on('SIGHUP', onHangup)
   try {
-    return await run(broker, config, logger)
+    return await run(broker, loaded, logger)
   } finally {
     process.off('SIGHUP', onHangup)
   }
 }
 
-async function run(broker: Broker, config: Config, logger: Logger): Promise<number> {
+async function run(broker: Broker, { config, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
   try {
     await broker.start()
   } catch (err) {
@@ -95,25 +113,15 @@ async function run(broker: Broker, config: Config, logger: Logger): Promise<numb
     const where = `${l.type} ${l.host}:${l.port}${l.path ?? ''}`
     logger.info({ type: l.type, host: l.host, port: l.port, path: l.path }, `listening on ${where}`)
   }
+  for (const note of exposureNotes(broker.listeners, config.allow_anonymous, defaulted)) logger[note.level](note.message)
   return closeOnSignal(broker, logger)
 }
 
 function overrides(opts: ForegroundOptions): ConfigOverrides {
   return {
     ...(opts.port === undefined ? {} : { port: opts.port }),
+    ...(opts.host === undefined ? {} : { host: opts.host }),
     ...(opts.dataDir === undefined ? {} : { data_dir: opts.dataDir }),
-  }
-}
-
-/** `mkdir -p` with mode 0700 (an existing directory keeps its mode); an exit code on failure. */
-async function createDataDir(dir: string, logger: Logger): Promise<number | undefined> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    return undefined
-  } catch (err) {
-    const { code } = err as NodeJS.ErrnoException
-    logger.fatal({ err }, `data directory ${dir}: ${systemReason(err)}`)
-    return code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
   }
 }
 

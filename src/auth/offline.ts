@@ -5,7 +5,7 @@
  * from ever writing it at once: opening fails while a broker has it, and a broker starting while
  * this holds it waits for it (src/broker.ts).
  */
-import { mkdir } from 'node:fs/promises'
+import { makeDir } from '../fs/make-dir.js'
 import { EmbeddedStore } from '../store/embedded.js'
 import { AccessControl } from './access-control.js'
 import { type AuthMethods, authMethods } from './admin.js'
@@ -18,7 +18,7 @@ export interface OfflineAdmin {
 }
 
 export async function openOfflineAdmin (dataDir: string): Promise<OfflineAdmin> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await makeDir(dataDir)
   const store = new EmbeddedStore(dataDir)
   await store.open()
   try {

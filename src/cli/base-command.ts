@@ -10,7 +10,8 @@
  * - `control()` connects to the broker's control socket once per command and closes it at the end.
  * - Errors: the one translation point from failures to exit codes (src/cli/exit-codes.ts). A
  *   ControlClientError becomes the matching exit code; under `--json` the error is printed to stdout
- *   as `{"error":{"code","message","exitCode"}}`, otherwise one line to stderr.
+ *   as `{"error":{"code","message","exitCode"}}`, otherwise to stderr: a LineFailure as its own
+ *   `mqttctl: …` lines (paths and key names must stay whole and greppable), the rest by oclif.
  */
 import { resolve, join } from 'node:path'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
@@ -33,6 +34,29 @@ export class CliFailure extends Errors.CLIError {
   constructor (message: string, readonly exitCode: ExitCodeValue, readonly errorCode = 'FAILED', suggestions?: string[]) {
     super(message, { exit: exitCode, code: errorCode, ...(suggestions === undefined ? {} : { suggestions }) })
   }
+}
+
+/**
+ * A failure printed as `mqttctl: <line>` per line instead of oclif's error paragraph, which wraps
+ * at the terminal width and splits paths and key names (under --json: the usual error document).
+ */
+export class LineFailure extends CliFailure {
+  /** Read by oclif's error handler: BaseCommand.catch has reported this error already. */
+  override skipOclifErrorHandling = true
+
+  constructor (message: string, readonly lines: readonly string[], exitCode: ExitCodeValue, errorCode = 'FAILED') {
+    super(message, exitCode, errorCode)
+  }
+
+  /** Writes one `mqttctl: …` line per entry to stderr. */
+  report (): void {
+    for (const line of this.lines) process.stderr.write(`mqttctl: ${line}\n`)
+  }
+}
+
+/** A permission problem (exit 77), one line naming the path and the users (src/fs/access-denied.ts). */
+export function permissionFailure (message: string): LineFailure {
+  return new LineFailure(message, [message], ExitCode.Permission, 'PERMISSION_DENIED')
 }
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
@@ -207,6 +231,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // (unknown flag, bad value) leave unset: carry their documented code (64) over.
     const exit = (failure as { oclif?: { exit?: number } }).oclif?.exit
     if (exit !== undefined && process.exitCode === undefined) process.exitCode = exit
+    if (failure instanceof LineFailure && !this.jsonEnabled()) failure.report()
     return super.catch(failure)
   }
 
@@ -242,7 +267,7 @@ export function toCliError (err: Error): Error {
   if (!(err instanceof ControlClientError)) return err
   switch (err.kind) {
     case 'unavailable': return new CliFailure(err.message, ExitCode.Unavailable, 'UNAVAILABLE', ['start it with: mqttctl start'])
-    case 'permission': return new CliFailure(err.message, ExitCode.Permission, 'PERMISSION_DENIED')
+    case 'permission': return permissionFailure(err.message)
     case 'timeout': return new CliFailure(err.message, ExitCode.Timeout, 'TIMEOUT')
     case 'protocol': return new CliFailure(err.message, ExitCode.Protocol, 'UNSUPPORTED_VERSION')
     case 'remote':

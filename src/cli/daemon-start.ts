@@ -2,32 +2,37 @@
  * `mqttctl start` (daemon mode) and the start half of `restart`.
  *
  * 1. `prepareStart` loads and validates the configuration in the CLI, with the command line's
- *    overrides, before anything is spawned or stopped: a bad key is exit 78 naming it, and `restart`
- *    never stops a broker it could not start again.
+ *    overrides, and checks what the start needs beyond it (src/config/preflight.ts: data directory,
+ *    TLS files, hosts, ports), before anything is spawned or stopped: a bad key is exit 78 naming
+ *    it (77 for permissions), and `restart` never stops a broker it could not start again.
  * 2. `startDaemon`:
  *    - a broker already answering `node.status` on the control socket → reported, exit 0;
  *    - a pid file naming a live daemon of this data directory that does not answer yet (another
  *      `start` is booting it) → waited for like our own; any other pid file is stale, and the
  *      daemon replaces it (a stale socket file is removed by the broker's control server);
- *    - otherwise spawn `node dist/src/daemon.js --data-dir D [--config F] [--port N]` detached
+ *    - otherwise spawn `node dist/src/daemon.js --data-dir D [--config F] [--port N] [--host H]` detached
  *      (its own session, stdio on /dev/null, cwd = data dir) and unref it, so this process can exit;
  *    - poll the control socket (pollUntil: 20 ms doubling to 250 ms) until `node.status` answers →
- *      pid, version, bound listeners (real ports, also for port 0), start time;
+ *      pid, version, bound listeners (real ports, also for port 0), start time; then what the
+ *      configuration leaves open or to defaults (src/config/exposure.ts) as notes on stderr;
  *    - the daemon exiting first → its last log lines (this pid's records, pretty-printed) on stderr,
- *      exit 70 (77/78 when the daemon says so); no answer within --wait-timeout → exit 75, the daemon
+ *      exit 70 (77/78 when the daemon says so); with not one log line, a full file system of the
+ *      data directory is named as the reason (src/fs/disk-full.ts); no answer within --wait-timeout → exit 75, the daemon
  *      left running (it may still come up: `mqttctl status`, `mqttctl logs`, `mqttctl stop`).
  */
 import { spawn } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { ControlClientError } from '../control/client.js'
 import type { NodeStatus } from '../control/schema.js'
-import type { Config } from '../config/types.js'
-import { CliFailure } from './base-command.js'
+import { type Defaulted, type ExposureNote, exposureNotes } from '../config/exposure.js'
+import type { LoadedConfig } from '../config/load.js'
+import { readyDataDir } from '../fs/data-dir-ready.js'
+import { diskFull } from '../fs/disk-full.js'
+import { CliFailure, LineFailure, permissionFailure } from './base-command.js'
 import { probeBroker } from './broker-probe.js'
-import { ConfigFailure } from './config-failure.js'
+import { ConfigFailure, preflightFailure } from './config-failure.js'
 import { logFilePathIn, logFilesNewestFirst, pidFilePathIn, socketPathIn } from './data-dir.js'
 import { elapsed } from './durations.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
@@ -44,6 +49,7 @@ const BOOT_LOG_LINES = 20
 export interface StartRequest {
   configFile?: string
   port?: number
+  host?: string
   /** --data-dir as given (relative to the working directory). */
   dataDir?: string
   /** --socket as given: must be the data directory's socket, the only one a broker listens on. */
@@ -53,12 +59,14 @@ export interface StartRequest {
   requestTimeoutMs: number
 }
 
-/** A validated start: the request and where the broker's files are. */
+/** A validated start: the request, where the broker's files are, and what the start says about its exposure. */
 export interface PreparedStart {
   request: StartRequest
   dataDir: string
   socketPath: string
   pidFile: string
+  /** For the notes on who can reach the broker, made once it has bound its listeners. */
+  exposure: { allowAnonymous: boolean; defaulted: Defaulted }
 }
 
 /** A bound listener as `start` reports it. */
@@ -77,6 +85,8 @@ export interface StartResult {
   /** From spawn to the first answer on the control socket; null when it was already running. */
   started_in_ms: number | null
   already_running: boolean
+  /** Who can reach the new broker, when the configuration leaves it to defaults or opens it to anonymous clients (src/config/exposure.ts). */
+  notes: ExposureNote[]
 }
 
 /** Progress reporting: notes go to stderr (not under --json); `progress` updates a spinner. */
@@ -87,28 +97,35 @@ export interface StartUi {
 
 /** Loads and validates the configuration with the command line's overrides (ConfigFailure, exit 78, naming each key). */
 export async function prepareStart (request: StartRequest): Promise<PreparedStart> {
-  const { loadConfig } = await import('../config/load.js')
+  const { loadConfigWithSource } = await import('../config/load.js')
   const { ConfigError } = await import('../config/errors.js')
-  let config: Config
+  let loaded: LoadedConfig
   try {
-    config = await loadConfig({
+    loaded = await loadConfigWithSource({
       ...(request.configFile === undefined ? {} : { file: request.configFile }),
       overrides: {
         ...(request.dataDir === undefined ? {} : { data_dir: request.dataDir }),
         ...(request.port === undefined ? {} : { port: request.port }),
+        ...(request.host === undefined ? {} : { host: request.host }),
       },
     })
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigFailure(err.message.split('\n'))
     throw err
   }
+  const { config } = loaded
   const dataDir = config.data_dir
   const socketPath = socketPathIn(dataDir)
   if (request.socket !== undefined && resolve(request.socket) !== socketPath) {
     throw new CliFailure(`--socket ${request.socket}: a broker always listens on <data dir>/mqttctl.sock (${socketPath}); choose the broker with --data-dir or --config`,
       ExitCode.Usage, 'USAGE')
   }
-  return { request, dataDir, socketPath, pidFile: pidFilePathIn(dataDir) }
+  const { preflight } = await import('../config/preflight.js')
+  // Ports bound by the broker running here are free again once restart has stopped it (or start finds it running).
+  const running = await probe(socketPath, request.requestTimeoutMs, true)
+  const problems = await preflight(config, new Set(running?.listeners.map((l) => l.port)))
+  if (problems.length > 0) throw preflightFailure(problems, request.configFile)
+  return { request, dataDir, socketPath, pidFile: pidFilePathIn(dataDir), exposure: { allowAnonymous: config.allow_anonymous, defaulted: loaded.defaulted } }
 }
 
 /** Starts the daemon (or finds it running) and waits until it answers; see the module comment. */
@@ -117,14 +134,14 @@ export async function startDaemon (prep: PreparedStart, ui: StartUi): Promise<St
   await createDataDir(dataDir)
 
   const running = await probe(socketPath, request.requestTimeoutMs)
-  if (running !== null) return result(running, null, true)
+  if (running !== null) return result(running, null, true, [])
 
   const holder = readPidFile(pidFile)
   if (holder !== null && isDaemonFor(holder, dataDir)) {
     ui.note(`a broker (pid ${holder}) is already starting on ${dataDir}; waiting for it`)
     ui.progress(`waiting for mqttd (pid ${holder})…`)
     const status = await waitUntilReady(prep, { pid: holder, exit: () => (isAlive(holder) ? undefined : { code: null, signal: null }) })
-    return result(status, null, true)
+    return result(status, null, true, [])
   }
   if (holder !== null) ui.note(`stale pid file ${pidFile} (pid ${holder} is not a running broker): it will be replaced`)
 
@@ -146,7 +163,10 @@ export async function startDaemon (prep: PreparedStart, ui: StartUi): Promise<St
     throw new CliFailure(`cannot start the broker process: ${exit?.error?.message ?? 'spawn failed'}`, ExitCode.Internal, 'SPAWN_FAILED')
   }
   const status = await waitUntilReady(prep, { pid: child.pid, exit: () => exit })
-  return result(status, Date.now() - started, status.pid !== child.pid)
+  const ours = status.pid === child.pid
+  const notes = ours ? exposureNotes(status.listeners, prep.exposure.allowAnonymous, prep.exposure.defaulted) : []
+  for (const n of notes) ui.note(n.level === 'warn' ? `warning: ${n.message}` : n.message)
+  return result(status, Date.now() - started, !ours, notes)
 }
 
 /** How a daemon ended (code/signal from the child process; both null when it was not our child). */
@@ -175,10 +195,16 @@ async function waitUntilReady (prep: PreparedStart, daemon: Watched): Promise<No
       'it is left running: see mqttctl logs, mqttctl status, or stop it with mqttctl stop', ExitCode.Timeout, 'TIMEOUT')
   }
   if ('node' in outcome) return outcome
-  await showBootLog(prep.dataDir, daemon.pid)
+  const logged = await showBootLog(prep.dataDir, daemon.pid)
   const how = outcome.error !== undefined
     ? `could not run (${outcome.error.message})`
     : outcome.signal !== null ? `was killed by ${outcome.signal}` : outcome.code !== null ? `exited with code ${outcome.code}` : 'exited'
+  // Not one line logged: the daemon may not have been able to write at all.
+  const full = logged ? null : await diskFull(prep.dataDir)
+  if (full !== null) {
+    const message = `the broker (pid ${daemon.pid}) ${how} while starting: ${full}`
+    throw new LineFailure(message, [message], ExitCode.Internal, 'DISK_FULL')
+  }
   throw new CliFailure(`the broker (pid ${daemon.pid}) ${how} while starting; the end of ${logFilePathIn(prep.dataDir)} is above`,
     bootExitCode(outcome.code), 'START_FAILED')
 }
@@ -203,8 +229,8 @@ async function probe (socketPath: string, timeoutMs: number, booting = false): P
   }
 }
 
-/** Prints the daemon's last log records (its own pid's; the file's last lines if none match) to stderr. */
-async function showBootLog (dataDir: string, pid: number): Promise<void> {
+/** Prints the daemon's last log records (its own pid's; the file's last lines if none match) to stderr; false when there were none. */
+async function showBootLog (dataDir: string, pid: number): Promise<boolean> {
   const { open } = await import('node:fs/promises')
   const { tailLogFiles } = await import('./log-tail.js')
   const { formatLogLine } = await import('./log-format.js')
@@ -222,9 +248,10 @@ async function showBootLog (dataDir: string, pid: number): Promise<void> {
   const shown = (own.length > 0 ? own : lines).slice(-BOOT_LOG_LINES)
   if (shown.length === 0) {
     process.stderr.write(`(${live} has no lines)\n`)
-    return
+    return false
   }
   for (const line of shown) process.stderr.write(formatLogLine(line, chalkStderr) + '\n')
+  return true
 }
 
 /** The `pid` field of a pino record; undefined for anything else. */
@@ -240,26 +267,24 @@ function daemonArgs (request: StartRequest): string[] {
   return [
     ...(request.configFile === undefined ? [] : ['--config', resolve(request.configFile)]),
     ...(request.port === undefined ? [] : ['--port', String(request.port)]),
+    ...(request.host === undefined ? [] : ['--host', request.host]),
   ]
 }
 
 async function createDataDir (dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    const { code, message } = err as NodeJS.ErrnoException
-    const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-    throw new CliFailure(`data directory ${dir}: ${message}`, denied ? ExitCode.Permission : ExitCode.Internal, denied ? 'PERMISSION_DENIED' : 'FAILED')
-  }
+  const problem = await readyDataDir(dir)
+  if (problem === undefined) return
+  throw problem.permission ? permissionFailure(problem.message) : new LineFailure(problem.message, [problem.message], ExitCode.Internal, 'DATA_DIR')
 }
 
-function result (status: NodeStatus, startedInMs: number | null, alreadyRunning: boolean): StartResult {
+function result (status: NodeStatus, startedInMs: number | null, alreadyRunning: boolean, notes: ExposureNote[]): StartResult {
   return {
     pid: status.pid,
     version: status.version,
     listeners: status.listeners.map((l) => ({ type: l.type, host: l.host, port: l.port, ...(l.path === undefined ? {} : { path: l.path }) })),
     started_in_ms: alreadyRunning ? null : startedInMs,
     already_running: alreadyRunning,
+    notes,
   }
 }
 
@@ -275,6 +300,7 @@ export function describeStart (r: StartResult): string[] {
 export function startRequestFrom (flags: {
   config?: string | undefined
   port?: number | undefined
+  host?: string | undefined
   'data-dir'?: string | undefined
   socket?: string | undefined
   'wait-timeout'?: number | undefined
@@ -282,6 +308,7 @@ export function startRequestFrom (flags: {
   return {
     ...(flags.config === undefined ? {} : { configFile: flags.config }),
     ...(flags.port === undefined ? {} : { port: flags.port }),
+    ...(flags.host === undefined ? {} : { host: flags.host }),
     ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     ...(flags.socket === undefined ? {} : { socket: flags.socket }),
     waitTimeoutMs: (flags['wait-timeout'] ?? defaultWaitTimeoutS) * 1000,

@@ -8,9 +8,13 @@ import { Flags } from '@oclif/core'
 export const DEFAULT_WAIT_TIMEOUT_S = 30
 
 export const portFlag = Flags.integer({
-  summary: 'Listen for plain MQTT on 0.0.0.0 at this port only (replaces the configured listeners; 0 = any free port).',
+  summary: 'Listen for plain MQTT at this port only, on --host or 0.0.0.0 (replaces the configured listeners; 0 = any free port).',
   min: 0,
   max: 65_535,
+})
+
+export const hostFlag = Flags.string({
+  summary: 'Listen for plain MQTT on this address only, at --port or 1883 (replaces the configured listeners; 127.0.0.1 = this machine only).',
 })
 
 export const waitTimeoutFlag = Flags.integer({

@@ -39,8 +39,8 @@ export function readPidFile (path: string): number | null {
  */
 export async function claimPidFile (path: string, pid: number, isStale: (holder: number) => boolean): Promise<number | null> {
   const tmp = `${path}.${pid}.tmp`
-  await writeFile(tmp, `${pid}\n`, { mode: 0o644 })
   try {
+    await writeFile(tmp, `${pid}\n`, { mode: 0o644 })
     try {
       await link(tmp, path)
       return null

@@ -10,6 +10,7 @@ import { availableParallelism, hostname } from 'node:os'
 
 import { descriptorLimit, maxConnectionsFor } from '../transport/descriptor-limit.js'
 
+import { defaultAllowAnonymous } from './exposure.js'
 import type { Config, ListenerConfig, ListenerType } from './types.js'
 
 /** Port a listener binds when its entry has no `port`, by listener type. */
@@ -20,16 +21,21 @@ export const DEFAULT_LISTENER_PORTS: Readonly<Record<ListenerType, number>> = {
   wss: 8443,
 }
 
-/** Address a listener binds when its entry has no `host`: every IPv4 interface. */
+/** Address a listener binds when its entry (or --port) has no `host`: every IPv4 interface. */
 export const DEFAULT_LISTENER_HOST = '0.0.0.0'
+
+/** Address of the listener used when none is configured: loopback only, as Mosquitto 2 does. */
+export const UNCONFIGURED_LISTENER_HOST = '127.0.0.1'
 
 /** WebSocket path used when a ws/wss listener has no `path` (and carried, unused, by the others). */
 export const DEFAULT_WS_PATH = '/mqtt'
 
-/** Defaults of every scalar key; `node_name`, `listeners` and `redirect` are below. */
-export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect'>> = {
+/**
+ * Defaults of every scalar key; `node_name`, `listeners` and `redirect` are below, and
+ * `allow_anonymous` depends on the listeners (exposure.ts#defaultAllowAnonymous).
+ */
+export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect' | 'allow_anonymous'>> = {
   data_dir: './data',
-  allow_anonymous: true,
   bcrypt_cost: 10,
   allow_client_id_takeover_across_users: false,
   auth_backoff_failures: 5,
@@ -77,12 +83,13 @@ export function defaultListener(type: ListenerType = 'mqtt'): ListenerConfig {
   }
 }
 
-/** The listeners used when the configuration names none: plain MQTT on 0.0.0.0:1883. */
+/** The listeners used when the configuration names none: plain MQTT on 127.0.0.1:1883 (loopback only). */
 export function defaultListeners(): ListenerConfig[] {
-  return [defaultListener('mqtt')]
+  return [{ ...defaultListener('mqtt'), host: UNCONFIGURED_LISTENER_HOST }]
 }
 
-/** A complete configuration made of defaults only (fresh object on every call). */
+/** A complete configuration made of defaults only (fresh object on every call): loopback, anonymous allowed. */
 export function defaultConfig(): Config {
-  return { node_name: defaultNodeName(), ...DEFAULTS, listeners: defaultListeners() }
+  const listeners = defaultListeners()
+  return { node_name: defaultNodeName(), ...DEFAULTS, listeners, allow_anonymous: defaultAllowAnonymous(listeners) }
 }

@@ -16,15 +16,24 @@ import { getSystemErrorMap } from 'node:util'
 
 import { LineCounter, parseDocument } from 'yaml'
 
-import { DEFAULT_LISTENER_HOST, DEFAULT_WS_PATH } from './defaults.js'
+import { DEFAULT_LISTENER_HOST, DEFAULT_LISTENER_PORTS, DEFAULT_WS_PATH } from './defaults.js'
 import { ConfigError } from './errors.js'
+import type { Defaulted } from './exposure.js'
 import { parseConfig } from './schema.js'
-import type { Config, ListenerConfig } from './types.js'
+import type { Config, ConfigSource, ListenerConfig } from './types.js'
 
 /** Command-line values that replace the file's: any `Config` key, plus Mosquitto's `-p` shortcut. */
 export type ConfigOverrides = Partial<Config> & {
-  /** Replaces every listener with one plain MQTT listener on 0.0.0.0:`port`. */
+  /** With or without `host`: replaces every listener with one plain MQTT listener on `host`:`port` (0.0.0.0:1883 when one is missing). */
   port?: number
+  host?: string
+}
+
+/** A loaded configuration, where it came from, and which exposure settings are defaults. */
+export interface LoadedConfig {
+  config: Config
+  source: ConfigSource
+  defaulted: Defaulted
 }
 
 /** What to load: an optional file and optional overrides. */
@@ -40,6 +49,11 @@ const FILE_RELATIVE_LISTENER_KEYS = ['cert', 'key', 'ca'] as const
 
 /** Reads, validates and completes the configuration; throws `ConfigError` naming every problem. */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
+  return (await loadConfigWithSource(opts)).config
+}
+
+/** `loadConfig`, where the result came from (what a broker reports for `mqttctl restart`) and what was left to defaults. */
+export async function loadConfigWithSource(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = process.cwd()
   let doc: Document = {}
   let config: Config
@@ -50,8 +64,20 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
     config = parseConfig(doc, opts.file)
   }
   const overrides = overridesToDocument(opts.overrides ?? {}, cwd)
-  if (Object.keys(overrides).length > 0) config = parseConfig({ ...doc, ...overrides })
-  return { ...config, data_dir: resolve(cwd, config.data_dir) }
+  const merged = { ...doc, ...overrides }
+  if (Object.keys(overrides).length > 0) config = parseConfig(merged)
+  const dataDir = resolve(cwd, config.data_dir)
+  const fileDecidesDataDir = typeof doc.data_dir === 'string' && resolve(cwd, doc.data_dir) === dataDir
+  const source: ConfigSource = {
+    file: opts.file === undefined ? null : resolve(cwd, opts.file),
+    overrides: {
+      ...(opts.overrides?.port === undefined ? {} : { port: opts.overrides.port }),
+      ...(opts.overrides?.host === undefined ? {} : { host: opts.overrides.host }),
+      ...(fileDecidesDataDir ? {} : { data_dir: dataDir }),
+    },
+  }
+  const defaulted = { listeners: merged.listeners === undefined, allow_anonymous: merged.allow_anonymous === undefined }
+  return { config: { ...config, data_dir: dataDir }, source, defaulted }
 }
 
 /** The file's top-level mapping; an empty (or comments-only) file is an empty mapping. */
@@ -102,11 +128,13 @@ function resolveFilePaths(doc: Document, baseDir: string): Document {
  * and listeners stripped of the filled-in defaults that the file form does not allow on their type.
  */
 function overridesToDocument(overrides: ConfigOverrides, cwd: string): Document {
-  const { port, listeners, ...rest } = overrides
+  const { port, host, listeners, ...rest } = overrides
   const doc: Document = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
   if (rest.data_dir !== undefined) doc.data_dir = resolve(cwd, rest.data_dir)
   if (listeners !== undefined) doc.listeners = listeners.map((l) => listenerToDocument(l, cwd))
-  if (port !== undefined) doc.listeners = [{ type: 'mqtt', host: DEFAULT_LISTENER_HOST, port }]
+  if (port !== undefined || host !== undefined) {
+    doc.listeners = [{ type: 'mqtt', host: host ?? DEFAULT_LISTENER_HOST, port: port ?? DEFAULT_LISTENER_PORTS.mqtt }]
+  }
   return doc
 }
 

@@ -21,6 +21,7 @@ import {
   defaultNodeName,
 } from './defaults.js'
 import { ConfigError, type ConfigIssue } from './errors.js'
+import { defaultAllowAnonymous } from './exposure.js'
 import type { Config, ListenerConfig, ListenerType } from './types.js'
 
 /** Ceiling of the v5 Maximum Packet Size property (also the largest Remaining Length). */
@@ -151,7 +152,8 @@ const configShape = {
     .superRefine(checkDistinctBinds)
     .optional()
     .transform((ls) => ls ?? defaultListeners()),
-  allow_anonymous: boolean().default(DEFAULTS.allow_anonymous),
+  // Absent: decided by the listeners in parseConfig (exposure.ts); the placeholder is never kept.
+  allow_anonymous: boolean().default(false),
   bcrypt_cost: integer(10, 31).default(DEFAULTS.bcrypt_cost),
   allow_client_id_takeover_across_users: boolean().default(DEFAULTS.allow_client_id_takeover_across_users),
   auth_backoff_failures: integer(0).default(DEFAULTS.auth_backoff_failures),
@@ -190,7 +192,10 @@ const configSchema = z.object(configShape, says('must be a mapping of configurat
 /** Validates a parsed config document (all keys optional) into a complete `Config`; throws `ConfigError`. */
 export function parseConfig(input: unknown, file?: string): Config {
   const result = configSchema.safeParse(input)
-  if (result.success) return result.data
+  if (result.success) {
+    const explicit = typeof input === 'object' && input !== null && (input as Record<string, unknown>).allow_anonymous !== undefined
+    return explicit ? result.data : { ...result.data, allow_anonymous: defaultAllowAnonymous(result.data.listeners) }
+  }
   throw new ConfigError(result.error.issues.flatMap(toConfigIssues), file === undefined ? {} : { file })
 }
 

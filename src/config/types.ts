@@ -97,3 +97,14 @@ export interface Config {
   store: 'embedded' | 'memory'
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
+
+/**
+ * Where a running broker's configuration came from, so that `mqttctl restart` can start the same
+ * broker again: the file (absolute; null for defaults only) and the command line's overrides.
+ * `data_dir` is recorded whenever the file does not decide it (a --data-dir flag, or the default
+ * `./data` resolved against the working directory the broker was started from).
+ */
+export interface ConfigSource {
+  file: string | null
+  overrides: { port?: number; host?: string; data_dir?: string }
+}

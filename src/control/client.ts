@@ -10,6 +10,7 @@
  */
 import net from 'node:net'
 import { userInfo } from 'node:os'
+import { describeDenied } from '../fs/access-denied.js'
 import { NdjsonDecoder, encodeFrame } from './ndjson.js'
 import {
   CONTROL_PROTOCOL, type ClientIdentity, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
@@ -19,7 +20,7 @@ import {
 /** Why a control operation failed, as mqttctl reports it. */
 export type ControlFailure =
   | 'unavailable' // no broker answers on the socket (exit 69)
-  | 'permission' // the socket exists but is not ours (exit 77)
+  | 'permission' // this user may not reach the socket: its directory or the socket itself (exit 77)
   | 'timeout' // no answer in time (exit 75)
   | 'protocol' // a broker speaking another control protocol (exit 76)
   | 'remote' // the broker answered with an error (`code` says which)
@@ -101,7 +102,7 @@ export class ControlClient {
         if (client !== null) return
         socket.destroy()
         if (err.code === 'EACCES' || err.code === 'EPERM') {
-          reject(new ControlClientError('permission', `permission denied on ${socketPath}: the broker runs as another user`))
+          reject(new ControlClientError('permission', describeDenied(socketPath, 'write')))
         } else {
           reject(new ControlClientError('unavailable', `no broker is running (nothing answers on ${socketPath})`))
         }

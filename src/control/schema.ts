@@ -12,6 +12,7 @@
  * Method names mirror command ids: `mqttctl client kick` ↔ `client.kick`. The CLI's `--json` output
  * of a command is the `result` of its method, so these types are its documentation.
  */
+import type { ConfigSource } from '../config/types.js'
 
 /** Bumped on incompatible changes; the CLI refuses a broker speaking another one (exit 76). */
 export const CONTROL_PROTOCOL = 1
@@ -60,6 +61,8 @@ export interface NodeStatus {
   listeners: ListenerState[]
   /** Why the store cannot write now (the broker is degraded: `status` exits 4); null while it can. */
   store_error: string | null
+  /** The config file and command-line overrides it runs with (what `mqttctl restart` reuses). */
+  config: ConfigSource
 }
 
 /** A counter with its rate per second over the last sampling period. */
@@ -71,6 +74,8 @@ export interface Rate {
 /** `mqttctl state`: one structured snapshot of the node. */
 export interface State {
   node: { name: string; version: string; pid: number; uptime_s: number; started_at: string; node_version: string; store: string }
+  /** The config file (null: defaults only) and command-line overrides the broker runs with. */
+  config: ConfigSource
   listeners: ListenerState[]
   /** `healthy` false while the store cannot write; `error` says why (null when healthy). */
   store: { kind: string; healthy: boolean; error: string | null; unstored: number }

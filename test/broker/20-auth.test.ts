@@ -274,7 +274,7 @@ test('IP rules: deny refuses correct credentials, a more specific allow wins, sk
 })
 
 test('IP rules match IPv4 clients of a dual-stack listener (::ffff:a.b.c.d) and IPv6 ranges', async (t: TestContext) => {
-  const b = await startBroker(t, { listeners: [{ type: 'mqtt', host: '::', port: 0 }] })
+  const b = await startBroker(t, { listeners: [{ type: 'mqtt', host: '::', port: 0 }], allow_anonymous: true })
   const ctl = await control(t, b)
   const url4 = `mqtt://127.0.0.1:${b.port}`
   const url6 = `mqtt://[::1]:${b.port}`

@@ -4,9 +4,7 @@
  * refused (v5 0x97) or left unacknowledged (3.1.1), the broker says it is degraded, and it heals by
  * itself when space comes back, losing nothing it acknowledged.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
@@ -15,39 +13,7 @@ import { connect, nextMessages, startBroker } from '../helpers/broker.js'
 import { until } from '../helpers/messages.js'
 import { mqttctl } from '../helpers/mqttctl.js'
 import { rawClient } from '../helpers/raw-client.js'
-
-/** A 16 MiB tmpfs, unmounted after the test; null when this process may not mount. */
-function smallDisk (t: TestContext): string | null {
-  const dir = mkdtempSync(join(tmpdir(), 'mqttd-disk-'))
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dir], { stdio: 'ignore' })
-  } catch {
-    rmSync(dir, { recursive: true, force: true })
-    return null
-  }
-  t.after(() => {
-    execFileSync('umount', ['-l', dir], { stdio: 'ignore' })
-    rmSync(dir, { recursive: true, force: true })
-  })
-  return dir
-}
-
-/** Fills the file system of `dir` to the last byte; returns the filler's path. */
-function fill (dir: string): string {
-  const path = join(dir, 'filler')
-  const fd = openSync(path, 'w')
-  const chunk = Buffer.alloc(64 * 1024)
-  try {
-    for (;;) writeSync(fd, chunk)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err
-  } finally {
-    closeSync(fd)
-  }
-  const small = openSync(path, 'a') // and the last partial block
-  try { for (;;) writeSync(small, Buffer.alloc(512)) } catch {} finally { closeSync(small) }
-  return path
-}
+import { fill, smallDisk } from '../helpers/small-disk.js'
 
 test('a full disk: QoS 1 refused with 0x97 (v5) or not acknowledged (3.1.1), status degraded, healed when space returns', async (t: TestContext) => {
   const disk = smallDisk(t)

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import mqtt from 'mqtt'
+import { loadConfig } from '../../src/config/load.js'
 import { ROOT, mqttctlEnv } from '../helpers/mqttctl.js'
 import { until } from './harness.js'
 
@@ -69,6 +70,22 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     await stopsGracefully(t, running, signal)
   })
 }
+
+test('docs/deploy/entrypoint.sh without --config uses docs/deploy/broker.yaml: every interface, anonymous clients refused', async (t: TestContext) => {
+  const shipped = await loadConfig({ file: join(ROOT, 'docs', 'deploy', 'broker.yaml') })
+  t.assert.deepEqual(shipped.listeners.map((l) => `${l.type} ${l.host}:${l.port}`), ['mqtt 0.0.0.0:1883'])
+  t.assert.equal(shipped.allow_anonymous, false)
+
+  const { dataDir } = await fixture(t)
+  // --port 0 instead of the file's 1883 (no fixed ports in tests); the file's other settings apply.
+  const running = await run(t, ['sh', join(ROOT, 'docs', 'deploy', 'entrypoint.sh'), '--port', '0'], { MQTTD_HOME: ROOT, MQTTD_DATA_DIR: dataDir })
+  t.assert.ok(running.lines.some((l) => l.includes(`"msg":"listening on mqtt 0.0.0.0:${running.port}"`)), running.lines.join('\n'))
+  const refused = await mqtt.connectAsync(`mqtt://127.0.0.1:${running.port}`, { protocolVersion: 5, reconnectPeriod: 0 }).then(() => null, (err: { code?: number }) => err.code)
+  t.assert.equal(refused, 0x87, 'CONNACK Not authorized')
+  const exit = once(running.child, 'exit')
+  running.child.kill('SIGTERM')
+  t.assert.deepEqual(await exit, [0, null])
+})
 
 /** docs/deploy/mqttd.service, and the broker its ExecStart starts (paths mapped onto this checkout and a temporary directory). */
 async function runUnit (t: TestContext): Promise<{ unit: string; running: Running }> {

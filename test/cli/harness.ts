@@ -89,9 +89,9 @@ export interface StartJson {
   already_running: boolean
 }
 
-/** Starts a daemon on port 0 in `dir` and returns its `--json` result (asserting success). */
+/** Starts a daemon on 127.0.0.1, port 0, in `dir` and returns its `--json` result (asserting success). */
 export async function startDaemon (dir: TestDir, extra: string[] = []): Promise<StartJson> {
-  const res = await mqttctlJson<StartJson>(['start', '--data-dir', dir.dataDir, '--port', '0', ...extra])
+  const res = await mqttctlJson<StartJson>(['start', '--data-dir', dir.dataDir, '--host', '127.0.0.1', '--port', '0', ...extra])
   if (res.code !== 0) throw new Error(`start failed (exit ${res.code}):\n${res.stdout}\n${res.stderr}`)
   dir.track(res.json.pid)
   return res.json

@@ -56,7 +56,7 @@ test('start twice: the second reports the running broker and exits 0', async (t:
   const first = await startDaemon(dir)
   const again = await runCli(['start', '--data-dir', dir.dataDir, '--port', '0'])
   t.assert.equal(again.code, 0, again.stderr)
-  t.assert.match(again.stdout, new RegExp(`^already running: mqttd \\S+ \\(pid ${first.pid}\\)\\nmqtt 0\\.0\\.0\\.0:${first.listeners[0].port}\\n$`))
+  t.assert.match(again.stdout, new RegExp(`^already running: mqttd \\S+ \\(pid ${first.pid}\\)\\nmqtt 127\\.0\\.0\\.1:${first.listeners[0].port}\\n$`))
   const json = await runCliJson<StartJson>(['start', '--data-dir', dir.dataDir])
   t.assert.equal(json.code, 0)
   t.assert.deepEqual(json.json, { ...first, started_in_ms: null, already_running: true })
@@ -106,7 +106,7 @@ test('a bad configuration is refused before anything is spawned: exit 78 naming 
   t.assert.match(json.json.error.message, /max_inflght/)
 })
 
-test('a broker that cannot bind its port dies while booting: exit 70 with its last log lines', async (t: TestContext) => {
+test('a port in use is refused before anything is spawned: exit 78 naming the listener', async (t: TestContext) => {
   const dir = await testDir(t)
   const blocker = net.createServer()
   await new Promise<void>((resolve) => { blocker.listen(0, '0.0.0.0', resolve) })
@@ -114,8 +114,19 @@ test('a broker that cannot bind its port dies while booting: exit 70 with its la
   const port = (blocker.address() as net.AddressInfo).port
 
   const res = await runCli(['start', '--data-dir', dir.dataDir, '--port', String(port)])
+  t.assert.equal(res.code, 78, res.stderr)
+  t.assert.equal(res.stderr, `mqttctl: invalid configuration: listeners[0].port: 0.0.0.0:${port} is in use by another program\n`)
+  t.assert.equal(existsSync(join(dir.dataDir, 'broker.log')), false, 'no daemon ran')
+})
+
+test('a broker whose store cannot open dies while booting: exit 70 with its last log lines', async (t: TestContext) => {
+  const dir = await testDir(t)
+  await mkdir(dir.dataDir)
+  await writeFile(join(dir.dataDir, 'store'), 'not a directory\n')
+
+  const res = await runCli(['start', '--data-dir', dir.dataDir, '--port', '0'])
   t.assert.equal(res.code, 70, res.stderr)
-  t.assert.match(res.stderr, new RegExp(`FATAL listener mqtt 0\\.0\\.0\\.0:${port}: address already in use`))
+  t.assert.match(res.stderr, /FATAL broker failed to start: the store in .*\/store is unavailable/)
   t.assert.match(res.stderr, /INFO  daemon starting/, 'the boot log is shown, not just the error')
   t.assert.match(res.stderr, /exited with code 70 while starting/)
   t.assert.equal(existsSync(join(dir.dataDir, 'mqttctl.pid')), false, 'the failed daemon removed its pid file')

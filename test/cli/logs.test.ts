@@ -21,14 +21,14 @@ test('logs -n N prints the last N records, human or as NDJSON', async (t: TestCo
   t.assert.equal(two.code, 0, two.stderr)
   const lines = two.stdout.trimEnd().split('\n')
   t.assert.equal(lines.length, 2)
-  t.assert.match(lines[1], new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  listening on mqtt 0\\.0\\.0\\.0:${started.listeners[0].port} type=mqtt`))
+  t.assert.match(lines[1], new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  listening on mqtt 127\\.0\\.0\\.1:${started.listeners[0].port} type=mqtt`))
 
   const json = await runCli(['logs', '--data-dir', dir.dataDir, '-n', '3', '--json'])
   t.assert.equal(json.code, 0, json.stderr)
   const records = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; pid: number })
   t.assert.equal(records.length, 3)
   t.assert.ok(records.every((r) => r.pid === started.pid && typeof r.msg === 'string'))
-  t.assert.equal(records[2].msg, `listening on mqtt 0.0.0.0:${started.listeners[0].port}`)
+  t.assert.equal(records[2].msg, `listening on mqtt 127.0.0.1:${started.listeners[0].port}`)
 
   const all = await runCli(['logs', '--data-dir', dir.dataDir])
   t.assert.match(all.stdout, /INFO  daemon starting/)

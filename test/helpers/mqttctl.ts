@@ -31,6 +31,8 @@ export interface RunOptions {
   cwd?: string
   /** A file descriptor for its stdout (e.g. /dev/full) instead of a pipe; `stdout` is then ''. */
   stdoutFd?: number
+  /** Run as this user (needs root; supplementary groups are dropped). */
+  as?: { uid: number; gid: number }
 }
 
 /** The environment mqttctl runs in: the caller's minus MQTTCTL_*, no colour, no wrapping, plus `extra`. */
@@ -42,7 +44,12 @@ export function mqttctlEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 /** Runs mqttctl with `args` to completion; resolves with its exit code and output (rejects only if it cannot run). */
 export function mqttctl (args: string[], opts: RunOptions = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: mqttctlEnv(opts.env ?? {}), stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: mqttctlEnv(opts.env ?? {}),
+    stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'],
+    ...(opts.as === undefined ? {} : { uid: opts.as.uid, gid: opts.as.gid }),
+  })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, opts.timeoutMs ?? 60_000)
   let stdout = ''
   let stderr = ''

@@ -43,8 +43,9 @@ test('no file: every default, data_dir resolved against the working directory', 
   assert.deepEqual(config, { ...defaultConfig(), data_dir: resolve('data') })
   assert.equal(config.node_name, hostname())
   assert.deepEqual(config.listeners, [
-    { type: 'mqtt', host: '0.0.0.0', port: 1883, path: '/mqtt', require_certificate: false, use_identity_as_username: false },
+    { type: 'mqtt', host: '127.0.0.1', port: 1883, path: '/mqtt', require_certificate: false, use_identity_as_username: false },
   ])
+  assert.equal(config.allow_anonymous, true, 'loopback only: anonymous clients are this machine\'s')
   assert.equal(config.max_packet_size, 16_777_216)
   assert.equal(config.redirect, undefined)
 })

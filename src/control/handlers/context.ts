@@ -2,7 +2,7 @@
  * What the control handlers see of the broker. An interface rather than the Broker class, so the
  * handlers stay testable and the import graph stays one-way (broker → control → core).
  */
-import type { Config } from '../../config/types.js'
+import type { Config, ConfigSource } from '../../config/types.js'
 import type { Engine } from '../../core/engine.js'
 import type { Logger } from '../../log.js'
 import type { MetricsSampler } from '../../metrics/sampler.js'
@@ -11,6 +11,8 @@ import type { ListenerState, ReloadResult } from '../schema.js'
 export interface BrokerView {
   readonly version: string
   readonly config: Config
+  /** The config file and command-line overrides the broker was started with. */
+  readonly configSource: ConfigSource
   readonly engine: Engine
   readonly metrics: MetricsSampler
   readonly log: Logger

@@ -1,6 +1,7 @@
 /** `node.status`, `node.stop`, `reload` and `state`: what the node is and how it is doing. */
 import { loadavg } from 'node:os'
 import { ConfigError } from '../../config/errors.js'
+import { isLoopbackHost } from '../../config/exposure.js'
 import { readMemory } from '../../metrics/memory.js'
 import { ControlError, type ControlServer } from '../server.js'
 import { ControlErrorCode, type State } from '../schema.js'
@@ -17,6 +18,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
     clients: engine.connections.size,
     listeners: broker.listenerStates(),
     store_error: engine.store.error,
+    config: broker.configSource,
   }))
 
   server.handle('node.stop', () => {
@@ -49,7 +51,7 @@ function state (broker: BrokerView): State {
   let sysRetained = 0
   engine.retained.match('$SYS/#', Date.now(), () => { sysRetained++ })
   const authentication = access.accountCount === 0 && broker.config.allow_anonymous ? 'off' : 'on'
-  if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopback(l.host))) {
+  if (broker.config.allow_anonymous && broker.listenerStates().some((l) => !isLoopbackHost(l.host))) {
     warnings.push(authentication === 'off'
       ? 'anonymous access is open on a non-loopback listener, and with no account user names are not checked (allow_anonymous: true; add accounts with `mqttctl account set`)'
       : 'anonymous access is open on a non-loopback listener (allow_anonymous: true)')
@@ -64,6 +66,7 @@ function state (broker: BrokerView): State {
       node_version: process.version,
       store: engine.store.kind,
     },
+    config: broker.configSource,
     listeners: broker.listenerStates(),
     store: { kind: engine.store.kind, healthy: engine.store.error === null, error: engine.store.error, unstored: c.publishUnstored },
     sessions: { online, offline: engine.sessions.size - online, total: engine.sessions.size },
@@ -99,10 +102,6 @@ function state (broker: BrokerView): State {
     load_average: loadavg().map(round) as [number, number, number],
     warnings,
   }
-}
-
-function isLoopback (host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host.startsWith('127.')
 }
 
 function round (n: number): number {
