@@ -24,7 +24,7 @@ import { takeFastLaneTimeout } from './fast-lane.js'
 import { ListQueryError } from './filter.js'
 import { guardStdout, stdoutClosed } from './stdout-guard.js'
 import { unexpectedArguments } from './usage-errors.js'
-import type { View } from './views/view.js'
+import { ViewFailure, type View } from './views/view.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -264,6 +264,7 @@ export function errorJson (err: unknown): { error: { code: string; message: stri
 /** Maps control failures and bad list queries onto exit codes; other errors pass through. */
 export function toCliError (err: Error): Error {
   if (err instanceof ListQueryError) return new CliFailure(err.message, ExitCode.Usage, 'USAGE', err.suggestions)
+  if (err instanceof ViewFailure) return new CliFailure(err.message, err.exitCode, err.code, err.suggestions)
   if (!(err instanceof ControlClientError)) return err
   switch (err.kind) {
     case 'unavailable': return new CliFailure(err.message, ExitCode.Unavailable, 'UNAVAILABLE', ['start it with: mqttctl start'])

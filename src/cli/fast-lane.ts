@@ -37,6 +37,8 @@ const VIEWS: Readonly<Record<string, Lane>> = {
   'account:list': { view: async () => (await import('./views/account-list.js')).accountListView as View<never, unknown>, list: true },
   'acl:rule:list': { view: async () => (await import('./views/acl-rule-list.js')).aclRuleListView as View<never, unknown>, list: true },
   'acl:ip:list': { view: async () => (await import('./views/acl-ip-list.js')).aclIpListView as View<never, unknown>, list: true },
+  state: { view: async () => (await import('./views/state.js')).stateView as View<never, unknown>, list: false },
+  'config:show': { view: async () => (await import('./views/config-show.js')).configShowView as View<never, unknown>, list: false },
 }
 
 /** What the lane reads of a command in oclif.manifest.json. */

@@ -46,7 +46,7 @@ test('read-only commands: the fast lane prints what oclif prints, without loadin
     ['account', 'list'], ['acl', 'rule', 'list'], ['acl', 'ip', 'list'],
     ['client', 'list', '--sort', '-client_id', '--filter', 'state=online', '--limit', '5'],
     ['subscription', 'list', '--client', 'sensor-1'], ['retained', 'list', '--topic', 'home/+'],
-    ['client:list', '--state', 'online'],
+    ['client:list', '--state', 'online'], ['config', 'show'], ['config', 'show', 'max_inflight'],
   ]
   for (const line of lines) {
     for (const json of [[], ['--json']]) {
@@ -60,6 +60,16 @@ test('read-only commands: the fast lane prints what oclif prints, without loadin
         { code: fast.code, stdout: sameMoment(fast.stdout), stderr: fast.stderr },
         { code: slow.code, stdout: sameMoment(slow.stdout), stderr: slow.stderr }, name)
     }
+  }
+  // state: the same lines (values such as uptime and memory move between the two runs)
+  for (const json of [false, true]) {
+    const args = ['state', ...socket, ...(json ? ['--json'] : [])]
+    const [fast, slow] = await Promise.all([run(probe, args), run(probe, args, { MQTTCTL_FAST_LANE: '0' })])
+    t.assert.equal(fast.oclif, false, args.join(' '))
+    t.assert.equal(fast.code, 0, fast.stderr)
+    const shape = (out: string): string[] => (json ? Object.keys(JSON.parse(out) as object) : out.split('\n').map((l) => l.split('  ')[0]!))
+    t.assert.deepEqual(shape(fast.stdout), shape(slow.stdout))
+    t.assert.match(fast.stdout, json ? /"sessions"/ : /^sessions +1 online, 0 offline$/m)
   }
   const shown = JSON.parse((await run(probe, ['client', 'show', 'sensor-1', '--json', ...socket])).stdout) as { client_id: string; subscriptions_list: unknown[] }
   t.assert.equal(shown.client_id, 'sensor-1')
@@ -87,6 +97,11 @@ test('anything else goes to oclif: bad flags, --help, no broker, an error answer
   const missing = await run(probe, ['client', 'show', 'nobody', ...socket])
   t.assert.equal(missing.code, 65, missing.stderr)
   t.assert.equal(missing.oclif, true)
+
+  const unknownKey = await run(probe, ['config', 'show', 'nosuch_key', ...socket])
+  t.assert.equal(unknownKey.code, 65, unknownKey.stderr)
+  t.assert.match(unknownKey.stderr, /unknown configuration key 'nosuch_key'/)
+  t.assert.equal(unknownKey.oclif, true)
 
   // no broker: account list reads the stopped data dir, as it always did
   const dataDir = await mkdtemp(join(tmpdir(), 'mqttctl-lane-data-'))

@@ -5,6 +5,7 @@
  * oclif is loaded, so that both ways print the same bytes.
  */
 import type { MethodName, Methods } from '../../control/schema.js'
+import type { ExitCodeValue } from '../exit-codes.js'
 import { applyListQuery, parseListQuery, truncationNote, type ListPage } from '../filter.js'
 
 export interface ViewIo<F> {
@@ -23,6 +24,14 @@ export interface ViewIo<F> {
 }
 
 export type View<F, R> = (io: ViewIo<F>) => Promise<R>
+
+/** A view's own failure (an unknown key…): BaseCommand reports it with its exit code. */
+export class ViewFailure extends Error {
+  override readonly name = 'ViewFailure'
+  constructor (message: string, readonly exitCode: ExitCodeValue, readonly code: string, readonly suggestions?: string[]) {
+    super(message)
+  }
+}
 
 /** The flags of every list view (src/cli/list-command.ts declares them for oclif). */
 export interface ListFlags {
