@@ -16,4 +16,7 @@ if (process.argv[2] === 'status') {
 }
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 const { execute } = await import('@oclif/core')
-await execute({ dir: import.meta.url })
+const { fileURLToPath } = await import('node:url')
+// mqttctl has no user-installed plugins: oclif need not read ~/.local/share/mqttctl (which, under
+// `sudo -u` with root's HOME, is unreadable and printed a warning on every command)
+await execute({ loadOptions: { root: fileURLToPath(import.meta.url), userPlugins: false } })
