@@ -78,11 +78,13 @@ async function main (): Promise<void> {
   const basePort = Number(args.port)
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) fail('--port must be between 1024 and 65000')
 
-  const scenarios = args.scenarios === undefined ? SCENARIOS : args.scenarios.split(',').map((n) => {
-    const s = SCENARIOS.find((x) => x.name === n.trim())
-    if (s === undefined) fail(`unknown scenario '${n}' (npm run bench -- --list)`)
-    return s
-  })
+  const scenarios = args.scenarios === undefined
+    ? SCENARIOS
+    : args.scenarios.split(',').map((n) => {
+      const s = SCENARIOS.find((x) => x.name === n.trim())
+      if (s === undefined) fail(`unknown scenario '${n}' (npm run bench -- --list)`)
+      return s
+    })
   const notes: string[] = []
   let brokers: BrokerName[] = BROKERS
   if (args.brokers !== undefined) {

@@ -39,7 +39,7 @@ interface DaemonArgs {
 }
 
 /** The daemon's arguments, or a reason why they are unusable (a bug in the caller: it is mqttctl). */
-function parseDaemonArgs(argv: string[]): DaemonArgs | string {
+function parseDaemonArgs (argv: string[]): DaemonArgs | string {
   let values: { 'data-dir'?: string; config?: string; port?: string; host?: string }
   try {
     ({ values } = parseArgs({
@@ -63,7 +63,7 @@ function parseDaemonArgs(argv: string[]): DaemonArgs | string {
   }
 }
 
-async function runDaemon(args: DaemonArgs): Promise<number> {
+async function runDaemon (args: DaemonArgs): Promise<number> {
   let loaded: LoadedConfig | undefined
   let configFailure: unknown
   const source = {

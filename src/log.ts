@@ -30,7 +30,7 @@ export type Logger = pino.Logger
 export const REDACTED_PATHS: readonly string[] = ['password', '*.password', 'packet.password', 'will.payload', 'payload']
 
 /** A logger at `level`, writing to stderr, or appending to `opts.destination` (created with its directory if missing). */
-export function createLogger(level: Config['log_level'], opts: { destination?: string } = {}): Logger {
+export function createLogger (level: Config['log_level'], opts: { destination?: string } = {}): Logger {
   const destination =
     opts.destination === undefined
       ? pino.destination({ fd: 2, sync: true })
@@ -41,7 +41,7 @@ export function createLogger(level: Config['log_level'], opts: { destination?: s
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination
   )
 }
 
@@ -64,7 +64,7 @@ export interface LogRotation {
 }
 
 /** A logger at `level` appending to `file` (mode 0600, directory created if missing), rotated by size. */
-export function createRotatingLogger(level: Config['log_level'], file: string, rotation: LogRotation): RotatingLogger {
+export function createRotatingLogger (level: Config['log_level'], file: string, rotation: LogRotation): RotatingLogger {
   const open = (): RotatingFileStream => {
     const opened = createStream(basename(file), {
       path: dirname(file),
@@ -88,7 +88,7 @@ export function createRotatingLogger(level: Config['log_level'], file: string, r
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    destination
   )
   let closed: Promise<void> | null = null
   /** Files replaced by `reopen`, still flushing their last lines. */
@@ -114,7 +114,7 @@ export function createRotatingLogger(level: Config['log_level'], file: string, r
 }
 
 /** Resolves once `stream` has flushed and closed (at once when it already has); never rejects. */
-function endStream(stream: RotatingFileStream): Promise<void> {
+function endStream (stream: RotatingFileStream): Promise<void> {
   return new Promise<void>((resolve) => {
     if (stream.destroyed || stream.writableFinished) {
       resolve()

@@ -43,7 +43,7 @@ export interface ForegroundOptions {
 }
 
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
-export async function runForeground(opts: ForegroundOptions): Promise<number> {
+export async function runForeground (opts: ForegroundOptions): Promise<number> {
   let loaded: LoadedConfig
   const reload: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
   try {
@@ -77,7 +77,7 @@ export async function runForeground(opts: ForegroundOptions): Promise<number> {
  * is logged as fatal). Once it listens, who can reach it is logged (src/config/exposure.ts).
  * `reload` says where the configuration came from, for SIGHUP and `mqttctl reload`.
  */
-export async function serve(loaded: LoadedConfig, logger: Logger, reload: ReloadSource): Promise<number> {
+export async function serve (loaded: LoadedConfig, logger: Logger, reload: ReloadSource): Promise<number> {
   const dirProblem = await readyDataDir(loaded.config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
@@ -99,7 +99,7 @@ export async function serve(loaded: LoadedConfig, logger: Logger, reload: Reload
   }
 }
 
-async function run(broker: Broker, { config, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
+async function run (broker: Broker, { config, defaulted }: LoadedConfig, logger: Logger): Promise<number> {
   try {
     await broker.start()
   } catch (err) {
@@ -117,7 +117,7 @@ async function run(broker: Broker, { config, defaulted }: LoadedConfig, logger: 
   return closeOnSignal(broker, logger)
 }
 
-function overrides(opts: ForegroundOptions): ConfigOverrides {
+function overrides (opts: ForegroundOptions): ConfigOverrides {
   return {
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.host === undefined ? {} : { host: opts.host }),
@@ -126,7 +126,7 @@ function overrides(opts: ForegroundOptions): ConfigOverrides {
 }
 
 /** Resolves once the broker has closed after the first SIGINT/SIGTERM; a second signal exits at once. */
-function closeOnSignal(broker: Broker, logger: Logger): Promise<number> {
+function closeOnSignal (broker: Broker, logger: Logger): Promise<number> {
   return new Promise((resolve) => {
     let closing = false
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -141,7 +141,7 @@ function closeOnSignal(broker: Broker, logger: Logger): Promise<number> {
         (err: unknown) => {
           logger.error({ err }, 'close failed')
           finish(EXIT.SOFTWARE)
-        },
+        }
       )
     }
     const finish = (code: number): void => {
@@ -161,7 +161,7 @@ function closeOnSignal(broker: Broker, logger: Logger): Promise<number> {
  * `listener mqtt 0.0.0.0:1883: address already in use` for a bind failure. The failing listener is
  * found by the port (and address) that Node reports on the error or on its `cause`.
  */
-function describeStartError(err: unknown, config: Config): string {
+function describeStartError (err: unknown, config: Config): string {
   const bind = findBindError(err)
   if (bind === undefined) return `broker failed to start: ${err instanceof Error ? err.message : String(err)}`
   const candidates = config.listeners.filter((l) => l.port === bind.port)
@@ -175,7 +175,7 @@ function describeStartError(err: unknown, config: Config): string {
 
 type BindError = NodeJS.ErrnoException & { address?: string; port: number }
 
-function findBindError(err: unknown): BindError | undefined {
+function findBindError (err: unknown): BindError | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (typeof (e as Partial<BindError>).port === 'number') return e as BindError
   }
@@ -183,7 +183,7 @@ function findBindError(err: unknown): BindError | undefined {
 }
 
 /** `address already in use`, from the error's errno; the error's message when it has none. */
-function systemReason(err: unknown): string {
+function systemReason (err: unknown): string {
   if (!(err instanceof Error)) return String(err)
   const { errno } = err as NodeJS.ErrnoException
   return (errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1]) ?? err.message

@@ -49,11 +49,11 @@ Exit codes: 0 changed, 65 unknown key or a key that needs a restart (edit the co
       if (err instanceof ControlClientError && err.kind === 'remote') {
         switch (err.code) {
           case ControlErrorCode.Invalid:
-            this.fail(`invalid value for ${err.message.startsWith(`${key}:`) ? err.message : `${key}: ${err.message}`}`, ExitCode.Config, err.code)
+            return this.fail(`invalid value for ${err.message.startsWith(`${key}:`) ? err.message : `${key}: ${err.message}`}`, ExitCode.Config, err.code)
           case ControlErrorCode.RestartRequired:
-            this.fail(err.message, ExitCode.DataError, err.code, ['edit the config file, then restart the broker'])
+            return this.fail(err.message, ExitCode.DataError, err.code, ['edit the config file, then restart the broker'])
           case ControlErrorCode.NotFound:
-            this.fail(err.message, ExitCode.DataError, err.code, ['"mqttctl config show" lists the keys'])
+            return this.fail(err.message, ExitCode.DataError, err.code, ['"mqttctl config show" lists the keys'])
         }
       }
       throw err

@@ -11,7 +11,8 @@ export function formatResult (r: BenchResult): string {
   const lines: string[] = []
   const who = r.scenario === 'pubsub'
     ? `pubsub ${r.topology ?? ''} · ${String(c.clients)} → ${String(c.subscribers)}`
-    : r.scenario === 'conn' ? `conn · ${String(c.clients)} connections`
+    : r.scenario === 'conn'
+      ? `conn · ${String(c.clients)} connections`
       : r.scenario === 'sub' ? `sub · ${String(c.subscribers)} subscriber(s)` : `${r.scenario} · ${String(c.clients)} publisher(s)`
   const load = r.scenario === 'conn' ? '' : ` · QoS ${String(c.qos)} · ${String(c.size)} B${c.rate === 0 ? '' : ` · ${String(c.rate)} msg/s`}`
   lines.push(chalk.bold(`${who}${load} · ${String(c.url)} · MQTT ${String(c.mqtt_version)} · ${String(c.workers)} worker(s)`))

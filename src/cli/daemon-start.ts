@@ -159,7 +159,7 @@ export async function startDaemon (prep: PreparedStart, ui: StartUi): Promise<St
   child.unref()
   if (child.pid === undefined) {
     // spawn() reports its own failure (e.g. EAGAIN) asynchronously through 'error'.
-    await new Promise((r) => setImmediate(r))
+    await new Promise((resolve) => setImmediate(resolve))
     throw new CliFailure(`cannot start the broker process: ${exit?.error?.message ?? 'spawn failed'}`, ExitCode.Internal, 'SPAWN_FAILED')
   }
   const status = await waitUntilReady(prep, { pid: child.pid, exit: () => exit })

@@ -86,7 +86,7 @@ function checkField (field: string, flag: string, fields: readonly string[]): vo
 /** Parses the flags of `listFlags()`; a bad expression or unknown field is a usage error (exit 64). */
 export function parseListQuery (
   flags: { filter?: string[] | undefined; sort?: string | undefined; limit?: number | undefined },
-  fields: readonly string[],
+  fields: readonly string[]
 ): ListQuery {
   const filters: Filter[] = []
   for (const expr of flags.filter ?? []) {

@@ -76,7 +76,7 @@ async function findPassword (req: PasswordRequest): Promise<{ password: string; 
   if (env !== undefined) return { password: env, source: 'env' }
   if (process.stdin.isTTY === true) return { password: await promptPassword(req), source: 'prompt' }
   throw new CliFailure('password not provided via --password, --password-stdin, MQTTCTL_PASSWORD or a terminal', ExitCode.Usage, 'PASSWORD_REQUIRED', [
-    `pipe it in: printf '%s' "$PASSWORD" | mqttctl … --password-stdin`,
+    'pipe it in: printf \'%s\' "$PASSWORD" | mqttctl … --password-stdin',
   ])
 }
 

@@ -22,6 +22,5 @@ export function finishStream (end: StreamEnd, what: string, note: (message: stri
     case 'slow_consumer':
       throw new CliFailure(`the broker ended the ${what}: this reader was too slow`, ExitCode.Timeout, 'SLOW_CONSUMER')
     case 'cancelled':
-      return
   }
 }

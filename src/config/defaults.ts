@@ -67,12 +67,12 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
 }
 
 /** The default node name: this machine's host name. */
-export function defaultNodeName(): string {
+export function defaultNodeName (): string {
   return hostname()
 }
 
 /** A fully defaulted listener of the given type (fresh object). */
-export function defaultListener(type: ListenerType = 'mqtt'): ListenerConfig {
+export function defaultListener (type: ListenerType = 'mqtt'): ListenerConfig {
   return {
     type,
     host: DEFAULT_LISTENER_HOST,
@@ -84,12 +84,12 @@ export function defaultListener(type: ListenerType = 'mqtt'): ListenerConfig {
 }
 
 /** The listeners used when the configuration names none: plain MQTT on 127.0.0.1:1883 (loopback only). */
-export function defaultListeners(): ListenerConfig[] {
+export function defaultListeners (): ListenerConfig[] {
   return [{ ...defaultListener('mqtt'), host: UNCONFIGURED_LISTENER_HOST }]
 }
 
 /** A complete configuration made of defaults only (fresh object on every call): loopback, anonymous allowed. */
-export function defaultConfig(): Config {
+export function defaultConfig (): Config {
   const listeners = defaultListeners()
   return { node_name: defaultNodeName(), ...DEFAULTS, listeners, allow_anonymous: defaultAllowAnonymous(listeners) }
 }

@@ -22,7 +22,7 @@ export class ConfigError extends Error {
   /** Every problem found, in the order they were found. */
   readonly issues: ConfigIssue[]
 
-  constructor(issues: ConfigIssue[], options: { file?: string; cause?: unknown } = {}) {
+  constructor (issues: ConfigIssue[], options: { file?: string; cause?: unknown } = {}) {
     super(formatIssues(issues, options.file), options.cause === undefined ? undefined : { cause: options.cause })
     this.issues = issues
     if (options.file !== undefined) this.file = options.file
@@ -30,7 +30,7 @@ export class ConfigError extends Error {
 }
 
 /** One line per issue: `[<file>: ][<path>: ]<message>`. */
-function formatIssues(issues: readonly ConfigIssue[], file: string | undefined): string {
+function formatIssues (issues: readonly ConfigIssue[], file: string | undefined): string {
   const prefix = file === undefined ? '' : `${file}: `
   return issues.map((i) => `${prefix}${i.path === '' ? '' : `${i.path}: `}${i.message}`).join('\n')
 }

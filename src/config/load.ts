@@ -48,12 +48,12 @@ type Document = Record<string, unknown>
 const FILE_RELATIVE_LISTENER_KEYS = ['cert', 'key', 'ca'] as const
 
 /** Reads, validates and completes the configuration; throws `ConfigError` naming every problem. */
-export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
+export async function loadConfig (opts: LoadConfigOptions = {}): Promise<Config> {
   return (await loadConfigWithSource(opts)).config
 }
 
 /** `loadConfig`, where the result came from (what a broker reports for `mqttctl restart`) and what was left to defaults. */
-export async function loadConfigWithSource(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
+export async function loadConfigWithSource (opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const cwd = process.cwd()
   let doc: Document = {}
   let config: Config
@@ -81,7 +81,7 @@ export async function loadConfigWithSource(opts: LoadConfigOptions = {}): Promis
 }
 
 /** The file's top-level mapping; an empty (or comments-only) file is an empty mapping. */
-async function readConfigFile(file: string): Promise<Document> {
+async function readConfigFile (file: string): Promise<Document> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -106,7 +106,7 @@ async function readConfigFile(file: string): Promise<Document> {
 }
 
 /** Makes the file's relative paths absolute against its directory; values of the wrong type are left to the schema. */
-function resolveFilePaths(doc: Document, baseDir: string): Document {
+function resolveFilePaths (doc: Document, baseDir: string): Document {
   const out: Document = { ...doc }
   if (isRelativePath(out.data_dir)) out.data_dir = resolve(baseDir, out.data_dir)
   if (Array.isArray(out.listeners)) {
@@ -127,7 +127,7 @@ function resolveFilePaths(doc: Document, baseDir: string): Document {
  * Overrides in the file's vocabulary: undefined values dropped, paths made absolute against `cwd`,
  * and listeners stripped of the filled-in defaults that the file form does not allow on their type.
  */
-function overridesToDocument(overrides: ConfigOverrides, cwd: string): Document {
+function overridesToDocument (overrides: ConfigOverrides, cwd: string): Document {
   const { port, host, listeners, ...rest } = overrides
   const doc: Document = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
   if (rest.data_dir !== undefined) doc.data_dir = resolve(cwd, rest.data_dir)
@@ -138,7 +138,7 @@ function overridesToDocument(overrides: ConfigOverrides, cwd: string): Document 
   return doc
 }
 
-function listenerToDocument(l: ListenerConfig, cwd: string): Document {
+function listenerToDocument (l: ListenerConfig, cwd: string): Document {
   const tls = l.type === 'mqtts' || l.type === 'wss'
   const ws = l.type === 'ws' || l.type === 'wss'
   const doc: Document = { type: l.type, host: l.host, port: l.port }
@@ -152,17 +152,17 @@ function listenerToDocument(l: ListenerConfig, cwd: string): Document {
   return doc
 }
 
-function isDocument(value: unknown): value is Document {
+function isDocument (value: unknown): value is Document {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** A non-empty relative path string (empty strings stay as they are, for the schema to reject). */
-function isRelativePath(value: unknown): value is string {
+function isRelativePath (value: unknown): value is string {
   return typeof value === 'string' && value !== '' && !isAbsolute(value)
 }
 
 /** `no such file or directory (ENOENT)`, or the error's own message when it is not a system error. */
-function systemReason(err: unknown): string {
+function systemReason (err: unknown): string {
   if (!(err instanceof Error)) return String(err)
   const { errno, code } = err as NodeJS.ErrnoException
   const text = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1]

@@ -42,7 +42,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const STORE_KINDS = ['embedded', 'memory'] as const satisfies readonly Config['store'][]
 
 /** Answers every issue a schema raises with `message` ("is required" when the value is absent). */
-function says(message: string): { errorMap: z.ZodErrorMap } {
+function says (message: string): { errorMap: z.ZodErrorMap } {
   return {
     errorMap: (issue) => ({
       message: issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : message,
@@ -50,17 +50,17 @@ function says(message: string): { errorMap: z.ZodErrorMap } {
   }
 }
 
-function integer(min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber {
+function integer (min: number, max: number = Number.MAX_SAFE_INTEGER): z.ZodNumber {
   const message =
     max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer between ${min} and ${max}`
   return z.number(says(message)).int(message).min(min, message).max(max, message)
 }
 
-function boolean(): z.ZodBoolean {
+function boolean (): z.ZodBoolean {
   return z.boolean(says('must be true or false'))
 }
 
-function text(): z.ZodString {
+function text (): z.ZodString {
   return z.string(says('must be a non-empty string')).min(1, 'must be a non-empty string')
 }
 
@@ -82,7 +82,7 @@ type ListenerInput = z.output<z.ZodObject<typeof listenerShape>>
  * Keys whose meaning depends on the listener type. Checked on the raw entry, before its keys are
  * validated one by one, so that these problems are reported in the same run as bad values.
  */
-function checkListenerKeys(raw: unknown, ctx: z.RefinementCtx): unknown {
+function checkListenerKeys (raw: unknown, ctx: z.RefinementCtx): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw
   const l = raw as Record<string, unknown>
   const type = LISTENER_TYPES.find((t) => t === l.type)
@@ -105,7 +105,7 @@ function checkListenerKeys(raw: unknown, ctx: z.RefinementCtx): unknown {
   return raw
 }
 
-function completeListener(l: ListenerInput): ListenerConfig {
+function completeListener (l: ListenerInput): ListenerConfig {
   return {
     type: l.type,
     host: l.host ?? DEFAULT_LISTENER_HOST,
@@ -120,7 +120,7 @@ function completeListener(l: ListenerInput): ListenerConfig {
 }
 
 /** Two listeners on one explicit host:port would fail at bind time; say so now, naming both. */
-function checkDistinctBinds(listeners: readonly ListenerConfig[], ctx: z.RefinementCtx): void {
+function checkDistinctBinds (listeners: readonly ListenerConfig[], ctx: z.RefinementCtx): void {
   const seen = new Map<string, number>()
   listeners.forEach((l, i) => {
     if (l.port === 0) return
@@ -190,7 +190,7 @@ const configShape = {
 const configSchema = z.object(configShape, says('must be a mapping of configuration keys')).strict()
 
 /** Validates a parsed config document (all keys optional) into a complete `Config`; throws `ConfigError`. */
-export function parseConfig(input: unknown, file?: string): Config {
+export function parseConfig (input: unknown, file?: string): Config {
   const result = configSchema.safeParse(input)
   if (result.success) {
     const explicit = typeof input === 'object' && input !== null && (input as Record<string, unknown>).allow_anonymous !== undefined
@@ -199,7 +199,7 @@ export function parseConfig(input: unknown, file?: string): Config {
   throw new ConfigError(result.error.issues.flatMap(toConfigIssues), file === undefined ? {} : { file })
 }
 
-function toConfigIssues(issue: z.ZodIssue): ConfigIssue[] {
+function toConfigIssues (issue: z.ZodIssue): ConfigIssue[] {
   if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }]
   const allowed = allowedKeysAt(issue.path)
   return issue.keys.map((key) => {
@@ -212,14 +212,14 @@ function toConfigIssues(issue: z.ZodIssue): ConfigIssue[] {
 }
 
 /** The keys a strict object accepts, found by where it sits in the document. */
-function allowedKeysAt(path: readonly (string | number)[]): readonly string[] {
+function allowedKeysAt (path: readonly (string | number)[]): readonly string[] {
   if (path[0] === 'listeners') return Object.keys(listenerShape)
   if (path[0] === 'redirect') return Object.keys(redirectShape)
   return Object.keys(configShape)
 }
 
 /** `['listeners', 1, 'port']` → `listeners[1].port`. */
-function formatPath(path: readonly (string | number)[]): string {
+function formatPath (path: readonly (string | number)[]): string {
   let out = ''
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`
@@ -229,7 +229,7 @@ function formatPath(path: readonly (string | number)[]): string {
 }
 
 /** The candidate nearest to `word`, if near enough to be a plausible typo (about one edit per 3 letters). */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+function closest (word: string, candidates: readonly string[]): string | undefined {
   const target = word.toLowerCase()
   let best: string | undefined
   let bestDistance = Math.max(1, Math.floor(word.length / 3)) + 1
@@ -244,9 +244,9 @@ function closest(word: string, candidates: readonly string[]): string | undefine
 }
 
 /** Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps cost 1. */
-function editDistance(a: string, b: string): number {
+function editDistance (a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0))
   )
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {

@@ -184,8 +184,14 @@ export class ControlClient {
   }
 
   private onFrame (frame: unknown): void {
-    const f = frame as { id?: number; result?: unknown; error?: { code: ControlErrorCodeValue; message: string };
-      event?: unknown; dropped?: number; end?: { reason: StreamEnd['reason']; dropped: number } }
+    const f = frame as {
+      id?: number;
+      result?: unknown;
+      error?: { code: ControlErrorCodeValue; message: string };
+      event?: unknown;
+      dropped?: number;
+      end?: { reason: StreamEnd['reason']; dropped: number }
+    }
     if (typeof f.id !== 'number') return
     const stream = this.streams.get(f.id)
     if (stream !== undefined) {

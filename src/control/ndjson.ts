@@ -16,7 +16,7 @@ export class NdjsonDecoder {
 
   constructor (
     private readonly onFrame: (value: unknown) => void,
-    private readonly onError: (err: Error) => void,
+    private readonly onError: (err: Error) => void
   ) {}
 
   push (chunk: Buffer): void {

@@ -94,7 +94,12 @@ export interface State {
    * `failures`: CONNECTs refused by authentication since start, in all and per reason.
    */
   auth: {
-    accounts: number; topic_rules: number; ip_rules: number; allow_anonymous: boolean; authentication: 'on' | 'off'; topic_access: 'open' | 'rules'
+    accounts: number;
+    topic_rules: number;
+    ip_rules: number;
+    allow_anonymous: boolean;
+    authentication: 'on' | 'off';
+    topic_access: 'open' | 'rules'
     failures: AuthFailures
   }
   /**

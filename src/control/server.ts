@@ -67,7 +67,7 @@ export class ControlServer {
   constructor (
     readonly socketPath: string,
     private readonly hello: () => Hello,
-    private readonly log: Logger,
+    private readonly log: Logger
   ) {}
 
   handle<M extends MethodName> (method: M, handler: MethodHandler<M>): void {
@@ -148,7 +148,7 @@ export class ControlServer {
       (err) => {
         send({ id: 0, error: { code: ControlErrorCode.Invalid, message: err.message } })
         socket.end()
-      },
+      }
     )
     socket.on('data', (chunk) => { decoder.push(chunk) })
     socket.on('drain', () => {

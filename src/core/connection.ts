@@ -123,7 +123,7 @@ export class Connection implements PacketSink {
   constructor (
     readonly engine: Engine,
     readonly stream: Duplex,
-    readonly info: ConnectionInfo,
+    readonly info: ConnectionInfo
   ) {
     this.openedAt = this.lastReceivedAt = Date.now()
     this.output = new TickOutput(stream)

@@ -132,7 +132,9 @@ export class Engine {
    * shared groups, direct messages, retained messages on subscribe).
    */
   canDeliver (session: Session, topic: string): boolean {
-    return !this.access.restricted || this.access.allows(session, session.acl ??= new AclCache(), topic, 'read')
+    if (!this.access.restricted) return true
+    session.acl ??= new AclCache()
+    return this.access.allows(session, session.acl, topic, 'read')
   }
 
   /**
@@ -140,7 +142,10 @@ export class Engine {
    * too, so only the open case tests it here); otherwise as `canDeliver`.
    */
   canPublish (session: Session, topic: string): boolean {
-    if (this.access.restricted) return this.access.allows(session, session.acl ??= new AclCache(), topic, 'write')
+    if (this.access.restricted) {
+      session.acl ??= new AclCache()
+      return this.access.allows(session, session.acl, topic, 'write')
+    }
     return topic.charCodeAt(0) !== 36 /* $ */ || !isSysTopic(topic)
   }
 

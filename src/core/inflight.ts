@@ -75,6 +75,7 @@ export class OutboundFlow {
     const limit = this.session.engine.config.max_inflight_bytes
     return limit === 0 || this.inflightBytes < limit
   }
+
   get queuedCount (): number { return this.queue.length }
   get queuedBytes (): number { return this.queue.bytes }
 

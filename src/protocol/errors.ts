@@ -16,7 +16,7 @@ export class ProtocolError extends Error {
     readonly reason: ReasonCodeValue,
     /** The normative statement broken, e.g. `MQTT-3.3.2-2`. */
     readonly specRef: string,
-    detail: string,
+    detail: string
   ) {
     super(`${detail} [${specRef}]`)
   }

@@ -121,7 +121,7 @@ export const V3ConnackCode = {
 export type V3ConnackCodeValue = (typeof V3ConnackCode)[keyof typeof V3ConnackCode]
 
 /** Maps a v5 CONNACK reason onto the closest v3 return code. */
-export function toV3ConnackCode(rc: ReasonCodeValue): V3ConnackCodeValue {
+export function toV3ConnackCode (rc: ReasonCodeValue): V3ConnackCodeValue {
   switch (rc) {
     case ReasonCode.Success: return V3ConnackCode.Accepted
     case ReasonCode.UnsupportedProtocolVersion: return V3ConnackCode.UnacceptableProtocolVersion
@@ -137,7 +137,7 @@ export function toV3ConnackCode(rc: ReasonCodeValue): V3ConnackCodeValue {
 export const V3_SUBACK_FAILURE = 0x80
 
 /** Whether `rc` may be sent in `packet` (used by tests and by debug assertions). */
-export function isAllowedIn(rc: number, packet: ReasonPacket): boolean {
+export function isAllowedIn (rc: number, packet: ReasonPacket): boolean {
   const allowed = allowedIn[rc as ReasonCodeValue]
   return allowed !== undefined && allowed.includes(packet)
 }

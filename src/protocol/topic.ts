@@ -19,10 +19,10 @@ export const TopicError = {
   TooManyLevels: 'too-many-levels',
   BadWildcard: 'bad-wildcard',
   BadShare: 'bad-share',
-} as const;
+} as const
 
 /** One of the `TopicError` values. */
-export type TopicErrorCode = (typeof TopicError)[keyof typeof TopicError];
+export type TopicErrorCode = (typeof TopicError)[keyof typeof TopicError]
 
 /** The parts of a `$share/{ShareName}/{filter}` subscription. */
 export interface SharedFilter {
@@ -30,68 +30,68 @@ export interface SharedFilter {
   filter: string;
 }
 
-const SLASH = 0x2f;
-const PLUS = 0x2b;
-const HASH = 0x23;
-const DOLLAR = 0x24;
-const NUL = 0x00;
+const SLASH = 0x2f
+const PLUS = 0x2b
+const HASH = 0x23
+const DOLLAR = 0x24
+const NUL = 0x00
 
-const SHARE_PREFIX = '$share/';
+const SHARE_PREFIX = '$share/'
 
 /** True when the UTF-8 encoding of `s` is longer than `maxBytes`. */
-function exceedsByteLength(s: string, maxBytes: number): boolean {
+function exceedsByteLength (s: string, maxBytes: number): boolean {
   // Every UTF-16 code unit encodes to between 1 and 3 UTF-8 bytes, so the
   // exact count is only needed when the string is in the ambiguous band.
-  if (s.length > maxBytes) return true;
-  if (s.length * 3 <= maxBytes) return false;
-  return Buffer.byteLength(s, 'utf8') > maxBytes;
+  if (s.length > maxBytes) return true
+  if (s.length * 3 <= maxBytes) return false
+  return Buffer.byteLength(s, 'utf8') > maxBytes
 }
 
 /** Checks a PUBLISH topic name; returns null when it is valid. */
-export function validateTopicName(
+export function validateTopicName (
   topic: string,
   maxLength: number,
-  maxLevels: number,
+  maxLevels: number
 ): TopicErrorCode | null {
-  if (topic.length === 0) return TopicError.Empty; // [MQTT-4.7.3-1]
-  if (exceedsByteLength(topic, maxLength)) return TopicError.TooLong;
-  let levels = 1;
+  if (topic.length === 0) return TopicError.Empty // [MQTT-4.7.3-1]
+  if (exceedsByteLength(topic, maxLength)) return TopicError.TooLong
+  let levels = 1
   for (let i = 0; i < topic.length; i++) {
-    const c = topic.charCodeAt(i);
-    if (c === SLASH) levels++;
-    else if (c === PLUS || c === HASH) return TopicError.Wildcard; // [MQTT-3.3.2-2]
-    else if (c === NUL) return TopicError.NullChar; // [MQTT-4.7.3-2]
+    const c = topic.charCodeAt(i)
+    if (c === SLASH) levels++
+    else if (c === PLUS || c === HASH) return TopicError.Wildcard // [MQTT-3.3.2-2]
+    else if (c === NUL) return TopicError.NullChar // [MQTT-4.7.3-2]
   }
-  return levels > maxLevels ? TopicError.TooManyLevels : null;
+  return levels > maxLevels ? TopicError.TooManyLevels : null
 }
 
 /** Checks a SUBSCRIBE/UNSUBSCRIBE topic filter (without `$share/`); returns null when it is valid. */
-export function validateTopicFilter(
+export function validateTopicFilter (
   filter: string,
   maxLength: number,
-  maxLevels: number,
+  maxLevels: number
 ): TopicErrorCode | null {
-  if (filter.length === 0) return TopicError.Empty; // [MQTT-4.7.3-1]
-  if (exceedsByteLength(filter, maxLength)) return TopicError.TooLong;
-  const last = filter.length - 1;
-  let levels = 1;
+  if (filter.length === 0) return TopicError.Empty // [MQTT-4.7.3-1]
+  if (exceedsByteLength(filter, maxLength)) return TopicError.TooLong
+  const last = filter.length - 1
+  let levels = 1
   for (let i = 0; i <= last; i++) {
-    const c = filter.charCodeAt(i);
+    const c = filter.charCodeAt(i)
     if (c === SLASH) {
-      levels++;
+      levels++
     } else if (c === HASH) {
       // [MQTT-4.7.1-2] '#' is a whole level and the last character of the filter
-      if (i !== last || (i > 0 && filter.charCodeAt(i - 1) !== SLASH)) return TopicError.BadWildcard;
+      if (i !== last || (i > 0 && filter.charCodeAt(i - 1) !== SLASH)) return TopicError.BadWildcard
     } else if (c === PLUS) {
       // [MQTT-4.7.1-3] '+' occupies an entire level
       if ((i > 0 && filter.charCodeAt(i - 1) !== SLASH) || (i < last && filter.charCodeAt(i + 1) !== SLASH)) {
-        return TopicError.BadWildcard;
+        return TopicError.BadWildcard
       }
     } else if (c === NUL) {
-      return TopicError.NullChar; // [MQTT-4.7.3-2]
+      return TopicError.NullChar // [MQTT-4.7.3-2]
     }
   }
-  return levels > maxLevels ? TopicError.TooManyLevels : null;
+  return levels > maxLevels ? TopicError.TooManyLevels : null
 }
 
 /**
@@ -99,30 +99,30 @@ export function validateTopicFilter(
  * subscription, 'invalid' when it is malformed. The returned filter part is
  * not validated here.
  */
-export function parseSharedFilter(filter: string): SharedFilter | null | 'invalid' {
-  if (!filter.startsWith(SHARE_PREFIX)) return null;
-  const groupEnd = filter.indexOf('/', SHARE_PREFIX.length);
-  if (groupEnd === -1) return 'invalid'; // no filter part after the ShareName
-  if (groupEnd === SHARE_PREFIX.length) return 'invalid'; // [MQTT-4.8.2-1] ShareName is at least one character
-  const group = filter.slice(SHARE_PREFIX.length, groupEnd);
-  if (group.includes('+') || group.includes('#')) return 'invalid'; // [MQTT-4.8.2-2]
-  const rest = filter.slice(groupEnd + 1);
-  if (rest.length === 0) return 'invalid';
-  return { group, filter: rest };
+export function parseSharedFilter (filter: string): SharedFilter | null | 'invalid' {
+  if (!filter.startsWith(SHARE_PREFIX)) return null
+  const groupEnd = filter.indexOf('/', SHARE_PREFIX.length)
+  if (groupEnd === -1) return 'invalid' // no filter part after the ShareName
+  if (groupEnd === SHARE_PREFIX.length) return 'invalid' // [MQTT-4.8.2-1] ShareName is at least one character
+  const group = filter.slice(SHARE_PREFIX.length, groupEnd)
+  if (group.includes('+') || group.includes('#')) return 'invalid' // [MQTT-4.8.2-2]
+  const rest = filter.slice(groupEnd + 1)
+  if (rest.length === 0) return 'invalid'
+  return { group, filter: rest }
 }
 
 /** Reference matcher: true when the (valid) `filter` matches the (valid) topic name `topic`. */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
+export function topicMatches (filter: string, topic: string): boolean {
+  const f = filter.split('/')
+  const t = topic.split('/')
   // [MQTT-4.7.2-1] a leading wildcard does not match topics beginning with '$'
-  if (topic.charCodeAt(0) === DOLLAR && (f[0] === '+' || f[0] === '#')) return false;
+  if (topic.charCodeAt(0) === DOLLAR && (f[0] === '+' || f[0] === '#')) return false
   for (let i = 0; i < f.length; i++) {
-    const level = f[i];
+    const level = f[i]
     // [MQTT-4.7.1-2] '#' matches the parent level and any number of child levels
-    if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
+    if (level === '#') return true
+    if (i >= t.length) return false
+    if (level !== '+' && level !== t[i]) return false
   }
-  return f.length === t.length;
+  return f.length === t.length
 }

@@ -690,7 +690,7 @@ class EmbeddedQueue implements SessionQueue {
     /** Entries in the queue (window and disk); after a LevelDB repair the sequence may have holes. */
     private count: number,
     /** Stored bytes of those entries. */
-    private size: number,
+    private size: number
   ) {}
 
   get length (): number {

@@ -23,7 +23,7 @@ export class StoreError extends BrokerError {
     message: string,
     options?: { cause?: unknown },
     /** Unavailable only because another process holds the database (it may let go soon). */
-    readonly locked = false,
+    readonly locked = false
   ) {
     super(code, message, options)
   }

@@ -61,7 +61,7 @@ export interface RunningListener {
 export type AcceptErrorHandler = (err: NodeJS.ErrnoException, listener: string) => void
 
 /** Binds `config` and calls `onStream` for every accepted connection; rejects when binding fails. */
-export async function openListener(config: ListenerConfig, onStream: StreamHandler, onAcceptError: AcceptErrorHandler = ignore): Promise<RunningListener> {
+export async function openListener (config: ListenerConfig, onStream: StreamHandler, onAcceptError: AcceptErrorHandler = ignore): Promise<RunningListener> {
   let name = describeListener(config, config.port)
   const identity = config.use_identity_as_username ? { identityFromCertificate: true } : {}
   const accept: TransportHandler = (stream, info) => onStream(stream, { ...info, listener: name, ...identity })
@@ -90,13 +90,13 @@ export async function openListener(config: ListenerConfig, onStream: StreamHandl
 }
 
 /** `<type> <host>:<port>[<path>]`, with IPv6 hosts bracketed. */
-export function describeListener(config: ListenerConfig, port: number): string {
+export function describeListener (config: ListenerConfig, port: number): string {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   const path = config.type === 'ws' || config.type === 'wss' ? config.path : ''
   return `${config.type} ${host}:${port}${path}`
 }
 
-function createServer(config: ListenerConfig, accept: TransportHandler): Promise<Server> {
+function createServer (config: ListenerConfig, accept: TransportHandler): Promise<Server> {
   switch (config.type) {
     case 'mqtt':
       return Promise.resolve(createTcpServer(accept))
@@ -108,7 +108,7 @@ function createServer(config: ListenerConfig, accept: TransportHandler): Promise
   }
 }
 
-function listen(server: Server, config: ListenerConfig): Promise<void> {
+function listen (server: Server, config: ListenerConfig): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => {
       server.off('listening', onListening)
@@ -128,13 +128,13 @@ function listen(server: Server, config: ListenerConfig): Promise<void> {
  * `server.close()` releases the listening handle synchronously; its callback would wait for every
  * accepted connection to end, which is exactly what must not be waited for here.
  */
-function stopAccepting(server: Server): Promise<void> {
+function stopAccepting (server: Server): Promise<void> {
   if (server.listening) server.close()
   return Promise.resolve()
 }
 
 /** A new error naming the listener, keeping the original's code/errno/syscall and the original as cause. */
-function listenerError(err: unknown, name: string): Error {
+function listenerError (err: unknown, name: string): Error {
   if (!(err instanceof Error)) return new Error(`${name}: ${String(err)}`)
   const wrapped: NodeJS.ErrnoException = new Error(`${name}: ${err.message}`, { cause: err })
   const { code, errno, syscall, path } = err as NodeJS.ErrnoException
@@ -145,4 +145,4 @@ function listenerError(err: unknown, name: string): Error {
   return wrapped
 }
 
-function ignore(): void {}
+function ignore (): void {}

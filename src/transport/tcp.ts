@@ -11,7 +11,7 @@ import net from 'node:net'
 import type { TransportHandler } from './listener.js'
 
 /** An unbound TCP server handing each accepted socket to `accept`. */
-export function createTcpServer(accept: TransportHandler): net.Server {
+export function createTcpServer (accept: TransportHandler): net.Server {
   return net.createServer((socket) => {
     socket.setNoDelay(true)
     if (socket.remoteAddress === undefined) {

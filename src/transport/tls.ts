@@ -18,7 +18,7 @@ import type { ListenerConfig } from '../config/types.js'
 import type { ConnectionInfo, TransportHandler } from './listener.js'
 
 /** An unbound TLS server handing each handshaken socket to `accept`. */
-export async function createTlsServer(config: ListenerConfig, accept: TransportHandler): Promise<tls.Server> {
+export async function createTlsServer (config: ListenerConfig, accept: TransportHandler): Promise<tls.Server> {
   const server = tls.createServer(await tlsOptions(config), (socket) => {
     if (socket.remoteAddress === undefined) {
       socket.destroy()
@@ -38,7 +38,7 @@ export async function createTlsServer(config: ListenerConfig, accept: TransportH
 }
 
 /** Server TLS options for `config`, reading cert/key/ca from disk; cert and key are required. */
-export async function tlsOptions(config: ListenerConfig): Promise<tls.TlsOptions> {
+export async function tlsOptions (config: ListenerConfig): Promise<tls.TlsOptions> {
   if (config.cert === undefined || config.key === undefined) {
     throw new Error(`${config.type} listener needs both cert and key`)
   }
@@ -57,12 +57,12 @@ export async function tlsOptions(config: ListenerConfig): Promise<tls.TlsOptions
 }
 
 /** Re-reads cert, key and ca for new handshakes; throws, keeping the current ones, when they are unusable. */
-export async function reloadCertificates(server: tls.Server, config: ListenerConfig): Promise<void> {
+export async function reloadCertificates (server: tls.Server, config: ListenerConfig): Promise<void> {
   server.setSecureContext(await tlsOptions(config))
 }
 
 /** The client certificate's verification result and subject CN; undefined when none was presented. */
-export function peerCertificate(socket: tls.TLSSocket): ConnectionInfo['peerCertificate'] {
+export function peerCertificate (socket: tls.TLSSocket): ConnectionInfo['peerCertificate'] {
   const cert = socket.getPeerCertificate()
   if (cert === null || typeof cert !== 'object' || Object.keys(cert).length === 0) return undefined
   const cn: unknown = cert.subject?.CN

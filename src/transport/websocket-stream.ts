@@ -24,7 +24,7 @@ export class WebSocketStream extends Duplex {
   #paused = false
 
   /** Wraps `ws`, which must be open; the stream owns it from then on. */
-  constructor(ws: WebSocket) {
+  constructor (ws: WebSocket) {
     super({ allowHalfOpen: false })
     this.#ws = ws
     ws.binaryType = 'nodebuffer'
@@ -37,7 +37,7 @@ export class WebSocketStream extends Duplex {
     })
   }
 
-  #onMessage(data: Buffer, isBinary: boolean): void {
+  #onMessage (data: Buffer, isBinary: boolean): void {
     if (this.destroyed || this.#ws.readyState !== this.#ws.OPEN) return
     if (!isBinary) {
       this.#ws.close(1003, 'MQTT needs binary frames')
@@ -49,28 +49,28 @@ export class WebSocketStream extends Duplex {
     }
   }
 
-  override _read(): void {
+  override _read (): void {
     if (this.#paused) {
       this.#paused = false
       this.#ws.resume()
     }
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#ws.send(chunk, { binary: true }, callback)
   }
 
-  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+  override _writev (chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const data = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk))
     this.#ws.send(data, { binary: true }, callback)
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
+  override _final (callback: (error?: Error | null) => void): void {
     if (this.#ws.readyState === this.#ws.OPEN) this.#ws.close(1000)
     callback()
   }
 
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+  override _destroy (error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.#ws.readyState === this.#ws.OPEN) {
       this.#ws.close(error ? 1011 : 1000)
     }

@@ -29,9 +29,9 @@ const MAX_MESSAGE = 268_435_455 + 5
 const SUBPROTOCOLS = ['mqtt', 'mqttv3.1']
 
 /** An unbound HTTP (ws) or HTTPS (wss) server upgrading `config.path` and handing streams to `accept`. */
-export async function createWebSocketServer(
+export async function createWebSocketServer (
   config: ListenerConfig,
-  accept: TransportHandler,
+  accept: TransportHandler
 ): Promise<http.Server | https.Server> {
   const secure = config.type === 'wss'
   const server = secure ? https.createServer(await tlsOptions(config)) : http.createServer()
@@ -73,24 +73,24 @@ export async function createWebSocketServer(
 }
 
 /** The subprotocol to answer with, or undefined when none of ours is offered. */
-export function chooseSubprotocol(offered: Iterable<string>): string | undefined {
+export function chooseSubprotocol (offered: Iterable<string>): string | undefined {
   const set = new Set(offered)
   return SUBPROTOCOLS.find((p) => set.has(p))
 }
 
-function parseSubprotocols(header: string | undefined): string[] {
+function parseSubprotocols (header: string | undefined): string[] {
   if (header === undefined) return []
   return header.split(',').map((p) => p.trim()).filter((p) => p.length > 0)
 }
 
-function pathname(url: string | undefined): string {
+function pathname (url: string | undefined): string {
   if (url === undefined) return ''
   const query = url.indexOf('?')
   return query === -1 ? url : url.slice(0, query)
 }
 
 /** Answers an upgrade request with a bare HTTP error and closes the socket. */
-function refuse(socket: Duplex, status: number): void {
+function refuse (socket: Duplex, status: number): void {
   socket.on('error', () => socket.destroy())
   socket.once('finish', () => socket.destroy())
   socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)

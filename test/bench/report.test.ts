@@ -7,7 +7,10 @@ import { markdown, median, summarize, type RunRecord } from '../../bench/report.
 import type { Scenario } from '../../bench/scenarios.js'
 
 const scenario: Scenario = {
-  name: 'fan-in-100-q0', description: 'test', args: [], quickArgs: [],
+  name: 'fan-in-100-q0',
+  description: 'test',
+  args: [],
+  quickArgs: [],
   metrics: [{ key: 'received_msgs_per_s', label: 'msgs/s received', better: 'higher' }],
 }
 
@@ -37,7 +40,11 @@ describe('bench comparison report', () => {
     t.assert.equal(m.vs_aedes, 110 / 50)
     const md = markdown({
       machine: { date: 'd', cpu: 'c', cores: 2, memory_gib: 1, kernel: 'k', node: 'v20', mosquitto: '2', aedes: '1' },
-      rounds: 3, quick: false, brokers: ['ours', 'aedes', 'mosquitto'], pinning: 'p', notes: [],
+      rounds: 3,
+      quick: false,
+      brokers: ['ours', 'aedes', 'mosquitto'],
+      pinning: 'p',
+      notes: [],
     }, [s], runs)
     t.assert.match(md, /\| fan-in-100-q0 \| msgs\/s received ↑ \| 110 \(1 invalid\) \| 50.0 \| 90.0 \| 1.22x \| 2.20x \|/)
     t.assert.match(md, /\| fan-in-100-q0 \| ours \| 3 \| received_msgs_per_s 999 \| \*\*no\*\*: 3 lost \|/)

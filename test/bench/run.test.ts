@@ -12,8 +12,22 @@ import type { Scenario } from '../../src/bench/plan.js'
 
 function flags (url: string, extra: Partial<BenchFlags> = {}): BenchFlags {
   return {
-    url, topology: 'fan-in', warmupMs: 0, size: 64, qos: 0, rate: 0, topic: 'bench/%i', mqttVersion: '3.1.1',
-    inflight: 20, workers: 1, concurrency: 20, holdMs: 0, drainMs: 2000, retain: false, persistent: false, ...extra,
+    url,
+    topology: 'fan-in',
+    warmupMs: 0,
+    size: 64,
+    qos: 0,
+    rate: 0,
+    topic: 'bench/%i',
+    mqttVersion: '3.1.1',
+    inflight: 20,
+    workers: 1,
+    concurrency: 20,
+    holdMs: 0,
+    drainMs: 2000,
+    retain: false,
+    persistent: false,
+    ...extra,
   }
 }
 

@@ -49,7 +49,11 @@ test('[MQTT-3.1.3-9] a delayed will survives a restart and fires on time; one wh
   const store = new MemoryStore()
   const first = await startBroker(t, {}, store)
   const willOf = (clientId: string, delay: number): mqtt.IClientOptions => ({
-    protocolVersion: 5, clientId, clean: false, properties: { sessionExpiryInterval: 300 }, reconnectPeriod: 0,
+    protocolVersion: 5,
+    clientId,
+    clean: false,
+    properties: { sessionExpiryInterval: 300 },
+    reconnectPeriod: 0,
     will: { topic: `wills/${clientId}`, payload: Buffer.from(`${clientId} gone`), qos: 1, retain: false, properties: { willDelayInterval: delay } },
   })
   const soon = await connect(t, first.url, willOf('soon', 2))

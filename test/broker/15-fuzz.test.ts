@@ -22,8 +22,16 @@ function prng (seed: number): () => number {
 
 const SEEDS: Array<[Packet, 4 | 5]> = [
   [{ cmd: 'publish', topic: 'a/b', payload: Buffer.from('hello'), qos: 1, messageId: 3, dup: false, retain: true }, 4],
-  [{ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 2, messageId: 9, dup: false, retain: false,
-    properties: { topicAlias: 1, userProperties: { k: 'v' }, contentType: 't', messageExpiryInterval: 5 } }, 5],
+  [{
+    cmd: 'publish',
+    topic: 'a/b',
+    payload: Buffer.from('x'),
+    qos: 2,
+    messageId: 9,
+    dup: false,
+    retain: false,
+    properties: { topicAlias: 1, userProperties: { k: 'v' }, contentType: 't', messageExpiryInterval: 5 }
+  }, 5],
   [{ cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a/+', qos: 1 }, { topic: '$share/g/#', qos: 2 }] }, 4],
   [{ cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'a/#', qos: 1, nl: true, rap: true, rh: 1 }], properties: { subscriptionIdentifier: 7 } }, 5],
   [{ cmd: 'unsubscribe', messageId: 5, unsubscriptions: ['a/+', 'b'] }, 5],
@@ -34,8 +42,15 @@ const SEEDS: Array<[Packet, 4 | 5]> = [
 ]
 
 function connectBytes (version: 4 | 5, id: string): Buffer {
-  return mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: version, clientId: id, clean: true, keepalive: 30,
-    will: { topic: 'w', payload: Buffer.from('bye'), qos: 1, retain: false } }, { protocolVersion: version })
+  return mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: version,
+    clientId: id,
+    clean: true,
+    keepalive: 30,
+    will: { topic: 'w', payload: Buffer.from('bye'), qos: 1, retain: false }
+  }, { protocolVersion: version })
 }
 
 function mutate (bytes: Buffer, rnd: () => number): Buffer {

@@ -21,8 +21,19 @@ test('connects and disconnects are logged at info: client id, user, peer, listen
   t.assert.equal(up.level, 30)
   const localPort = (first.stream as unknown as { localPort: number }).localPort
   t.assert.deepEqual({ ...up, time: 0, pid: 0, hostname: '' }, {
-    level: 30, time: 0, pid: 0, hostname: '', msg: 'client connected',
-    clientId: 'c1', user: 'u1', peer: `127.0.0.1:${localPort}`, listener, protocol: '5.0', clean_start: false, session_present: false, keepalive: 60,
+    level: 30,
+    time: 0,
+    pid: 0,
+    hostname: '',
+    msg: 'client connected',
+    clientId: 'c1',
+    user: 'u1',
+    peer: `127.0.0.1:${localPort}`,
+    listener,
+    protocol: '5.0',
+    clean_start: false,
+    session_present: false,
+    keepalive: 60,
   })
 
   await first.endAsync()

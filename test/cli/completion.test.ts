@@ -12,7 +12,7 @@ import { mqttctl } from '../helpers/mqttctl.js'
 
 /** COMPREPLY of the generated bash function for the words typed so far (the last one being completed). */
 function complete (functions: string, words: string[]): Promise<string[]> {
-  const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=\${#COMP_LINE}; _mqttctl_autocomplete; printf '%s\\n' "\${COMPREPLY[@]}"`
+  const script = String.raw`source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=$` + String.raw`{#COMP_LINE}; _mqttctl_autocomplete; printf '%s\n' "$` + String.raw`{COMPREPLY[@]}"`
   const bash = spawn('bash', ['-c', script, 'complete', functions, ...words], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   bash.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })

@@ -58,7 +58,7 @@ async function commandExamples (): Promise<Array<{ id: string; example: string }
 
 test('the lexer flags unquoted metacharacters and accepts quoted ones and operators', (t: TestContext) => {
   t.assert.deepEqual(unquotedSpecials('mqttctl account list --filter online>0'), ['online>0'])
-  t.assert.deepEqual(unquotedSpecials("mqttctl retained list --topic home/#"), [])
+  t.assert.deepEqual(unquotedSpecials('mqttctl retained list --topic home/#'), [])
   t.assert.deepEqual(unquotedSpecials("mqttctl retained list --topic '#' --filter \"size>10\" | jq . > out.json"), [])
   t.assert.deepEqual(unquotedSpecials('mqttctl sys --filter clients/*'), ['clients/*'])
   t.assert.deepEqual(unquotedSpecials("mqttctl x --filter 'filter~^\\$share/'"), [])

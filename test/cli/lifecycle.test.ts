@@ -127,7 +127,7 @@ test('a broker whose store cannot open dies while booting: exit 70 with its last
   const res = await runCli(['start', '--data-dir', dir.dataDir, '--port', '0'])
   t.assert.equal(res.code, 70, res.stderr)
   t.assert.match(res.stderr, /FATAL broker failed to start: the store in .*\/store is unavailable/)
-  t.assert.match(res.stderr, /INFO  daemon starting/, 'the boot log is shown, not just the error')
+  t.assert.match(res.stderr, /INFO {2}daemon starting/, 'the boot log is shown, not just the error')
   t.assert.match(res.stderr, /exited with code 70 while starting/)
   t.assert.equal(existsSync(join(dir.dataDir, 'mqttctl.pid')), false, 'the failed daemon removed its pid file')
   t.assert.equal((await runCli(['status', '--data-dir', dir.dataDir])).code, 3)

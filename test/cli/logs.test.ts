@@ -31,7 +31,7 @@ test('logs -n N prints the last N records, human or as NDJSON', async (t: TestCo
   t.assert.equal(records[2].msg, `listening on mqtt 127.0.0.1:${started.listeners[0].port}`)
 
   const all = await runCli(['logs', '--data-dir', dir.dataDir])
-  t.assert.match(all.stdout, /INFO  daemon starting/)
+  t.assert.match(all.stdout, /INFO {2}daemon starting/)
 })
 
 test('logs without a log file exits 65', async (t: TestContext) => {
@@ -52,7 +52,7 @@ test('logs -f prints new lines as they come and exits 0 on Ctrl-C', async (t: Te
 
   await until('the last existing line', () => out.includes('listening on mqtt'))
   t.assert.equal((await runCli(['stop', '--data-dir', dir.dataDir])).code, 0)
-  await until('the lines the stop wrote', () => / INFO  closed\n/.test(out))
+  await until('the lines the stop wrote', () => / INFO {2}closed\n/.test(out))
   follower.kill('SIGINT')
   t.assert.equal(await exited, 0)
   t.assert.equal(out.split('\n').filter((l) => l.includes('listening on mqtt')).length, 1, 'no line repeated')

@@ -124,7 +124,7 @@ test('SIGHUP reloads the certificate of an mqtts listener for new connections; a
   await copyFile(first.cert, cert)
   await copyFile(first.key, key)
   const file = join(dir.root, 'broker.yaml')
-  await writeFile(file, `listeners:\n  - { type: mqtts, host: 127.0.0.1, port: 0, cert: server.pem, key: server.key }\n`)
+  await writeFile(file, 'listeners:\n  - { type: mqtts, host: 127.0.0.1, port: 0, cert: server.pem, key: server.key }\n')
   const res = await runCliJson<StartJson>(['start', '--data-dir', dir.dataDir, '--config', file])
   t.assert.equal(res.code, 0, res.stderr)
   dir.track(res.json.pid)

@@ -68,7 +68,7 @@ test('start says who can reach the broker: anonymous refused on 0.0.0.0, and a w
   const warning = `anonymous access is allowed on 0.0.0.0:${openPort}, which other machines can reach (allow_anonymous: true): any client there may connect without a password`
   t.assert.deepEqual(open.json.notes, [{ level: 'warn', message: warning }])
   const log = await runCli(['logs', '--data-dir', dir.dataDir, '--json'])
-  t.assert.ok(log.stdout.split('\n').some((l) => l.includes(`"level":40`) && l.includes(warning)), log.stdout)
+  t.assert.ok(log.stdout.split('\n').some((l) => l.includes('"level":40') && l.includes(warning)), log.stdout)
   await connect(t, `mqtt://127.0.0.1:${openPort}`, { protocolVersion: 5 })
 
   const human = await runCli(['restart', '--data-dir', dir.dataDir])

@@ -16,7 +16,7 @@ interface CliResult {
 }
 
 /** Runs `node bin/run.js ...args` from the package root and collects its output. */
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
       cwd: ROOT,

@@ -44,7 +44,7 @@ extendedKeyUsage = clientAuth
 const NEW_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
 
 /** Writes ca.pem, server.pem/server.key and client.pem/client.key into `dir`. */
-export async function makeCerts(dir: string): Promise<CertPaths> {
+export async function makeCerts (dir: string): Promise<CertPaths> {
   const file = (name: string): string => join(dir, name)
   const config = file('openssl.cnf')
   await writeFile(config, CONFIG)

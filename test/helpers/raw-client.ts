@@ -32,7 +32,7 @@ export async function rawClient (t: TestContext, port: number, protocolVersion: 
   const received: Packet[] = []
   const frames: Buffer[] = []
   let pendingBytes: Buffer = Buffer.alloc(0)
-  let consumed = new Set<Packet>()
+  const consumed = new Set<Packet>()
   const waiters: Array<() => void> = []
   let isClosed = false
   parser.on('packet', (p: Packet) => { received.push(p); for (const w of waiters.splice(0)) w() })

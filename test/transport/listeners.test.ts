@@ -33,11 +33,11 @@ const [ca, clientCert, clientKey] = await Promise.all([
 
 const within = (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(2000) })
 
-function config(type: ListenerType, extra: Partial<ListenerConfig> = {}): ListenerConfig {
+function config (type: ListenerType, extra: Partial<ListenerConfig> = {}): ListenerConfig {
   return { type, host: '127.0.0.1', port: 0, path: '/mqtt', require_certificate: false, use_identity_as_username: false, ...extra }
 }
 
-function tlsConfig(type: 'mqtts' | 'wss', extra: Partial<ListenerConfig> = {}): ListenerConfig {
+function tlsConfig (type: 'mqtts' | 'wss', extra: Partial<ListenerConfig> = {}): ListenerConfig {
   return config(type, { cert: certs.cert, key: certs.key, ca: certs.ca, ...extra })
 }
 
@@ -54,7 +54,7 @@ interface Echo {
 }
 
 /** Opens a listener that echoes every stream; listener and streams are closed after the test. */
-async function openEcho(t: TestContext, listenerConfig: ListenerConfig): Promise<Echo> {
+async function openEcho (t: TestContext, listenerConfig: ListenerConfig): Promise<Echo> {
   const events = new EventEmitter()
   const streams: Duplex[] = []
   const listener = await openListener(listenerConfig, (stream, info) => {
@@ -75,7 +75,7 @@ async function openEcho(t: TestContext, listenerConfig: ListenerConfig): Promise
 }
 
 /** Collects `event` chunks from `emitter` until `length` bytes arrived. */
-function collect(emitter: EventEmitter, event: string, length: number): Promise<Buffer> {
+function collect (emitter: EventEmitter, event: string, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let received = 0
@@ -96,31 +96,31 @@ function collect(emitter: EventEmitter, event: string, length: number): Promise<
   })
 }
 
-function payload(size: number): Buffer {
+function payload (size: number): Buffer {
   const bytes = Buffer.alloc(size)
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff
   return bytes
 }
 
-async function connectTcp(t: TestContext, port: number): Promise<net.Socket> {
+async function connectTcp (t: TestContext, port: number): Promise<net.Socket> {
   const socket = net.connect({ host: '127.0.0.1', port })
   t.after(() => socket.destroy())
   await once(socket, 'connect', within())
   return socket
 }
 
-async function connectTls(t: TestContext, port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
+async function connectTls (t: TestContext, port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   const socket = tls.connect({ host: '127.0.0.1', port, ca, ...options })
   t.after(() => socket.destroy())
   await once(socket, 'secureConnect', within())
   return socket
 }
 
-async function connectWs(
+async function connectWs (
   t: TestContext,
   url: string,
   protocols: string | string[] | undefined,
-  options: WebSocket.ClientOptions = {},
+  options: WebSocket.ClientOptions = {}
 ): Promise<WebSocket> {
   const ws = new WebSocket(url, protocols, options)
   t.after(() => ws.terminate())
@@ -129,7 +129,7 @@ async function connectWs(
 }
 
 /** Resolves with the error a WebSocket handshake fails with. */
-async function refusedWs(t: TestContext, url: string, protocols?: string | string[]): Promise<Error> {
+async function refusedWs (t: TestContext, url: string, protocols?: string | string[]): Promise<Error> {
   const ws = new WebSocket(url, protocols)
   t.after(() => ws.terminate())
   const [err] = (await once(ws, 'error', within())) as [Error]
@@ -361,7 +361,7 @@ test('mqtt.js sends its CONNECT through the ws listener', async (t) => {
         client.end(true)
         throw new Error('connected without a broker')
       },
-      (err: Error) => err,
+      (err: Error) => err
     )
   const [stream, info] = (await arrived) as [Duplex, ConnectionInfo]
   assert.equal(info.transport, 'ws')

@@ -10,20 +10,20 @@ import { loadConfig } from '../../src/config/load.js'
 import { parseConfig } from '../../src/config/schema.js'
 
 /** A fresh temp directory, removed when the test ends. */
-async function tempDir(t: TestContext): Promise<string> {
+async function tempDir (t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'mqttd-config-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   return dir
 }
 
-async function writeConfig(t: TestContext, text: string, name = 'broker.yaml'): Promise<string> {
+async function writeConfig (t: TestContext, text: string, name = 'broker.yaml'): Promise<string> {
   const file = join(await tempDir(t), name)
   await writeFile(file, text)
   return file
 }
 
 /** The ConfigError that `fn` throws (fails the test when it does not throw one). */
-async function configError(fn: () => unknown): Promise<ConfigError> {
+async function configError (fn: () => unknown): Promise<ConfigError> {
   try {
     await fn()
   } catch (err) {
@@ -34,7 +34,7 @@ async function configError(fn: () => unknown): Promise<ConfigError> {
 }
 
 /** The issue messages by path. */
-function issuesOf(err: ConfigError): Record<string, string> {
+function issuesOf (err: ConfigError): Record<string, string> {
   return Object.fromEntries(err.issues.map((i) => [i.path, i.message]))
 }
 
@@ -102,7 +102,7 @@ test('every bad value is reported, each named by its key path', async () => {
       redirect: { server_reference: '' },
       store: 'redis',
       log_level: 'verbose',
-    }),
+    })
   )
   assert.deepEqual(issuesOf(err), {
     'listeners[1].port': 'must be an integer between 0 and 65535',
@@ -157,7 +157,7 @@ test('a document that is not a mapping is refused', async (t: TestContext) => {
 test('unknown keys are errors, with the nearest allowed key at that level', async (t: TestContext) => {
   const file = await writeConfig(
     t,
-    ['max_inflght: 10', 'persistence: true', 'listeners:', '  - type: mqtt', '    prot: 1884', 'redirect:', '    server_reference: x', '    permanant: true'].join('\n'),
+    ['max_inflght: 10', 'persistence: true', 'listeners:', '  - type: mqtt', '    prot: 1884', 'redirect:', '    server_reference: x', '    permanant: true'].join('\n')
   )
   const err = await configError(() => loadConfig({ file }))
   assert.deepEqual(issuesOf(err), {
@@ -200,7 +200,7 @@ test('relative paths: from a file against its directory, from overrides against 
   const file = join(dir, 'etc', 'broker.yaml')
   await writeFile(
     file,
-    ['data_dir: state', 'listeners:', '  - {type: mqtts, cert: tls/cert.pem, key: /abs/key.pem, ca: ../ca.pem}'].join('\n'),
+    ['data_dir: state', 'listeners:', '  - {type: mqtts, cert: tls/cert.pem, key: /abs/key.pem, ca: ../ca.pem}'].join('\n')
   )
   const config = await loadConfig({ file })
   assert.equal(config.data_dir, join(dir, 'etc', 'state'))
@@ -231,6 +231,6 @@ test('a missing file names the file and the OS reason', async (t: TestContext) =
   assert.equal(err.message, `${file}: cannot read the file: no such file or directory (ENOENT)`)
 })
 
-function escape(text: string): string {
+function escape (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

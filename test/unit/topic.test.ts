@@ -1,5 +1,5 @@
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
 import {
   TopicError,
   type TopicErrorCode,
@@ -7,12 +7,12 @@ import {
   topicMatches,
   validateTopicFilter,
   validateTopicName,
-} from '../../src/protocol/topic.js';
+} from '../../src/protocol/topic.js'
 
-const MAX_LENGTH = 65535;
-const MAX_LEVELS = 128;
+const MAX_LENGTH = 65535
+const MAX_LEVELS = 128
 
-type ValidationCase = [name: string, input: string, expected: TopicErrorCode | null];
+type ValidationCase = [name: string, input: string, expected: TopicErrorCode | null]
 
 describe('validateTopicName', () => {
   const cases: ValidationCase[] = [
@@ -26,9 +26,9 @@ describe('validateTopicName', () => {
     ['empty levels are valid', 'a//b/', null],
     ['$SYS topic is valid', '$SYS/broker/uptime', null],
     ['spaces and unicode are valid', 'caf\u00e9 au lait/\u{1F600}', null],
-  ];
+  ]
   for (const [name, input, expected] of cases) {
-    test(name, () => assert.equal(validateTopicName(input, MAX_LENGTH, MAX_LEVELS), expected));
+    test(name, () => assert.equal(validateTopicName(input, MAX_LENGTH, MAX_LEVELS), expected))
   }
 
   const limitCases: [name: string, input: string, maxLength: number, maxLevels: number, expected: TopicErrorCode | null][] = [
@@ -43,11 +43,11 @@ describe('validateTopicName', () => {
     ['levels equal to the limit are valid', 'a/b/c', 100, 3, null],
     ['levels over the limit are rejected', 'a/b/c/d', 100, 3, TopicError.TooManyLevels],
     ['empty levels count as levels', '//', 100, 2, TopicError.TooManyLevels],
-  ];
+  ]
   for (const [name, input, maxLength, maxLevels, expected] of limitCases) {
-    test(name, () => assert.equal(validateTopicName(input, maxLength, maxLevels), expected));
+    test(name, () => assert.equal(validateTopicName(input, maxLength, maxLevels), expected))
   }
-});
+})
 
 describe('validateTopicFilter', () => {
   const cases: ValidationCase[] = [
@@ -71,28 +71,28 @@ describe('validateTopicFilter', () => {
     ['plain filter is valid', 'sport/tennis/player1', null],
     ['$SYS filter is valid', '$SYS/#', null],
     ['filter starting with $share is not parsed here', '$share/g/a', null],
-  ];
+  ]
   for (const [name, input, expected] of cases) {
-    test(name, () => assert.equal(validateTopicFilter(input, MAX_LENGTH, MAX_LEVELS), expected));
+    test(name, () => assert.equal(validateTopicFilter(input, MAX_LENGTH, MAX_LEVELS), expected))
   }
 
   test('length over the limit is rejected', () => {
-    assert.equal(validateTopicFilter('a/+/#', 5, 10), null);
-    assert.equal(validateTopicFilter('ab/+/#', 5, 10), TopicError.TooLong);
-    assert.equal(validateTopicFilter('\u20ac/#', 4, 10), TopicError.TooLong);
-  });
+    assert.equal(validateTopicFilter('a/+/#', 5, 10), null)
+    assert.equal(validateTopicFilter('ab/+/#', 5, 10), TopicError.TooLong)
+    assert.equal(validateTopicFilter('\u20ac/#', 4, 10), TopicError.TooLong)
+  })
 
   test('levels over the limit are rejected', () => {
-    assert.equal(validateTopicFilter('a/+/#', 100, 3), null);
-    assert.equal(validateTopicFilter('a/+/b/#', 100, 3), TopicError.TooManyLevels);
-  });
+    assert.equal(validateTopicFilter('a/+/#', 100, 3), null)
+    assert.equal(validateTopicFilter('a/+/b/#', 100, 3), TopicError.TooManyLevels)
+  })
 
   test('a long ASCII filter within the limit is valid', () => {
-    const filter = 'x'.repeat(MAX_LENGTH - 2) + '/#';
-    assert.equal(validateTopicFilter(filter, MAX_LENGTH, MAX_LEVELS), null);
-    assert.equal(validateTopicFilter('x' + filter, MAX_LENGTH, MAX_LEVELS), TopicError.TooLong);
-  });
-});
+    const filter = 'x'.repeat(MAX_LENGTH - 2) + '/#'
+    assert.equal(validateTopicFilter(filter, MAX_LENGTH, MAX_LEVELS), null)
+    assert.equal(validateTopicFilter('x' + filter, MAX_LENGTH, MAX_LEVELS), TopicError.TooLong)
+  })
+})
 
 describe('parseSharedFilter', () => {
   const cases: [name: string, input: string, expected: ReturnType<typeof parseSharedFilter>][] = [
@@ -113,11 +113,11 @@ describe('parseSharedFilter', () => {
     ['[MQTT-4.8.2-2] ShareName of + is invalid', '$share/+/a', 'invalid'],
     ['[MQTT-4.8.2-2] ShareName with # is invalid', '$share/g#/a', 'invalid'],
     ['[MQTT-4.8.2-2] ShareName ends at the first slash', '$share/g/h/a', { group: 'g', filter: 'h/a' }],
-  ];
+  ]
   for (const [name, input, expected] of cases) {
-    test(name, () => assert.deepEqual(parseSharedFilter(input), expected));
+    test(name, () => assert.deepEqual(parseSharedFilter(input), expected))
   }
-});
+})
 
 /** Matching examples; most are from MQTT 5.0 §4.7. */
 const MATCH_CASES: [tag: string, filter: string, topic: string, matches: boolean][] = [
@@ -157,11 +157,11 @@ const MATCH_CASES: [tag: string, filter: string, topic: string, matches: boolean
   ['', 'a//b', 'a//b', true],
   ['', 'a//b', 'a/b', false],
   ['', '/a', 'a', false],
-];
+]
 
 describe('topicMatches', () => {
   for (const [tag, filter, topic, matches] of MATCH_CASES) {
-    const name = `${tag ? tag + ' ' : ''}'${filter}' ${matches ? 'matches' : 'does not match'} '${topic}'`;
-    test(name, () => assert.equal(topicMatches(filter, topic), matches));
+    const name = `${tag ? tag + ' ' : ''}'${filter}' ${matches ? 'matches' : 'does not match'} '${topic}'`
+    test(name, () => assert.equal(topicMatches(filter, topic), matches))
   }
-});
+})

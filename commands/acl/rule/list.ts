@@ -21,7 +21,7 @@ Exit codes: 0 ok, 64 bad --filter or --sort, 69 the data dir is held by another 
   ]
 
   static override flags = {
-    user: Flags.string({ summary: "Only the rules that can apply to this user: theirs and the pattern rules.", helpValue: 'USER' }),
+    user: Flags.string({ summary: 'Only the rules that can apply to this user: theirs and the pattern rules.', helpValue: 'USER' }),
     ...listFlags({ defaultSort: 'id' }),
   }
 

@@ -7,10 +7,25 @@ import { listView, type ListFlags, type ViewIo } from './view.js'
 
 /** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
 export const CLIENT_FIELDS = rowFields<ClientSummary>({
-  client_id: true, user: true, peer: true, listener: true, protocol: true, state: true, connected_at: true,
-  disconnected_at: true, keepalive: true, clean: true, session_expiry: true, subscriptions: true,
-  inflight: true, queued: true, queued_bytes: true, queue_dropped: true, output_dropped: true,
-  messages_in: true, messages_out: true,
+  client_id: true,
+  user: true,
+  peer: true,
+  listener: true,
+  protocol: true,
+  state: true,
+  connected_at: true,
+  disconnected_at: true,
+  keepalive: true,
+  clean: true,
+  session_expiry: true,
+  subscriptions: true,
+  inflight: true,
+  queued: true,
+  queued_bytes: true,
+  queue_dropped: true,
+  output_dropped: true,
+  messages_in: true,
+  messages_out: true,
 })
 
 export interface ClientListFlags extends ListFlags {

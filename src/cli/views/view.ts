@@ -53,7 +53,7 @@ export async function listView<F extends ListFlags, R extends object> (
     fetch: () => Promise<{ items: R[]; total: number }>
     empty: (total: number) => string | Promise<string>
     render: (rows: R[]) => string
-  },
+  }
 ): Promise<ListPage<R>> {
   const query = parseListQuery(io.flags, spec.fields)
   const result = await spec.fetch()

@@ -64,8 +64,14 @@ export class Session {
   toRecord (): SessionRecord {
     const subscriptions = []
     for (const s of this.subscriptions.values()) {
-      subscriptions.push({ filter: s.filter, qos: s.qos, noLocal: s.noLocal, retainAsPublished: s.retainAsPublished,
-        retainHandling: s.retainHandling, subscriptionId: s.subscriptionId })
+      subscriptions.push({
+        filter: s.filter,
+        qos: s.qos,
+        noLocal: s.noLocal,
+        retainAsPublished: s.retainAsPublished,
+        retainHandling: s.retainHandling,
+        subscriptionId: s.subscriptionId
+      })
     }
     return {
       clientId: this.clientId,
