@@ -3,7 +3,7 @@
  * (src/cli/daemon-stop.ts). Idempotent: no broker running is exit 0.
  */
 import { BaseCommand } from '../src/cli/base-command.js'
-import { pidFilePathIn } from '../src/cli/data-dir.js'
+import { pidFilePathIn } from '../src/host/data-dir.js'
 import { describeStop, stopDaemon, type StopResult } from '../src/cli/daemon-stop.js'
 import { forceFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner } from '../src/cli/spinner.js'

@@ -16,15 +16,16 @@ import { ControlServer } from './control/server.js'
 import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
-import { SysTreePublisher } from './metrics/sys-tree.js'
-import { makeDir } from './fs/make-dir.js'
+import { SysTreePublisher } from './core/sys-tree.js'
+import { makeDir } from './host/make-dir.js'
 import { createStore } from './store/create.js'
 import { StoreError } from './store/errors.js'
-import { applyPersistedSettings } from './config/persisted.js'
+import { applyPersistedSettings } from './store/persisted-settings.js'
 import { LIVE_KEYS } from './control/handlers/config.js'
 import type { Store } from './store/store.js'
 import { type ReloadSource, type ReloadTrigger, reload } from './reload.js'
 import type { ReloadResult } from './control/schema.js'
+import { Tracer } from './tracing/tracer.js'
 import { type RunningListener, openListener } from './transport/listener.js'
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
@@ -40,8 +41,10 @@ export interface ListenerInfo {
 export class Broker {
   readonly version: string = pkg.version
   readonly engine: Engine
+  /** Live tracing (`mqttctl trace`): the engine calls its hooks, the control channel starts sessions. */
+  readonly tracer = new Tracer()
   readonly metrics: MetricsSampler
-  /** Publishes `$SYS/broker/...` every `sys_interval` seconds (src/metrics/sys-tree.ts). */
+  /** Publishes `$SYS/broker/...` every `sys_interval` seconds (src/core/sys-tree.ts). */
   readonly sysTree: SysTreePublisher
   readonly log: Logger
   /** Control socket path: `<data_dir>/mqttctl.sock`. */
@@ -68,7 +71,7 @@ export class Broker {
     this.log = deps.logger
     this.reloadSource = deps.reload ?? { overrides: structuredClone(config) }
     this.configSource = deps.source ?? { file: null, overrides: {} }
-    this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config))
+    this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config), this.tracer)
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
     this.controlSocketPath = join(config.data_dir, 'mqttctl.sock')
@@ -94,6 +97,7 @@ export class Broker {
         config: this.config,
         configSource: this.configSource,
         engine: this.engine,
+        tracer: this.tracer,
         metrics: this.metrics,
         log: this.log,
         listenerStates: () => this.listenerStates(),

@@ -5,7 +5,7 @@
  * the data directory as working directory, after validating the configuration itself. Here:
  *   1. load the configuration (with the same overrides the CLI validated);
  *   2. open the log, `<data_dir>/broker.log`, size-rotated (src/log.ts#createRotatingLogger);
- *   3. claim the pid file `<data_dir>/mqttctl.pid` atomically (src/cli/pid-file.ts): a file left by a
+ *   3. claim the pid file `<data_dir>/mqttctl.pid` atomically (src/host/pid-file.ts): a file left by a
  *      crash, or naming a pid now used by another program, is replaced; one naming a live daemon of
  *      this data directory makes this process exit 70 instead of running a second broker;
  *   4. run the broker exactly as `--foreground` does (src/main.ts#serve) until `node.stop` or
@@ -14,15 +14,15 @@
  *      code. Uncaught errors are logged as fatal and take the same path with 70.
  * Every failure is written to the log file, the only place an operator (and `mqttctl start`, which
  * prints the last lines of a daemon that died while booting) can see it. The command line keeps
- * `--data-dir` as the argument after this file's path: `isDaemonFor` (src/cli/process-probe.ts)
+ * `--data-dir` as the argument after this file's path: `isDaemonFor` (src/host/process-probe.ts)
  * recognises the daemon of a data directory by it.
  */
 import { isAbsolute } from 'node:path'
 import { parseArgs } from 'node:util'
 
-import { LOG_ROTATION, logFilePathIn, pidFilePathIn } from './cli/data-dir.js'
-import { PidFileHeldError, claimPidFile, releasePidFile } from './cli/pid-file.js'
-import { isDaemonFor } from './cli/process-probe.js'
+import { LOG_ROTATION, logFilePathIn, pidFilePathIn } from './host/data-dir.js'
+import { PidFileHeldError, claimPidFile, releasePidFile } from './host/pid-file.js'
+import { isDaemonFor } from './host/process-probe.js'
 import { ConfigError } from './config/errors.js'
 import { type LoadedConfig, loadConfigWithSource } from './config/load.js'
 import { createRotatingLogger } from './log.js'

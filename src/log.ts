@@ -21,7 +21,8 @@ import { basename, dirname } from 'node:path'
 import pino from 'pino'
 import { type RotatingFileStream, createStream } from 'rotating-file-stream'
 
-import type { Config } from './config/types.js'
+/** The levels of `log_level`, quietest last. */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 /** The logger every broker module receives. */
 export type Logger = pino.Logger
@@ -30,7 +31,7 @@ export type Logger = pino.Logger
 export const REDACTED_PATHS: readonly string[] = ['password', '*.password', 'packet.password', 'will.payload', 'payload']
 
 /** A logger at `level`, writing to stderr, or appending to `opts.destination` (created with its directory if missing). */
-export function createLogger (level: Config['log_level'], opts: { destination?: string } = {}): Logger {
+export function createLogger (level: LogLevel, opts: { destination?: string } = {}): Logger {
   const destination =
     opts.destination === undefined
       ? pino.destination({ fd: 2, sync: true })
@@ -64,7 +65,7 @@ export interface LogRotation {
 }
 
 /** A logger at `level` appending to `file` (mode 0600, directory created if missing), rotated by size. */
-export function createRotatingLogger (level: Config['log_level'], file: string, rotation: LogRotation): RotatingLogger {
+export function createRotatingLogger (level: LogLevel, file: string, rotation: LogRotation): RotatingLogger {
   const open = (): RotatingFileStream => {
     const opened = createStream(basename(file), {
       path: dirname(file),

@@ -21,7 +21,7 @@ import { exposureNotes } from './config/exposure.js'
 import { loadConfigWithSource, type ConfigOverrides, type LoadedConfig } from './config/load.js'
 import type { Config } from './config/types.js'
 import { formatProblem, preflight } from './config/preflight.js'
-import { readyDataDir } from './fs/data-dir-ready.js'
+import { readyDataDir } from './host/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 import type { ReloadSource } from './reload.js'
 

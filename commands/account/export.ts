@@ -1,8 +1,8 @@
 /**
  * `mqttctl account export`: every account with its stored hash, as the JSON document `account
- * import` reads (src/auth/transfer-format.ts). Passwords are never stored, so none is in it.
+ * import` reads (src/control/transfer-format.ts). Passwords are never stored, so none is in it.
  */
-import { type AccountsDocument, accountsFile } from '../../src/auth/transfer-format.js'
+import { type AccountsDocument, accountsFile } from '../../src/control/transfer-format.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 
 export default class AccountExport extends BaseCommand<typeof AccountExport> {

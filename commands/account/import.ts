@@ -5,8 +5,8 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { Methods } from '../../src/control/schema.js'
-import { parseMosquittoPasswords } from '../../src/auth/mosquitto-files.js'
-import { parseAccountsFile } from '../../src/auth/transfer-format.js'
+import { parseMosquittoPasswords } from '../../src/control/mosquitto-files.js'
+import { parseAccountsFile } from '../../src/control/transfer-format.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { kickedTail, OFFLINE_KICK_NOTE } from '../../src/cli/auth-format.js'
 import { checkFrameSize, describeCounts } from '../../src/cli/import-format.js'

@@ -1,8 +1,8 @@
 /**
  * `mqttctl acl export`: every topic rule and IP rule, as the JSON document `acl import` reads
- * (src/auth/transfer-format.ts).
+ * (src/control/transfer-format.ts).
  */
-import { type AclDocument, aclFile } from '../../src/auth/transfer-format.js'
+import { type AclDocument, aclFile } from '../../src/control/transfer-format.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 
 export default class AclExport extends BaseCommand<typeof AclExport> {

@@ -5,8 +5,8 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { IpRuleEntry, Methods, TopicRuleEntry } from '../../src/control/schema.js'
-import { parseMosquittoAcl } from '../../src/auth/mosquitto-files.js'
-import { parseAclFile } from '../../src/auth/transfer-format.js'
+import { parseMosquittoAcl } from '../../src/control/mosquitto-files.js'
+import { parseAclFile } from '../../src/control/transfer-format.js'
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { kickedTail, OFFLINE_KICK_NOTE, TOPIC_ACCESS_CLOSED, TOPIC_ACCESS_OPENED } from '../../src/cli/auth-format.js'
 import { checkFrameSize, describeCounts } from '../../src/cli/import-format.js'

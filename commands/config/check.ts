@@ -7,7 +7,7 @@ import { Args } from '@oclif/core'
 
 import { BaseCommand } from '../../src/cli/base-command.js'
 import { probeBroker } from '../../src/cli/broker-probe.js'
-import { socketPathIn } from '../../src/cli/data-dir.js'
+import { socketPathIn } from '../../src/host/data-dir.js'
 import { ExitCode } from '../../src/cli/exit-codes.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'

@@ -3,7 +3,7 @@
  * Store keeps them (records `account`, `ip_rule`, `topic_rule`), and the decisions made from them.
  *
  * One instance lives in the broker (changes arrive over the control channel and apply at once);
- * mqttctl makes another over the data dir of a stopped broker (src/auth/offline.ts). Every change is
+ * mqttctl makes another over the data dir of a stopped broker (src/control/offline-admin.ts). Every change is
  * written to the Store and awaited (`store.flush()`) before the method resolves, so a reply to
  * mqttctl means the change survives a crash.
  *
@@ -12,9 +12,16 @@
  * change invalidates at once by bumping `generation`.
  */
 import { z } from 'zod'
-import type { ImportCounts } from '../control/schema.js'
 import type { RecordKind, Store } from '../store/store.js'
 import { addressToBigInt, type Cidr, cidrContains, parseCidr } from './cidr.js'
+
+/** What an import did: entries added, changed in place, already there as given, and deleted (`replace`). */
+export interface ImportCounts {
+  added: number
+  updated: number
+  unchanged: number
+  deleted: number
+}
 import { decide, type Decision, type Identity, type RuleAccess, type RuleSubject, type TopicRule } from './topic-rules.js'
 
 export interface Account {

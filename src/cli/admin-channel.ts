@@ -1,10 +1,10 @@
 /**
  * AdminChannel: where `account` and `acl` commands send their requests. With a broker running, its
  * control socket (changes apply live); with none, the data dir's store opened in this process
- * (src/auth/offline.ts, loaded only then). Both run the same method code (src/auth/admin.ts), so a
+ * (src/control/offline-admin.ts, loaded only then). Both run the same method code (src/control/auth-methods.ts), so a
  * command behaves the same either way except for `live` in its result.
  */
-import type { AuthMethodName } from '../auth/admin.js'
+import type { AuthMethodName } from '../control/auth-methods.js'
 import { type ControlClient, ControlClientError } from '../control/client.js'
 import type { Methods } from '../control/schema.js'
 
@@ -27,7 +27,7 @@ export function liveChannel (client: ControlClient, timeoutMs: number): AdminCha
 }
 
 export async function offlineChannel (dataDir: string, bcryptCost: number): Promise<AdminChannel> {
-  const { openOfflineAdmin } = await import('../auth/offline.js')
+  const { openOfflineAdmin } = await import('../control/offline-admin.js')
   const { ControlError } = await import('../control/server.js')
   const admin = await openOfflineAdmin(dataDir)
   return {

@@ -54,7 +54,7 @@ export class LineFailure extends CliFailure {
   }
 }
 
-/** A permission problem (exit 77), one line naming the path and the users (src/fs/access-denied.ts). */
+/** A permission problem (exit 77), one line naming the path and the users (src/host/access-denied.ts). */
 export function permissionFailure (message: string): LineFailure {
   return new LineFailure(message, [message], ExitCode.Permission, 'PERMISSION_DENIED')
 }

@@ -17,7 +17,7 @@
  *      configuration leaves open or to defaults (src/config/exposure.ts) as notes on stderr;
  *    - the daemon exiting first → its last log lines (this pid's records, pretty-printed) on stderr,
  *      exit 70 (77/78 when the daemon says so); with not one log line, a full file system of the
- *      data directory is named as the reason (src/fs/disk-full.ts); no answer within --wait-timeout → exit 75, the daemon
+ *      data directory is named as the reason (src/host/disk-full.ts); no answer within --wait-timeout → exit 75, the daemon
  *      left running (it may still come up: `mqttctl status`, `mqttctl logs`, `mqttctl stop`).
  */
 import { spawn } from 'node:child_process'
@@ -28,17 +28,17 @@ import { ControlClientError } from '../control/client.js'
 import type { NodeStatus } from '../control/schema.js'
 import { type Defaulted, type ExposureNote, exposureNotes } from '../config/exposure.js'
 import type { LoadedConfig } from '../config/load.js'
-import { readyDataDir } from '../fs/data-dir-ready.js'
-import { diskFull } from '../fs/disk-full.js'
+import { readyDataDir } from '../host/data-dir-ready.js'
+import { diskFull } from '../host/disk-full.js'
 import { CliFailure, LineFailure, permissionFailure } from './base-command.js'
 import { probeBroker } from './broker-probe.js'
 import { ConfigFailure, preflightFailure } from './config-failure.js'
-import { logFilePathIn, logFilesNewestFirst, pidFilePathIn, socketPathIn } from './data-dir.js'
+import { logFilePathIn, logFilesNewestFirst, pidFilePathIn, socketPathIn } from '../host/data-dir.js'
 import { elapsed } from './durations.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
-import { readPidFile } from './pid-file.js'
+import { readPidFile } from '../host/pid-file.js'
 import { pollUntil } from './poll.js'
-import { isAlive, isDaemonFor } from './process-probe.js'
+import { isAlive, isDaemonFor } from '../host/process-probe.js'
 
 /** The compiled daemon entry, next to this module's directory: dist/src/daemon.js. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../daemon.js', import.meta.url))

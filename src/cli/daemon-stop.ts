@@ -15,9 +15,9 @@ import { CliFailure } from './base-command.js'
 import { removeStaleSocket } from './broker-probe.js'
 import { elapsed } from './durations.js'
 import { ExitCode } from './exit-codes.js'
-import { readPidFile, removeStalePidFile } from './pid-file.js'
+import { readPidFile, removeStalePidFile } from '../host/pid-file.js'
 import { pollUntil } from './poll.js'
-import { isAlive, isDaemonFor } from './process-probe.js'
+import { isAlive, isDaemonFor } from '../host/process-probe.js'
 
 /** How long a SIGKILLed process may take to disappear. */
 const KILL_WAIT_MS = 5000

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { text } from 'node:stream/consumers'
-import { EntryError } from '../auth/transfer-format.js'
+import { EntryError } from '../control/transfer-format.js'
 import { CliFailure } from './base-command.js'
 import { ExitCode } from './exit-codes.js'
 

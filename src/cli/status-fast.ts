@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { socketPathIn } from './data-dir.js'
+import { socketPathIn } from '../host/data-dir.js'
 import { statusReport } from './status-report.js'
 import { writeStdout } from './stdout-guard.js'
 

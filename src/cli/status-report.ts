@@ -7,11 +7,11 @@
  */
 import { ControlClientError } from '../control/client.js'
 import { probeBroker, socketFileExists } from './broker-probe.js'
-import { pidFilePathIn } from './data-dir.js'
+import { pidFilePathIn } from '../host/data-dir.js'
 import { uptime } from './durations.js'
 import { StatusExit } from './exit-codes.js'
-import { readPidFile } from './pid-file.js'
-import { isDaemonFor } from './process-probe.js'
+import { readPidFile } from '../host/pid-file.js'
+import { isDaemonFor } from '../host/process-probe.js'
 
 /** `mqttctl status --json`. */
 export interface StatusResult {

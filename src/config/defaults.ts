@@ -8,7 +8,7 @@
 
 import { availableParallelism, hostname } from 'node:os'
 
-import { descriptorLimit, maxConnectionsFor } from '../transport/descriptor-limit.js'
+import { descriptorLimit, maxConnectionsFor } from '../host/descriptor-limit.js'
 
 import { defaultAllowAnonymous } from './exposure.js'
 import type { Config, ListenerConfig, ListenerType } from './types.js'
@@ -52,7 +52,7 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   max_inflight_bytes: 16 * 1024 * 1024,
   max_queued_messages: 1000,
   max_queued_bytes: 64 * 1024 * 1024,
-  // derived from this process's file descriptor limit (src/transport/descriptor-limit.ts)
+  // derived from this process's file descriptor limit (src/host/descriptor-limit.ts)
   max_connections: maxConnectionsFor(descriptorLimit()),
   max_topic_length: 65_535,
   max_topic_levels: 201,

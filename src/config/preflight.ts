@@ -22,7 +22,7 @@ import { dirname } from 'node:path'
 import { createSecureContext } from 'node:tls'
 import { getSystemErrorMap } from 'node:util'
 
-import { describeDenied, isPermissionCode } from '../fs/access-denied.js'
+import { describeDenied, isPermissionCode } from '../host/access-denied.js'
 import type { Config, ListenerConfig } from './types.js'
 
 export interface PreflightProblem {
@@ -46,7 +46,7 @@ export async function preflight (config: Config, heldPorts: ReadonlySet<number> 
 /**
  * One problem as `mqttctl` prints it: `invalid configuration: <file>: <key>: <message>`; a
  * permission problem as `<key>: cannot open …`, and the data directory's as the line every
- * command prints for it (src/fs/access-denied.ts).
+ * command prints for it (src/host/access-denied.ts).
  */
 export function formatProblem (problem: PreflightProblem, file: string | undefined): string {
   if (problem.permission) return problem.key === 'data_dir' ? problem.message : `${problem.key}: ${problem.message}`

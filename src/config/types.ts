@@ -6,6 +6,8 @@
  * into this shape; `defaults.ts` holds the values used when a key is absent.
  */
 
+import type { LogLevel } from '../log.js'
+
 export type ListenerType = 'mqtt' | 'mqtts' | 'ws' | 'wss'
 
 export interface ListenerConfig {
@@ -95,7 +97,7 @@ export interface Config {
    * `<data_dir>/store/`; `memory` keeps it in this process only (tests, or no disk wanted).
    */
   store: 'embedded' | 'memory'
-  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  log_level: LogLevel
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import net from 'node:net'
 import { userInfo } from 'node:os'
-import { describeDenied } from '../fs/access-denied.js'
+import { describeDenied } from '../host/access-denied.js'
 import { NdjsonDecoder, encodeFrame } from './ndjson.js'
 import {
   CONTROL_PROTOCOL, type ClientIdentity, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,

@@ -120,6 +120,7 @@ export interface State {
 }
 
 import type { AuthFailure } from '../auth/authenticate.js'
+import type { ImportCounts } from '../auth/access-control.js'
 /**
  * Authentication failures since start: `total`, and per reason (src/auth/authenticate.ts#AUTH_FAILURES:
  * bad_password, unknown_user, ip_denied, anonymous_refused, no_certificate, backoff, busy).
@@ -251,13 +252,7 @@ export interface IpRuleEntry {
   skip_auth: boolean
 }
 
-/** What an import did: entries added, changed in place, already there as given, and deleted (`replace`). */
-export interface ImportCounts {
-  added: number
-  updated: number
-  unchanged: number
-  deleted: number
-}
+export type { ImportCounts }
 
 /** Result of a change to access control (online: applied live; offline: written to the data dir). */
 export interface AuthChange {

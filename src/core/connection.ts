@@ -31,7 +31,7 @@ import { logDisconnected } from './connection-log.js'
 import { dispatch } from './dispatch.js'
 import type { Engine } from './engine.js'
 import { TickOutput } from './output.js'
-import { type Message, secondsLeft } from './message.js'
+import { type Message, secondsLeft } from '../protocol/message.js'
 import type { Session } from './session/session.js'
 import type { WillMessage } from './will.js'
 

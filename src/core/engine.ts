@@ -17,23 +17,23 @@ import type { Logger } from '../log.js'
 import { Counters } from '../metrics/counters.js'
 import { ReasonCode } from '../protocol/reason-codes.js'
 import type { Store } from '../store/store.js'
-import { Tracer } from '../tracing/tracer.js'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { Admission } from './admission.js'
 import { CloseReason } from './close-reason.js'
 import { Connection } from './connection.js'
 import { sweepConnections } from './keepalive.js'
-import type { Message } from './message.js'
+import type { Message } from '../protocol/message.js'
 import type { Session } from './session/session.js'
 import { RetainedMessages } from './retained.js'
 import { Router } from './router/router.js'
 import { SessionRegistry } from './session/registry.js'
+import { NO_TRACE, type TraceHooks } from './trace-hooks.js'
 import { WillScheduler } from './will.js'
 
 export class Engine {
   readonly counters = new Counters()
   /** Live tracing; hot paths check `tracer.active` (false when no trace runs) before any hook. */
-  readonly tracer = new Tracer()
+  readonly tracer: TraceHooks
   readonly sessions: SessionRegistry
   readonly router: Router
   readonly retained: RetainedMessages
@@ -51,7 +51,8 @@ export class Engine {
   private storeError: string | null = null
   private stopping = false
 
-  constructor (readonly config: Config, readonly log: Logger, readonly store: Store) {
+  constructor (readonly config: Config, readonly log: Logger, readonly store: Store, tracer: TraceHooks = NO_TRACE) {
+    this.tracer = tracer
     this.retained = new RetainedMessages(store)
     this.sessions = new SessionRegistry(this)
     this.router = new Router(this)

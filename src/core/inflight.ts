@@ -21,7 +21,7 @@
 import type { QoS } from '../protocol/packets.js'
 import type { InflightRecord, QueuedDelivery, SessionQueue } from '../store/store.js'
 import type { Connection } from './connection.js'
-import { type Message, isExpired } from './message.js'
+import { type Message, isExpired } from '../protocol/message.js'
 import type { Session } from './session/session.js'
 
 export interface OutboundEntry {

@@ -8,7 +8,7 @@
  */
 import type { Store } from '../store/store.js'
 import { TopicIndex } from './router/topic-index.js'
-import { type Message, isExpired } from './message.js'
+import { type Message, isExpired } from '../protocol/message.js'
 
 export class RetainedMessages {
   private readonly index = new TopicIndex<Message>()

@@ -11,7 +11,7 @@
  */
 import type { PublishProperties, QoS } from '../protocol/packets.js'
 import type { Engine } from './engine.js'
-import type { Message } from './message.js'
+import type { Message } from '../protocol/message.js'
 import type { StoredWill } from '../store/store.js'
 import { type LongTimer, setLongTimeout } from './timers.js'
 

@@ -21,7 +21,7 @@
  * per Message object: messages are immutable). Decoders check what they read and throw CodecError,
  * which the store reports as a corrupt store naming the key.
  */
-import type { Message } from '../core/message.js'
+import type { Message } from '../protocol/message.js'
 import type { PublishProperties, QoS } from '../protocol/packets.js'
 import type { InflightRecord, QueuedDelivery, SessionRecord, StoredWill, SubscriptionRecord } from './store.js'
 

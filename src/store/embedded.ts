@@ -34,7 +34,7 @@
 import { readdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import type { Message } from '../core/message.js'
+import type { Message } from '../protocol/message.js'
 import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, decodeWill, encodeWill, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
 import { COMMIT_KEY, CommitJournal, decodeCommitNumber, droppedOnReplay, encodeCommitNumber, holdLogs, readCommitted, readDamage, recordDamage, releaseLogs } from './wal-guard.js'

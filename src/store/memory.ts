@@ -3,7 +3,7 @@
  * survives a restart; every write is "durable" at once, so `flush()` resolves immediately. Used by
  * tests and by deployments that want no disk.
  */
-import type { Message } from '../core/message.js'
+import type { Message } from '../protocol/message.js'
 import { type InflightRecord, type QueuedDelivery, type RecordKind, type SessionQueue, type SessionRecord, type SessionSource, type Store, type StoredRecord, type StoredWill, recordOf } from './store.js'
 
 /** FIFO on an array with a moving head, compacted when the dead prefix dominates. */

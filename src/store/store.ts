@@ -11,7 +11,7 @@
  * durability barrier: it resolves when every change made so far is safe, and a QoS 1/2 ack that
  * depends on a change waits for it (a no-op promise for the memory backend).
  */
-import type { Message } from '../core/message.js'
+import type { Message } from '../protocol/message.js'
 import type { QoS } from '../protocol/packets.js'
 
 /** A subscription at rest. */

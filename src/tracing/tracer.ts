@@ -21,7 +21,7 @@
  * Sinks are called synchronously; they must not block (the control stream buffers and drops).
  */
 import type { Connection } from '../core/connection.js'
-import type { Message } from '../core/message.js'
+import type { Message } from '../protocol/message.js'
 import { TopicTree } from '../core/router/topic-tree.js'
 import type { Packet, PublishPacket, QoS } from '../protocol/packets.js'
 import { type TraceEvent, addPayload, nowUs, packetEvent } from './events.js'

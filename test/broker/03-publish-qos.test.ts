@@ -188,7 +188,7 @@ test('max_queued_bytes bounds an offline queue by size; drops are counted per se
   t.assert.ok(session.outbound.queuedBytes <= 3000)
   t.assert.equal(session.queueDropped, 6 - queued)
   t.assert.equal(broker.engine.counters.queueDropped, 6 - queued)
-  const { sysValues } = await import('../../src/metrics/sys-tree.js')
+  const { sysValues } = await import('../../src/core/sys-tree.js')
   const sys = sysValues(broker, Date.now())
   t.assert.deepEqual([sys['queued messages/count'], sys['queued messages/dropped']], [queued, 6 - queued])
 

@@ -1,5 +1,5 @@
 /**
- * The `$SYS/broker/...` tree (src/metrics/sys-tree.ts): published as retained QoS 0 messages every
+ * The `$SYS/broker/...` tree (src/core/sys-tree.ts): published as retained QoS 0 messages every
  * `sys_interval` seconds, hidden from leading wildcards, changed at run time by `config set`, and
  * read directly by the `sys.watch` control stream. Waits are on real intervals, with deadlines.
  */
@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test'
 import type { IPublishPacket, MqttClient } from 'mqtt'
 import { ControlClient } from '../../src/control/client.js'
 import type { SysSnapshot } from '../../src/control/schema.js'
-import type { Message } from '../../src/core/message.js'
+import type { Message } from '../../src/protocol/message.js'
 import { connect, startBroker } from '../helpers/broker.js'
 import { collectUntil, until } from '../helpers/messages.js'
 

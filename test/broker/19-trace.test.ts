@@ -149,7 +149,7 @@ test('concurrent traces keep their own filters; the tracer is off again once all
   const ctlB = await control(t, broker.controlSocketPath)
   const a = await trace(t, ctlA, { clients: ['ca'] })
   const b = await trace(t, ctlB, { topics: ['b/#'] })
-  t.assert.equal(engine.tracer.sessionCount, 2)
+  t.assert.equal(broker.tracer.sessionCount, 2)
 
   const ca = await connect(t, url, { clientId: 'ca' })
   const cb = await connect(t, url, { clientId: 'cb' })
@@ -177,7 +177,7 @@ test('concurrent traces keep their own filters; the tracer is off again once all
 
   ctlB.close() // the reader going away ends its trace too
   await eventually(() => !engine.tracer.active, 'tracer.active === false')
-  t.assert.equal(engine.tracer.sessionCount, 0)
+  t.assert.equal(broker.tracer.sessionCount, 0)
 })
 
 test('payload modes: none, preview (64 bytes, UTF-8 else base64, never a cut character), full', async (t: TestContext) => {
@@ -231,5 +231,5 @@ test('trace.start refuses bad parameters with INVALID and starts nothing', async
       (err: ControlClientError) => err.code === 'INVALID', JSON.stringify(params))
   }
   t.assert.equal(broker.engine.tracer.active, false)
-  t.assert.equal(broker.engine.tracer.sessionCount, 0)
+  t.assert.equal(broker.tracer.sessionCount, 0)
 })

@@ -8,7 +8,7 @@
 import net from 'node:net'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
-import { maxConnectionsFor } from '../../src/transport/descriptor-limit.js'
+import { maxConnectionsFor } from '../../src/host/descriptor-limit.js'
 import { connect, nextMessages } from '../helpers/broker.js'
 import { type LimitedBroker, startLimitedBroker } from '../helpers/limited-broker.js'
 import { until } from '../helpers/messages.js'

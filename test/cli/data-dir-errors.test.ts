@@ -1,7 +1,7 @@
 /**
  * A data directory mqttctl cannot create or may not use: one line naming the directory, an exit
- * code from the README's table, at once. Covers src/fs/make-dir.ts (Node's own recursive mkdir
- * spins forever under /proc), src/fs/data-dir-ready.ts and src/fs/access-denied.ts, through the
+ * code from the README's table, at once. Covers src/host/make-dir.ts (Node's own recursive mkdir
+ * spins forever under /proc), src/host/data-dir-ready.ts and src/host/access-denied.ts, through the
  * real CLI; the permission cases run mqttctl as `nobody` on a root-owned 0700 directory.
  */
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 
-import { makeDir } from '../../src/fs/make-dir.js'
+import { makeDir } from '../../src/host/make-dir.js'
 import { runCli, testDir } from './harness.js'
 
 test('makeDir: creates missing ancestors, accepts an existing directory, ends with ENOENT under /proc', async (t: TestContext) => {

@@ -1,6 +1,6 @@
 /**
  * A daemon that dies while booting without writing one log line, on a full file system: `start`
- * says the file system is full (src/fs/disk-full.ts) instead of pointing at an empty log. The CLI
+ * says the file system is full (src/host/disk-full.ts) instead of pointing at an empty log. The CLI
  * case runs on a real full tmpfs (needs root for `mount`; skipped otherwise); the verdict on statfs
  * figures is tested on its own.
  */
@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 
-import { describeFull, diskFull } from '../../src/fs/disk-full.js'
+import { describeFull, diskFull } from '../../src/host/disk-full.js'
 import { fill, smallDisk } from '../helpers/small-disk.js'
 import { runCli } from './harness.js'
 

@@ -8,7 +8,7 @@ import type { TestContext } from 'node:test'
 import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Message } from '../../src/core/message.js'
+import type { Message } from '../../src/protocol/message.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 import { mqttctl, mqttctlJson } from '../helpers/mqttctl.js'
 

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test'
 import type { TestContext } from 'node:test'
-import type { Message } from '../../src/core/message.js'
+import type { Message } from '../../src/protocol/message.js'
 import type { SessionRecord, Store } from '../../src/store/store.js'
 
 function message (topic: string, payload: string, extra: Partial<Message> = {}): Message {

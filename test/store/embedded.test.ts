@@ -6,7 +6,7 @@ import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, tru
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import type { Message } from '../../src/core/message.js'
+import type { Message } from '../../src/protocol/message.js'
 import { EmbeddedStore } from '../../src/store/embedded.js'
 import type { EmbeddedStoreOptions } from '../../src/store/embedded.js'
 import { StoreError } from '../../src/store/errors.js'

@@ -1,7 +1,7 @@
-/** The default max_connections rule (src/transport/descriptor-limit.ts). */
+/** The default max_connections rule (src/host/descriptor-limit.ts). */
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
-import { descriptorLimit, maxConnectionsFor, parseLimitsFile } from '../../src/transport/descriptor-limit.js'
+import { descriptorLimit, maxConnectionsFor, parseLimitsFile } from '../../src/host/descriptor-limit.js'
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds

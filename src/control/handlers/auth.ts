@@ -1,9 +1,9 @@
 /**
- * `account.*` and `acl.*` on the running broker: the methods of src/auth/admin.ts, with a LiveView
+ * `account.*` and `acl.*` on the running broker: the methods of src/control/auth-methods.ts, with a LiveView
  * of the engine's connections so that `--kick` closes those that lost their right (DISCONNECT 0x87
  * Not authorized for v5 clients) and `account list` counts who is online.
  */
-import { type LiveClient, type LiveView, AUTH_METHODS, authMethods } from '../../auth/admin.js'
+import { type LiveClient, type LiveView, AUTH_METHODS, authMethods } from '../auth-methods.js'
 import { CloseReason } from '../../core/close-reason.js'
 import type { Connection } from '../../core/connection.js'
 import { ReasonCode } from '../../protocol/reason-codes.js'

@@ -7,7 +7,7 @@
  * topic_alias_maximum, max_keepalive) apply to connections made after the change. Keys that shape
  * listeners, storage or identity need a restart and are refused with RESTART_REQUIRED. With
  * `persist` the value is also saved in the Store and applied over the file at every start
- * (src/config/persisted.ts).
+ * (src/store/persisted-settings.ts).
  */
 import { ConfigError } from '../../config/errors.js'
 import { parseConfig } from '../../config/schema.js'

@@ -4,6 +4,7 @@
  */
 import type { Config, ConfigSource } from '../../config/types.js'
 import type { Engine } from '../../core/engine.js'
+import type { Tracer } from '../../tracing/tracer.js'
 import type { Logger } from '../../log.js'
 import type { MetricsSampler } from '../../metrics/sampler.js'
 import type { ListenerState, ReloadResult } from '../schema.js'
@@ -14,6 +15,8 @@ export interface BrokerView {
   /** The config file and command-line overrides the broker was started with. */
   readonly configSource: ConfigSource
   readonly engine: Engine
+  /** Live tracing: the trace handler starts and ends its sessions. */
+  readonly tracer: Tracer
   readonly metrics: MetricsSampler
   readonly log: Logger
   /** The bound listeners with their open connection counts. */

@@ -1,6 +1,6 @@
 /** Small conversions shared by the control handlers: engine objects → schema records. */
 import type { Connection } from '../../core/connection.js'
-import type { Message } from '../../core/message.js'
+import type { Message } from '../../protocol/message.js'
 import type { Subscription } from '../../core/router/subscription.js'
 import type { Session } from '../../core/session/session.js'
 import { PROTOCOL_NAMES } from '../../protocol/packets.js'

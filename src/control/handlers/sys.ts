@@ -1,11 +1,11 @@
 /**
  * `sys.watch`: a stream of `$SYS` snapshots (`mqttctl sys`). Each event is `{ts, values}` with the
- * same key → value map the `$SYS/broker/...` publisher uses (src/metrics/sys-tree.ts), computed
+ * same key → value map the `$SYS/broker/...` publisher uses (src/core/sys-tree.ts), computed
  * directly (no MQTT subscription), right after the stream starts and then every `interval_ms`
  * (default 1000, an integer from SYS_WATCH_MIN_MS to SYS_WATCH_MAX_MS, else INVALID) until the
  * stream stops. Cost per snapshot: one pass over the sessions (see sysValues).
  */
-import { sysValues } from '../../metrics/sys-tree.js'
+import { sysValues } from '../../core/sys-tree.js'
 import { ControlError, type ControlServer } from '../server.js'
 import { ControlErrorCode, type SysSnapshot } from '../schema.js'
 import type { BrokerView } from './context.js'

@@ -21,7 +21,7 @@ export function registerTraceHandlers (server: ControlServer, broker: BrokerView
       if (err instanceof TraceSpecError) throw new ControlError(ControlErrorCode.Invalid, err.message)
       throw err
     }
-    const stop = broker.engine.tracer.start({ ...selectors, emit: (event) => { sink.emit(event) } })
+    const stop = broker.tracer.start({ ...selectors, emit: (event) => { sink.emit(event) } })
     broker.log.info({ clients: selectors.clients, topics: selectors.topics, payload: selectors.payload }, 'trace started')
     return () => {
       stop()

@@ -38,7 +38,7 @@ import { CloseReason } from '../close-reason.js'
 import type { Connection } from '../connection.js'
 import { logConnected } from '../connection-log.js'
 import { negotiateKeepalive } from '../keepalive.js'
-import { forwardableProperties } from '../message.js'
+import { forwardableProperties } from '../../protocol/message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
 import { type AuthOutcome, authenticate } from '../../auth/authenticate.js'
 

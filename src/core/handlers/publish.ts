@@ -20,7 +20,7 @@ import { ReasonCode, type ReasonCodeValue } from '../../protocol/reason-codes.js
 import { validateTopicName } from '../../protocol/topic.js'
 import { CloseReason } from '../close-reason.js'
 import type { Connection } from '../connection.js'
-import { type Message, forwardableProperties } from '../message.js'
+import { type Message, forwardableProperties } from '../../protocol/message.js'
 import { hasForbiddenCharacters } from '../../protocol/utf8.js'
 
 export function handlePublish (conn: Connection, packet: PublishPacket): void {

@@ -22,7 +22,7 @@
 import type { QoS } from '../../protocol/packets.js'
 import { encodeSharedPublish } from '../connection.js'
 import type { Engine } from '../engine.js'
-import type { Message } from '../message.js'
+import type { Message } from '../../protocol/message.js'
 import type { Session } from '../session/session.js'
 import type { Subscription } from './subscription.js'
 import { TopicTree } from './topic-tree.js'

@@ -14,7 +14,7 @@ import type { Connection } from '../connection.js'
 import type { Engine } from '../engine.js'
 import { OutboundFlow } from '../inflight.js'
 import type { LongTimer } from '../timers.js'
-import type { Message } from '../message.js'
+import type { Message } from '../../protocol/message.js'
 import type { Subscription } from '../router/subscription.js'
 import type { SessionQueue, SessionRecord } from '../../store/store.js'
 

@@ -5,10 +5,10 @@
  * from ever writing it at once: opening fails while a broker has it, and a broker starting while
  * this holds it waits for it (src/broker.ts).
  */
-import { makeDir } from '../fs/make-dir.js'
+import { makeDir } from '../host/make-dir.js'
 import { EmbeddedStore } from '../store/embedded.js'
-import { AccessControl } from './access-control.js'
-import { type AuthMethods, authMethods } from './admin.js'
+import { AccessControl } from '../auth/access-control.js'
+import { type AuthMethods, authMethods } from './auth-methods.js'
 
 export interface OfflineAdmin {
   readonly methods: AuthMethods

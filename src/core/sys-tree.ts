@@ -44,10 +44,10 @@
  * a second without a hook (0 stops publishing; retained values stay as they were).
  */
 import { AUTH_FAILURES } from '../auth/authenticate.js'
-import type { Engine } from '../core/engine.js'
-import type { Message } from '../core/message.js'
-import { readMemory } from './memory.js'
-import type { MetricsSampler, SampledCounter } from './sampler.js'
+import type { Engine } from './engine.js'
+import type { Message } from '../protocol/message.js'
+import { readMemory } from '../metrics/memory.js'
+import type { MetricsSampler, SampledCounter } from '../metrics/sampler.js'
 
 /** The `$SYS` values: topic suffix (after `$SYS/broker/`) → number or text. */
 export type SysValues = Record<string, number | string>

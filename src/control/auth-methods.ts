@@ -1,21 +1,21 @@
 /**
  * The `account.*` and `acl.*` control methods, written once over an AccessControl and used twice:
  * by the running broker (control/handlers/auth.ts, with a LiveView of its connections) and by
- * mqttctl on the data dir of a stopped broker (auth/offline.ts, no LiveView). Each method validates
+ * mqttctl on the data dir of a stopped broker (control/offline-admin.ts, no LiveView). Each method validates
  * its input (ControlError INVALID / NOT_FOUND / NO_SUCH_USER), changes the AccessControl (durable
  * before it resolves) and, with `kick` on a live broker, closes the connections that lost their
  * right: those of a deleted or re-keyed user, those from a newly denied address, those holding a
  * subscription the topic rules no longer grant. The export and import methods (admin-transfer.ts)
  * are merged in and share the MethodKit.
  */
-import { ControlError } from '../control/server.js'
-import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicAccessChange, type TopicRuleSummary } from '../control/schema.js'
+import { ControlError } from './server.js'
+import { type AccountSummary, type AuthChange, ControlErrorCode, type IpRuleSummary, type Methods, type TopicAccessChange, type TopicRuleSummary } from './schema.js'
 import { validateTopicName } from '../protocol/topic.js'
-import type { AccessControl, IpRule } from './access-control.js'
-import { TRANSFER_METHODS, type TransferMethodName, transferMethods } from './admin-transfer.js'
-import { normaliseCidr, ruleFilterProblem, usernameProblem } from './entry-checks.js'
-import { hashProblem, hashType } from './passwords.js'
-import type { Identity, TopicRule } from './topic-rules.js'
+import type { AccessControl, IpRule } from '../auth/access-control.js'
+import { TRANSFER_METHODS, type TransferMethodName, transferMethods } from './auth-transfer.js'
+import { normaliseCidr, ruleFilterProblem, usernameProblem } from '../auth/entry-checks.js'
+import { hashProblem, hashType } from '../auth/passwords.js'
+import type { Identity, TopicRule } from '../auth/topic-rules.js'
 
 /** A connected client as the kick rules see it. */
 export interface LiveClient extends Identity {

@@ -1,16 +1,16 @@
 /**
  * `account.export`, `account.import`, `acl.export` and `acl.import`: access control moved as a
- * whole, on the running broker and on a stopped one's data dir (like the rest of src/auth/admin.ts,
+ * whole, on the running broker and on a stopped one's data dir (like the rest of src/control/auth-methods.ts,
  * which merges these in). An import is checked entry by entry first (transfer-format.ts: the first
  * bad entry is named and nothing changes), then applied in one durable write. Without `replace` it
  * adds to what is there: named accounts are created or get the file's hash, topic rules not there
  * yet are added, an IP range gets the file's action; with `replace`, what the file does not hold
  * is deleted too (IP rules only when the import gives some: a Mosquitto acl_file has none). With `kick` on a live broker, clients that lost their right are disconnected.
  */
-import { ControlError } from '../control/server.js'
-import { ControlErrorCode } from '../control/schema.js'
-import type { AccessControl } from './access-control.js'
-import type { AuthMethods, MethodKit } from './admin.js'
+import { ControlError } from './server.js'
+import { ControlErrorCode } from './schema.js'
+import type { AccessControl } from '../auth/access-control.js'
+import type { AuthMethods, MethodKit } from './auth-methods.js'
 import { checkAccountEntries, checkRuleEntries, EntryError } from './transfer-format.js'
 
 export type TransferMethodName = 'account.export' | 'account.import' | 'acl.export' | 'acl.import'

@@ -7,10 +7,10 @@
  * --settings` drops them all.
  */
 import type { Logger } from '../log.js'
-import type { Store } from '../store/store.js'
-import { ConfigError } from './errors.js'
-import { parseConfig } from './schema.js'
-import type { Config } from './types.js'
+import type { Store } from './store.js'
+import { ConfigError } from '../config/errors.js'
+import { parseConfig } from '../config/schema.js'
+import type { Config } from '../config/types.js'
 
 /** Applies the saved settings to `config` (in place); returns the keys applied. */
 export async function applyPersistedSettings (store: Store, config: Config, liveKeys: readonly string[], log: Logger): Promise<string[]> {

@@ -8,7 +8,7 @@
  * Identifier are per-hop and never stored here. Message Expiry is kept as an absolute deadline and
  * re-expressed as "seconds left" when the message is sent [MQTT-3.3.2-6].
  */
-import type { PublishProperties, QoS } from '../protocol/packets.js'
+import type { PublishProperties, QoS } from './packets.js'
 
 export interface Message {
   readonly topic: string

@@ -5,9 +5,9 @@
  * (so a bad file changes nothing and names its entry) and on the entries in the broker.
  */
 import { z } from 'zod'
-import type { AccountEntry, IpRuleEntry, TopicRuleEntry } from '../control/schema.js'
-import { normaliseCidr, ruleFilterProblem, usernameProblem } from './entry-checks.js'
-import { hashProblem } from './passwords.js'
+import type { AccountEntry, IpRuleEntry, TopicRuleEntry } from './schema.js'
+import { normaliseCidr, ruleFilterProblem, usernameProblem } from '../auth/entry-checks.js'
+import { hashProblem } from '../auth/passwords.js'
 
 export const ACCOUNTS_FORMAT = 'mqttd-accounts'
 export const ACL_FORMAT = 'mqttd-acl'

@@ -1,8 +1,8 @@
 /**
  * Makes sure a data directory exists and this process may use it (read, write, search), before
  * a broker starts on it or a command hands it to a daemon. A problem comes back as one line naming
- * the directory (src/fs/access-denied.ts for permissions) and whether it is a permission problem
- * (exit 77) or another (exit 70), never as a stack trace or a loop (src/fs/make-dir.ts).
+ * the directory (src/host/access-denied.ts for permissions) and whether it is a permission problem
+ * (exit 77) or another (exit 70), never as a stack trace or a loop (src/host/make-dir.ts).
  */
 import { accessSync, constants } from 'node:fs'
 import { dirname } from 'node:path'

@@ -20,10 +20,10 @@
  * Writes under `$SYS` are refused to every client here: such a grant is imported with a warning
  * that it has no effect (narrower, never wider).
  */
-import type { AccountEntry, TopicRuleEntry } from '../control/schema.js'
-import { ruleFilterProblem, usernameProblem } from './entry-checks.js'
-import { parseMosquittoHash } from './mosquitto-hash.js'
-import { isSysTopic } from './topic-rules.js'
+import type { AccountEntry, TopicRuleEntry } from './schema.js'
+import { ruleFilterProblem, usernameProblem } from '../auth/entry-checks.js'
+import { parseMosquittoHash } from '../auth/mosquitto-hash.js'
+import { isSysTopic } from '../auth/topic-rules.js'
 import { EntryError } from './transfer-format.js'
 
 const ACCESS = new Set(['read', 'write', 'readwrite', 'deny'])
