@@ -7,23 +7,23 @@
  * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
  * socket is paused when it fills.
  *
- * Outbound: a PUBLISH without properties is encoded by protocol/encode-publish.ts straight into
- * this tick's output (core/output.ts), the common acknowledgements by protocol/encode-control.ts,
- * every other packet by mqtt-packet's `generate`. A tick's packets leave together at its end, in
+ * Outbound: every packet is encoded by protocol/ (encode.ts); a PUBLISH without properties is
+ * written by protocol/encode-publish.ts straight into this tick's output (core/output.ts). A
+ * tick's packets leave together at its end, in
  * one write call and one syscall per socket (a long burst in 64 KiB pieces as it is produced).
  * QoS 0 fan-out can hand us a Buffer that was encoded once for many subscribers (`writeShared`).
  * A subscriber whose socket does not drain loses QoS 0 messages once `max_outgoing_bytes` wait for
  * it, instead of growing memory without bound (QoS 1/2 are bounded by the inflight window and the
  * session queue).
  *
- * `close()` is idempotent and records one CloseReason (NATS' closeConnection).
+ * `close()` is idempotent and records one CloseReason.
  */
 import type { Duplex } from 'node:stream'
-import mqttPacket from 'mqtt-packet'
 import type { ConnectionInfo } from '../transport/listener.js'
 import { type PacketSink, StrictParser } from '../protocol/strict-parser.js'
-import { encodeControl, encodeDisconnect } from '../protocol/encode-control.js'
-import { encodePublish, publishSize, writePublish } from '../protocol/encode-publish.js'
+import { encodeDisconnect } from '../protocol/encode-control.js'
+import { publishSize, writePublish } from '../protocol/encode-publish.js'
+import { encodePacket, generatePacket, packetSize } from '../protocol/encode.js'
 import type { Packet, ProtocolVersion, PublishPacket, PublishProperties, QoS } from '../protocol/packets.js'
 import { ReasonCode, type ReasonCodeValue } from '../protocol/reason-codes.js'
 import { CloseReason, type CloseReasonValue } from './close-reason.js'
@@ -41,19 +41,6 @@ const BACKLOG_PAUSE = 64
 const CLOSE_FLUSH_TIMEOUT = 2000
 
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed'
-
-// mqtt-packet would otherwise fill a table of 65,536 packet-id Buffers (~6 MB) on its first use;
-// the packets that carry ids most are encoded by protocol/encode-control.ts anyway.
-mqttPacket.writeToStream.cacheNumbers = false
-
-const GENERATE_V5 = { protocolVersion: 5 }
-const GENERATE_V4 = { protocolVersion: 4 }
-
-/** Total encoded size of a packet whose remaining length is `remaining`. */
-export function packetSize (remaining: number): number {
-  const lengthBytes = remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4
-  return 1 + lengthBytes + remaining
-}
 
 /** The Connection reading a stream, for the stream listeners every connection shares. */
 const CONNECTION = Symbol('mqttd.connection')
@@ -111,7 +98,6 @@ export class Connection implements PacketSink {
   private outboundAliases: Map<string, number> | null = null
 
   private readonly parser: StrictParser = new StrictParser(this)
-  private generateOpts: object = GENERATE_V4
   private backlog: Packet[] | null = null
   /** The last PUBACK/PUBREC still waiting for the Store (acks leave in order). */
   private ackChain: Promise<void> | null = null
@@ -141,7 +127,6 @@ export class Connection implements PacketSink {
   /** Called by the CONNECT handler once the protocol level is known. */
   setProtocolVersion (version: ProtocolVersion): void {
     this.protocolVersion = version
-    this.generateOpts = version === 5 ? GENERATE_V5 : GENERATE_V4
   }
 
   /** True when a pre-encoded QoS 0 PUBLISH (no per-connection alias or properties) suits this connection. */
@@ -248,7 +233,7 @@ export class Connection implements PacketSink {
 
   /** The bytes of `packet` for this connection's protocol version. */
   encode (packet: Packet): Buffer {
-    return encodeControl(packet, this.protocolVersion === 5) ?? mqttPacket.generate(packet, this.generateOpts)
+    return encodePacket(packet, this.protocolVersion === 5)
   }
 
   /** Encodes and writes one packet. Returns false when the stream asks us to wait for 'drain'. */
@@ -359,7 +344,7 @@ export class Connection implements PacketSink {
     }
     const packet: PublishPacket = { cmd: 'publish', topic, payload: msg.payload, qos, retain, dup, properties }
     if (qos > 0) packet.messageId = packetId
-    const buf = mqttPacket.generate(packet, this.generateOpts)
+    const buf = generatePacket(packet, this.protocolVersion === 5)
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
     this.countPublishOut(msg, qos, packetId, retain, dup, buf.length)
@@ -437,7 +422,7 @@ export class Connection implements PacketSink {
     this.closeReason = reason
     if (rc !== undefined && wasConnected && this.protocolVersion === 5 && !this.stream.destroyed) {
       const disconnect: Packet = { cmd: 'disconnect', reasonCode: rc, properties }
-      const buf = properties === undefined ? encodeDisconnect(rc) : mqttPacket.generate(disconnect, GENERATE_V5)
+      const buf = properties === undefined ? encodeDisconnect(rc) : generatePacket(disconnect, true)
       if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
       this.writeRaw(buf)
     }
@@ -484,19 +469,4 @@ function flushAll (): void {
   toFlush = []
   flushScheduled = false
   for (let i = 0; i < batch.length; i++) batch[i].flush()
-}
-
-/**
- * Encodes a QoS 0 PUBLISH of `msg` once for every subscriber that needs no per-connection
- * properties (no topic alias, no subscription identifier). v3.1 and v3.1.1 share one encoding.
- */
-export function encodeSharedPublish (msg: Message, v5: boolean, retain: boolean, now: number): Buffer {
-  let properties: PublishProperties | undefined
-  if (v5) {
-    properties = msg.properties
-    if (msg.expiresAt !== 0) properties = { ...properties, messageExpiryInterval: secondsLeft(msg, now) }
-  }
-  if (properties === undefined) return encodePublish(msg.topic, msg.payload, 0, retain, false, 0, v5)
-  const packet: PublishPacket = { cmd: 'publish', topic: msg.topic, payload: msg.payload, qos: 0, retain, dup: false, properties }
-  return mqttPacket.generate(packet, v5 ? GENERATE_V5 : GENERATE_V4)
 }

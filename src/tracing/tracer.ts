@@ -23,6 +23,7 @@
 import type { Connection } from '../core/connection.js'
 import type { Message } from '../protocol/message.js'
 import { TopicTree } from '../core/router/topic-tree.js'
+import { packetSize } from '../protocol/encode.js'
 import type { Packet, PublishPacket, QoS } from '../protocol/packets.js'
 import { type TraceEvent, addPayload, nowUs, packetEvent } from './events.js'
 import type { TraceSelectors } from './filters.js'
@@ -43,10 +44,9 @@ interface TraceSession {
   stopped: boolean
 }
 
-/** Header byte size of an mqtt-packet `length` (remaining length) value. */
+/** Wire size of a parsed packet from its Remaining Length (0 when the parser did not give one). */
 function wireSize (remaining: number | undefined): number {
-  if (remaining === undefined) return 0
-  return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining
+  return remaining === undefined ? 0 : packetSize(remaining)
 }
 
 export class Tracer {

@@ -20,7 +20,7 @@
  * Cost: the trie walk (depth × matching branches) plus one step per matched subscription.
  */
 import type { QoS } from '../../protocol/packets.js'
-import { encodeSharedPublish } from '../connection.js'
+import { encodeSharedPublish } from '../../protocol/encode.js'
 import type { Engine } from '../engine.js'
 import type { Message } from '../../protocol/message.js'
 import type { Session } from '../session/session.js'
