@@ -1,5 +1,5 @@
 /**
- * `mqttctl trace`: live trace of clients and topics, with timings (fubar's trace).
+ * `mqttctl trace`: live trace of clients and topics, with timings.
  *
  * Starts the `trace.start` control stream and prints each event as it arrives: one human line, or
  * one TraceEvent as JSON per line with --json (NDJSON). It ends on Ctrl-C (the stream is cancelled,

@@ -15,15 +15,15 @@
  * Topic rules (src/auth) are checked per receiving session, in both tries and for direct messages,
  * through `engine.canDeliver` (a flag test while no rule exists): a wildcard that spans topics the
  * subscriber may not read never carries them, and a share group skips members that may not.
- * 3. QoS 0 deliveries to connections that need no per-connection properties share one encoded
- *    Buffer per protocol flavour and RETAIN value.
+ * 3. every match is handed to its session (Session.deliverRouted), which decides how it goes out;
+ *    the router never touches a connection. QoS 0 deliveries that need no per-connection
+ *    properties share one encoded Buffer per protocol flavour and RETAIN value.
  * Cost: the trie walk (depth × matching branches) plus one step per matched subscription.
  */
 import type { QoS } from '../../protocol/packets.js'
-import { encodeSharedPublish } from '../../protocol/encode.js'
 import type { Engine } from '../engine.js'
 import type { Message } from '../../protocol/message.js'
-import type { Session } from '../session/session.js'
+import type { Session, SharedEncodings } from '../session/session.js'
 import type { Subscription } from './subscription.js'
 import { TopicTree } from './topic-tree.js'
 
@@ -44,6 +44,8 @@ export class Router {
   // Per-route scratch, reused across calls.
   private readonly matched: Session[] = []
   private readonly sharedPicks: Subscription[] = []
+  /** QoS 0 encodings of the message being routed, shared by its subscribers (Session.deliverRouted). */
+  private readonly sharedEncodings: SharedEncodings = [undefined, undefined, undefined, undefined]
   private current: Message | null = null
 
   constructor (private readonly engine: Engine) {}
@@ -123,25 +125,16 @@ export class Router {
     this.current = null
 
     let delivered = 0
-    let encoded: (Buffer | undefined)[] | null = null
+    const shared = this.sharedEncodings
     for (let i = 0; i < matched.length; i++) {
       const session = matched[i]
       matched[i] = undefined as unknown as Session
       if (session.routeStamp !== stamp) continue
-      const conn = session.connection
-      if (session.routeQos === 0 && session.routeSubIds === null && conn !== null &&
-          conn.state === 'connected' && conn.acceptsSharedEncoding) {
-        // [MQTT-3.3.1-9] for v3 the RETAIN flag of forwarded messages is always 0 (routeRetain is false).
-        const slot = (conn.protocolVersion === 5 ? 2 : 0) + (session.routeRetain ? 1 : 0)
-        encoded ??= [undefined, undefined, undefined, undefined]
-        const buf = encoded[slot] ??= encodeSharedPublish(msg, conn.protocolVersion === 5, session.routeRetain, now)
-        if (conn.writeShared(buf, msg)) delivered++
-        else this.engine.counters.publishDropped++
-      } else if (session.deliver(msg, session.routeQos, session.routeRetain, session.routeSubIds, now)) {
-        delivered++
-      }
+      // [MQTT-3.3.1-9] for v3 the RETAIN flag of forwarded messages is always 0 (routeRetain is false).
+      if (session.deliverRouted(msg, session.routeQos, session.routeRetain, session.routeSubIds, now, shared)) delivered++
     }
     matched.length = 0
+    shared[0] = shared[1] = shared[2] = shared[3] = undefined
     for (let i = 0; i < picks.length; i++) {
       const sub = picks[i]
       const qos = (msg.qos < sub.qos ? msg.qos : sub.qos) as QoS

@@ -5,10 +5,12 @@
  * detaches when it closes; a session with expiry 0 is discarded at that point, others wait for
  * their expiry (core/session/registry.ts).
  *
- * `deliver()` is the end of the routing hot path: synchronous, no allocation for QoS 0 beyond the
- * encoded packet.
+ * `deliverRouted()` / `deliver()` are the end of the routing hot path: the router hands every match
+ * to its session, which decides (write now, inflight window, queue, drop); synchronous, no
+ * allocation for QoS 0 beyond the encoded packet.
  */
 import type { AclCache } from '../../auth/access-control.js'
+import { encodeSharedPublish } from '../../protocol/encode.js'
 import type { ProtocolVersion, QoS } from '../../protocol/packets.js'
 import type { Connection } from '../connection.js'
 import type { Engine } from '../engine.js'
@@ -147,4 +149,29 @@ export class Session {
     }
     return this.outbound.enqueue(msg, qos, retain, subscriptionIds, now)
   }
+
+  /**
+   * Delivers one routed copy of `msg` (Router.route). A QoS 0 copy without subscription
+   * identifiers, to a connection that takes shared encodings, is the buffer encoded once per route
+   * for its protocol version and RETAIN flag (`shared`, filled at first use); anything else goes
+   * through deliver(). Returns false when the copy was dropped.
+   */
+  deliverRouted (msg: Message, qos: QoS, retain: boolean, subscriptionIds: readonly number[] | null, now: number, shared: SharedEncodings): boolean {
+    const conn = this.connection
+    if (qos !== 0 || subscriptionIds !== null || conn === null || conn.state !== 'connected' || !conn.acceptsSharedEncoding) {
+      return this.deliver(msg, qos, retain, subscriptionIds, now)
+    }
+    const v5 = conn.protocolVersion === 5
+    const slot = (v5 ? 2 : 0) + (retain ? 1 : 0)
+    const buf = shared[slot] ??= encodeSharedPublish(msg, v5, retain, now)
+    if (conn.writeShared(buf, msg)) return true
+    this.engine.counters.publishDropped++
+    return false
+  }
 }
+
+/**
+ * The QoS 0 encodings of one routed message, by slot (v3 | v5) × (RETAIN 0 | 1): filled by the
+ * sessions that use them, cleared by the router after each message.
+ */
+export type SharedEncodings = Array<Buffer | undefined>
