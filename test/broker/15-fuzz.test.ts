@@ -8,17 +8,7 @@ import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import mqttPacket, { type Packet } from 'mqtt-packet'
 import { connect, nextMessages, startBroker } from '../helpers/broker.js'
-
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../helpers/random-topics.js'
 
 const SEEDS: Array<[Packet, 4 | 5]> = [
   [{ cmd: 'publish', topic: 'a/b', payload: Buffer.from('hello'), qos: 1, messageId: 3, dup: false, retain: true }, 4],
@@ -69,7 +59,7 @@ function mutate (bytes: Buffer, rnd: () => number): Buffer {
 
 test('mutated packets on 300 connections never take the broker down', async (t: TestContext) => {
   const { url, port, broker } = await startBroker(t, { connect_timeout: 1 })
-  const rnd = prng(0xc0ffee)
+  const rnd = seededRandom(0xc0ffee)
   const batch: Promise<void>[] = []
   for (let i = 0; i < 300; i++) {
     const [seed, version] = SEEDS[i % SEEDS.length]

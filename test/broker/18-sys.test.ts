@@ -6,11 +6,11 @@
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import type { IPublishPacket, MqttClient } from 'mqtt'
-import { ControlClient } from '../../src/control/client.js'
 import type { SysSnapshot } from '../../src/control/schema.js'
 import type { Message } from '../../src/protocol/message.js'
 import { connect, startBroker } from '../helpers/broker.js'
 import { collectUntil, until } from '../helpers/messages.js'
+import { control } from '../helpers/control.js'
 
 const SYS = '$SYS/broker/'
 
@@ -21,12 +21,6 @@ function record (client: MqttClient): Array<{ topic: string; payload: string; re
     if (topic.startsWith('$SYS/')) got.push({ topic, payload: payload.toString(), retain: packet.retain })
   })
   return got
-}
-
-async function control (t: TestContext, socketPath: string): Promise<ControlClient> {
-  const client = await ControlClient.connect(socketPath)
-  t.after(() => { client.close() })
-  return client
 }
 
 test('a $SYS/# subscriber gets the version and clients/connected follows connections (sys_interval 1)', async (t: TestContext) => {

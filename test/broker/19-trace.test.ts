@@ -11,6 +11,7 @@ import type { Streams, TraceEvent } from '../../src/control/schema.js'
 import type { Engine } from '../../src/core/engine.js'
 import { topicMatches } from '../../src/protocol/topic.js'
 import { connect, startBroker } from '../helpers/broker.js'
+import { control } from '../helpers/control.js'
 
 const DEADLINE_MS = 3000
 
@@ -19,12 +20,6 @@ interface Trace {
   handle: StreamHandle
   /** Resolves with the first event (already received or to come) that satisfies `pred`. */
   waitFor: (pred: (e: TraceEvent) => boolean, what: string) => Promise<TraceEvent>
-}
-
-async function control (t: TestContext, socketPath: string): Promise<ControlClient> {
-  const client = await ControlClient.connect(socketPath)
-  t.after(() => { client.close() })
-  return client
 }
 
 async function trace (t: TestContext, ctl: ControlClient, params: Streams['trace.start']['params']): Promise<Trace> {

@@ -2,43 +2,13 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { TopicTree } from '../../src/core/router/topic-tree.js'
 import { topicMatches } from '../../src/protocol/topic.js'
+import { randomFilter, randomTopic, seededRandom } from '../helpers/random-topics.js'
 
 /** Every (filter, key) entry `tree.match(topic)` visits, as sorted `filter|key` strings. */
 function visited<T> (tree: TopicTree<T>, topic: string): string[] {
   const seen: string[] = []
   tree.match(topic, (_value, key, filter) => seen.push(`${filter}|${key}`))
   return seen.sort()
-}
-
-/** Deterministic 32-bit PRNG (mulberry32) returning floats in [0, 1). */
-function seededRandom (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function pick<T> (random: () => number, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)]
-}
-
-function randomTopic (random: () => number): string {
-  const depth = 1 + Math.floor(random() * 5)
-  const levels: string[] = []
-  for (let i = 0; i < depth; i++) levels.push(pick(random, ['a', 'b', 'c', '', '$x']))
-  return levels.join('/')
-}
-
-function randomFilter (random: () => number): string {
-  const depth = 1 + Math.floor(random() * 5)
-  const levels: string[] = []
-  for (let i = 0; i < depth; i++) levels.push(pick(random, ['a', 'b', '', '+', '+', '$x']))
-  if (random() < 0.3) levels[depth - 1] = '#'
-  return levels.join('/')
 }
 
 describe('TopicTree entries', () => {
