@@ -1,17 +1,17 @@
 /**
- * Connection: one network stream ⇄ MQTT packets. Lives exactly as long as the socket; the state that
- * outlives it is the Session (core/session/session.ts).
+ * Connection: the protocol channel of one network connection. It holds the MQTT state that lives
+ * exactly as long as the socket (negotiated limits, topic aliases, the will of its CONNECT, the
+ * attached Session) and runs the handlers; the socket, framing and output batching are its Link
+ * (core/link.ts), which it writes through (PacketWriter). The state that outlives the connection
+ * is the Session (core/session/session.ts).
  *
- * Inbound: bytes → this connection's own StrictParser (never shared: it is stateful) → size guard →
- * core/dispatch.ts. Packets are handled strictly in arrival order: synchronous handlers run inline;
- * while an asynchronous one (CONNECT) is pending, later packets wait in a bounded backlog and the
- * socket is paused when it fills.
+ * Inbound: Link (bytes → StrictParser) → size guard → core/dispatch.ts. Packets are handled
+ * strictly in arrival order: synchronous handlers run inline; while an asynchronous one (CONNECT)
+ * is pending, later packets wait in a bounded backlog and the link is paused when it fills.
  *
  * Outbound: every packet is encoded by protocol/ (encode.ts); a PUBLISH without properties is
- * written by protocol/encode-publish.ts straight into this tick's output (core/output.ts). A
- * tick's packets leave together at its end, in
- * one write call and one syscall per socket (a long burst in 64 KiB pieces as it is produced).
- * QoS 0 fan-out can hand us a Buffer that was encoded once for many subscribers (`writeShared`).
+ * written by protocol/encode-publish.ts straight into the link's output for this tick. QoS 0
+ * fan-out can hand us a Buffer that was encoded once for many subscribers (`writeShared`).
  * A subscriber whose socket does not drain loses QoS 0 messages once `max_outgoing_bytes` wait for
  * it, instead of growing memory without bound (QoS 1/2 are bounded by the inflight window and the
  * session queue).
@@ -20,7 +20,6 @@
  */
 import type { Duplex } from 'node:stream'
 import type { ConnectionInfo } from '../transport/listener.js'
-import { type PacketSink, StrictParser } from '../protocol/strict-parser.js'
 import { encodeDisconnect } from '../protocol/encode-control.js'
 import { publishSize, writePublish } from '../protocol/encode-publish.js'
 import { encodePacket, generatePacket, packetSize } from '../protocol/encode.js'
@@ -30,32 +29,16 @@ import { CloseReason, type CloseReasonValue } from './close-reason.js'
 import { logDisconnected } from './connection-log.js'
 import { dispatch } from './dispatch.js'
 import type { Engine } from './engine.js'
-import { TickOutput } from './output.js'
+import { Link, type LinkChannel } from './link.js'
 import { type Message, secondsLeft } from '../protocol/message.js'
 import type { Session } from './session/session.js'
 import type { WillMessage } from './will.js'
 
 /** Packets that may wait behind an asynchronous handler before the socket is paused. */
 const BACKLOG_PAUSE = 64
-/** How long a closing socket may take to flush before it is destroyed (ms). */
-const CLOSE_FLUSH_TIMEOUT = 2000
-
 export type ConnectionState = 'new' | 'connecting' | 'connected' | 'closed'
 
-/** The Connection reading a stream, for the stream listeners every connection shares. */
-const CONNECTION = Symbol('mqttd.connection')
-type OwnedStream = Duplex & { [CONNECTION]: Connection }
-
-// Listeners shared by every connection (an emitter calls them with the stream as `this`): no
-// closures per connection.
-function onStreamData (this: OwnedStream, chunk: Buffer): void {
-  this[CONNECTION].onData(chunk)
-}
-function onStreamClosed (this: OwnedStream): void {
-  this[CONNECTION].close(CloseReason.SocketClosed)
-}
-
-export class Connection implements PacketSink {
+export class Connection implements LinkChannel {
   state: ConnectionState = 'new'
   protocolVersion: ProtocolVersion = 4
   clientId = ''
@@ -64,9 +47,6 @@ export class Connection implements PacketSink {
   will: WillMessage | null = null
   /** Effective keep alive in seconds (after max_keepalive); 0 = none. */
   keepalive = 0
-  readonly openedAt: number
-  /** Time of the last byte received (ms since the epoch), for keep alive. */
-  lastReceivedAt: number
   closeReason: CloseReasonValue | null = null
 
   // Limits negotiated in CONNECT (v5), with v3 defaults.
@@ -86,41 +66,33 @@ export class Connection implements PacketSink {
   /** Application messages received from / sent to this client. */
   messagesIn = 0
   messagesOut = 0
-  /** Bytes handed to this connection's output so far (for the write timeout: keepalive.ts). */
-  bytesOut = 0
-  /** @internal Write-timeout bookkeeping of the sweep (keepalive.ts): bytes gone at the last check, and since when none went. */
-  drainedAtCheck = 0
-  stalledSince = 0
 
   /** Topic aliases the client defined towards us (alias → topic) [MQTT-3.3.2-10]. */
   inboundAliases: Map<number, string> | null = null
   /** Aliases we defined towards the client (topic → alias). */
   private outboundAliases: Map<string, number> | null = null
 
-  private readonly parser: StrictParser = new StrictParser(this)
+  /** The socket side: stream, framing, output batching, byte counts. */
+  readonly link: Link
   private backlog: Packet[] | null = null
   /** The last PUBACK/PUBREC still waiting for the Store (acks leave in order). */
   private ackChain: Promise<void> | null = null
   private busy = false
-  private paused = false
-  /** Packets of this tick, written together at its end (`flush()`). */
-  private readonly output: TickOutput
 
   constructor (
     readonly engine: Engine,
-    readonly stream: Duplex,
+    stream: Duplex,
     readonly info: ConnectionInfo
   ) {
-    this.openedAt = this.lastReceivedAt = Date.now()
-    this.output = new TickOutput(stream)
     this.maxIncomingPacketSize = engine.config.max_packet_size
     this.topicAliasMaximum = engine.config.topic_alias_maximum
-    ;(stream as OwnedStream)[CONNECTION] = this
-    stream.on('data', onStreamData)
-    stream.on('error', onStreamClosed)
-    stream.on('end', onStreamClosed)
-    stream.on('close', onStreamClosed)
+    this.link = new Link(stream, this, engine.counters)
   }
+
+  /** When the socket was accepted (ms since the epoch). */
+  get openedAt (): number { return this.link.openedAt }
+  /** Time of the last byte received (ms since the epoch), for keep alive. */
+  get lastReceivedAt (): number { return this.link.lastReceivedAt }
 
   get closed (): boolean { return this.state === 'closed' }
 
@@ -136,31 +108,31 @@ export class Connection implements PacketSink {
 
   // ---- inbound -------------------------------------------------------------------------------
 
-  /** @internal Bytes from the stream (onStreamData). */
-  onData (chunk: Buffer): void {
-    this.lastReceivedAt = Date.now()
-    this.engine.counters.bytesReceived += chunk.length
-    try {
-      this.parser.parse(chunk)
-    } catch (err) {
-      // A bug of ours (or of the parser) must cost this connection only, never the process.
-      this.engine.log.error({ clientId: this.clientId, peer: this.peer, err }, 'failed to process input')
-      this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
-      return
+  /** @internal The parser threw: a bug of ours (or of the parser) costs this connection only, never the process. */
+  onInputFailure (err: unknown): void {
+    this.engine.log.error({ clientId: this.clientId, peer: this.peer, err }, 'failed to process input')
+    this.close(CloseReason.InternalError, ReasonCode.UnspecifiedError)
+  }
+
+  /**
+   * @internal Guards on the packet still being assembled, as soon as its fixed header has arrived
+   * and before its body is buffered: a first packet that is not CONNECT [MQTT-3.1.0-1], and a
+   * declared remaining length above the limit (max_connect_packet_size until CONNECT has succeeded).
+   */
+  onPacketHeader (cmd: string, remainingLength: number): void {
+    if (this.closed) return
+    if (this.state === 'new' && cmd !== 'connect') {
+      this.engine.counters.protocolErrors++
+      this.engine.log.debug({ peer: this.peer, cmd }, 'first packet is not CONNECT')
+      this.close(CloseReason.ProtocolViolation)
+    } else if (packetSize(remainingLength) > this.inputLimit) {
+      this.tooLarge()
     }
-    // Guards on the packet still being assembled, as soon as its fixed header has arrived and
-    // before its body is buffered: a first packet that is not CONNECT [MQTT-3.1.0-1], and a declared
-    // remaining length above the limit (max_connect_packet_size until CONNECT has succeeded).
-    const pending = this.parser.packet
-    if (pending.length > 0 && !this.closed) {
-      if (this.state === 'new' && pending.cmd !== 'connect') {
-        this.engine.counters.protocolErrors++
-        this.engine.log.debug({ peer: this.peer, cmd: pending.cmd }, 'first packet is not CONNECT')
-        this.close(CloseReason.ProtocolViolation)
-      } else if (packetSize(pending.length) > this.inputLimit) {
-        this.tooLarge()
-      }
-    }
+  }
+
+  /** @internal The stream ended, errored or closed. */
+  onStreamClosed (): void {
+    this.close(CloseReason.SocketClosed)
   }
 
   /** Largest packet accepted now: before CONNECT has succeeded anyone may be talking, so less. */
@@ -180,10 +152,7 @@ export class Connection implements PacketSink {
     if (this.busy) {
       const backlog = this.backlog ??= []
       backlog.push(packet)
-      if (backlog.length >= BACKLOG_PAUSE && !this.paused) {
-        this.paused = true
-        this.stream.pause()
-      }
+      if (backlog.length >= BACKLOG_PAUSE) this.link.pause()
       return
     }
     this.handle(packet)
@@ -203,10 +172,7 @@ export class Connection implements PacketSink {
     while (backlog !== null && backlog.length > 0 && !this.busy && !this.closed) {
       this.handle(backlog.shift() as Packet)
     }
-    if (this.paused && !this.busy && !this.closed) {
-      this.paused = false
-      this.stream.resume()
-    }
+    if (!this.busy && !this.closed) this.link.resume()
   }
 
   private tooLarge (): void {
@@ -222,7 +188,7 @@ export class Connection implements PacketSink {
     this.engine.log.debug({ clientId: this.clientId, peer: this.peer, err: err.message }, 'malformed packet')
     if (this.state === 'new' && err.message === 'Invalid protocol version') {
       // [MQTT-3.1.2-2] unacceptable protocol level: CONNACK 0x01 (in v3 form), then close.
-      this.writeRaw(Buffer.from([0x20, 0x02, 0x00, 0x01]))
+      this.link.write(Buffer.from([0x20, 0x02, 0x00, 0x01]))
       this.close(CloseReason.ConnectRefused)
       return
     }
@@ -313,8 +279,8 @@ export class Connection implements PacketSink {
     const size = publishSize(topicLength, msg.payload.length, qos, v5)
     if (size > this.maxOutgoingPacketSize) return false
     this.countPublishOut(msg, qos, packetId, retain, dup, size)
-    const buf = this.reserve(size)
-    if (buf !== null) writePublish(buf, this.output.offset, msg.topic, topicLength, msg.payload, qos, retain, dup, packetId, v5)
+    const buf = this.link.reserve(size)
+    if (buf !== null) writePublish(buf, this.link.outputOffset, msg.topic, topicLength, msg.payload, qos, retain, dup, packetId, v5)
     return true
   }
 
@@ -357,7 +323,7 @@ export class Connection implements PacketSink {
    * read): the QoS 0 message about to be sent is dropped, and counted for the session and broker.
    */
   private outputFull (): boolean {
-    if (this.bytesWaiting <= this.engine.config.max_outgoing_bytes) return false
+    if (this.link.bytesWaiting <= this.engine.config.max_outgoing_bytes) return false
     this.engine.counters.outputDropped++
     if (this.session !== null) this.session.outputDropped++
     return true
@@ -369,44 +335,12 @@ export class Connection implements PacketSink {
     this.messagesOut++
   }
 
-  /** `size` bytes of this tick's output to encode into (at `output.offset`); null when the stream is gone. */
-  private reserve (size: number): Buffer | null {
-    return this.startWrite(size) ? this.output.reserve(size) : null
-  }
-
-  /** Counts a packet of `size` bytes about to join this tick's output; false when the stream is gone. */
-  private startWrite (size: number): boolean {
-    if (this.stream.destroyed || this.stream.writableEnded) return false
-    if (!this.output.pending) scheduleFlush(this)
-    this.engine.counters.packetsSent++
-    this.engine.counters.bytesSent += size
-    this.bytesOut += size
-    return true
-  }
-
   /**
-   * Queues bytes for this tick's write. False when the stream already holds more than its high
-   * water mark (the caller may wait for 'drain').
+   * Queues an encoded packet for this tick's write. False when the stream already holds more than
+   * its high water mark (the caller may wait for 'drain').
    */
   writeRaw (buf: Buffer): boolean {
-    if (!this.startWrite(buf.length)) return false
-    this.output.append(buf)
-    return this.stream.writableLength + this.output.used <= this.stream.writableHighWaterMark
-  }
-
-  /** Bytes the peer has taken: handed to the output, less what still waits in it and in the stream. */
-  get bytesDrained (): number {
-    return this.bytesOut - this.output.used - this.stream.writableLength
-  }
-
-  /** Bytes waiting to be taken by the peer (this tick's output and the stream's buffer). */
-  get bytesWaiting (): number {
-    return this.output.used + this.stream.writableLength
-  }
-
-  /** @internal Writes what this tick produced (called by the tick flusher and by close). */
-  flush (): void {
-    this.output.flush()
+    return this.link.write(buf)
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -420,25 +354,14 @@ export class Connection implements PacketSink {
     const wasConnected = this.state === 'connected'
     this.state = 'closed'
     this.closeReason = reason
-    if (rc !== undefined && wasConnected && this.protocolVersion === 5 && !this.stream.destroyed) {
+    if (rc !== undefined && wasConnected && this.protocolVersion === 5 && this.link.writable) {
       const disconnect: Packet = { cmd: 'disconnect', reasonCode: rc, properties }
       const buf = properties === undefined ? encodeDisconnect(rc) : generatePacket(disconnect, true)
       if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
       this.writeRaw(buf)
     }
-    this.flush()
-    this.stream.off('data', onStreamData)
     this.backlog = null
-    if (!this.stream.destroyed) {
-      // Lingering close: our FIN follows the last bytes, and what the peer still sends (a PUBREL
-      // racing our DISCONNECT) is read and dropped rather than answered with a reset, so the peer
-      // gets to read the DISCONNECT. The peer's own close, or the timer, ends the socket.
-      this.stream.on('data', discard)
-      const timer = setTimeout(() => this.stream.destroy(), CLOSE_FLUSH_TIMEOUT)
-      timer.unref()
-      this.stream.once('close', () => { clearTimeout(timer) })
-      this.stream.end()
-    }
+    this.link.end()
     if (wasConnected) logDisconnected(this, rc !== undefined && this.protocolVersion === 5 ? rc : undefined)
     this.engine.connectionClosed(this)
   }
@@ -447,26 +370,4 @@ export class Connection implements PacketSink {
   get peer (): string {
     return `${this.info.remoteAddress}:${this.info.remotePort}`
   }
-}
-
-/** Input after close is read and dropped (see Connection.close). */
-function discard (): void {}
-
-// One flush pass per tick for every connection written to in that tick.
-let toFlush: Connection[] = []
-let flushScheduled = false
-
-function scheduleFlush (conn: Connection): void {
-  toFlush.push(conn)
-  if (!flushScheduled) {
-    flushScheduled = true
-    process.nextTick(flushAll)
-  }
-}
-
-function flushAll (): void {
-  const batch = toFlush
-  toFlush = []
-  flushScheduled = false
-  for (let i = 0; i < batch.length; i++) batch[i].flush()
 }

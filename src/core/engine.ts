@@ -180,7 +180,7 @@ export class Engine {
   async shutdown (timeoutMs = 5000): Promise<void> {
     this.stopping = true
     if (this.sweepTimer !== null) clearInterval(this.sweepTimer)
-    const streams = [...this.connections].map((c) => c.stream)
+    const streams = [...this.connections].map((c) => c.link.stream)
     for (const conn of [...this.connections]) conn.close(CloseReason.ServerShutdown, ReasonCode.ServerShuttingDown)
     this.wills.clear()
     this.sessions.clearTimers()

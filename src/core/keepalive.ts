@@ -19,14 +19,15 @@ import type { Connection } from './connection.js'
  * consumer that stopped reading (it may still send, so its keep alive alone does not catch it).
  */
 function writeStalled (conn: Connection, timeoutMs: number, now: number): boolean {
-  const drained = conn.bytesDrained
-  if (conn.bytesWaiting === 0 || drained !== conn.drainedAtCheck) {
-    conn.drainedAtCheck = drained
-    conn.stalledSince = 0
+  const link = conn.link
+  const drained = link.bytesDrained
+  if (link.bytesWaiting === 0 || drained !== link.drainedAtCheck) {
+    link.drainedAtCheck = drained
+    link.stalledSince = 0
     return false
   }
-  if (conn.stalledSince === 0) conn.stalledSince = now
-  return now - conn.stalledSince >= timeoutMs
+  if (link.stalledSince === 0) link.stalledSince = now
+  return now - link.stalledSince >= timeoutMs
 }
 
 /** The keep alive the broker enforces for a client's requested value, given `max_keepalive`. */
@@ -45,7 +46,7 @@ export function sweepConnections (connections: Iterable<Connection>, connectTime
       if (conn.keepalive > 0 && now - conn.lastReceivedAt > conn.keepalive * 1500) {
         conn.close(CloseReason.KeepaliveTimeout, ReasonCode.KeepAliveTimeout)
       } else if (writeTimeoutSeconds > 0 && writeStalled(conn, writeTimeoutSeconds * 1000, now)) {
-        conn.engine.log.info({ clientId: conn.clientId, peer: conn.peer, waiting: conn.bytesWaiting }, 'connection closed: it has not read its output for write_timeout seconds')
+        conn.engine.log.info({ clientId: conn.clientId, peer: conn.peer, waiting: conn.link.bytesWaiting }, 'connection closed: it has not read its output for write_timeout seconds')
         conn.close(CloseReason.WriteTimeout)
       }
     } else if (conn.state === 'new' && conn.openedAt < connectDeadline) {

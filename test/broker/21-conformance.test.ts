@@ -321,7 +321,7 @@ test('a subscriber that does not read: QoS 0 beyond max_outgoing_bytes is droppe
   slow.socket.pause() // reads nothing from now on
   const session = broker.engine.sessions.get(clientId)
   t.assert.ok(session?.connection != null)
-  const stream = session.connection.stream
+  const stream = session.connection.link.stream
   const pub = await connect(t, url)
   const payload = Buffer.alloc(8 * 1024, 0x61)
   const count = 2000 // 16 MB
