@@ -207,7 +207,7 @@ export class Connection implements LinkChannel {
     if (this.closed) return false
     const buf = this.encode(packet)
     if (this.engine.tracer.active) this.engine.tracer.packetOut(this, packet, buf.length)
-    return this.writeRaw(buf)
+    return this.link.write(buf)
   }
 
   /**
@@ -257,7 +257,7 @@ export class Connection implements LinkChannel {
   writeShared (buf: Buffer, msg: Message): boolean {
     if (this.closed || buf.length > this.maxOutgoingPacketSize || this.outputFull()) return false
     this.countPublishOut(msg, 0, 0, (buf[0] & 1) === 1, false, buf.length) // RETAIN is bit 0 of the fixed header
-    this.writeRaw(buf)
+    this.link.write(buf)
     return true
   }
 
@@ -314,7 +314,7 @@ export class Connection implements LinkChannel {
     if (buf.length > this.maxOutgoingPacketSize) return false
     if (newAlias !== 0) this.outboundAliases?.set(msg.topic, newAlias)
     this.countPublishOut(msg, qos, packetId, retain, dup, buf.length)
-    this.writeRaw(buf)
+    this.link.write(buf)
     return true
   }
 
@@ -335,14 +335,6 @@ export class Connection implements LinkChannel {
     this.messagesOut++
   }
 
-  /**
-   * Queues an encoded packet for this tick's write. False when the stream already holds more than
-   * its high water mark (the caller may wait for 'drain').
-   */
-  writeRaw (buf: Buffer): boolean {
-    return this.link.write(buf)
-  }
-
   // ---- close ---------------------------------------------------------------------------------
 
   /**
@@ -358,7 +350,7 @@ export class Connection implements LinkChannel {
       const disconnect: Packet = { cmd: 'disconnect', reasonCode: rc, properties }
       const buf = properties === undefined ? encodeDisconnect(rc) : generatePacket(disconnect, true)
       if (this.engine.tracer.active) this.engine.tracer.packetOut(this, disconnect, buf.length)
-      this.writeRaw(buf)
+      this.link.write(buf)
     }
     this.backlog = null
     this.link.end()
