@@ -118,6 +118,21 @@ export class Engine {
   }
 
   /**
+   * Durability of acknowledgements, decided here only. A handler takes a mark before its packet
+   * changes durable state (a persistent session's queue or inflight entry, the retained store, an
+   * inbound QoS 2 id); `durableSince(mark)` is then the group commit that carries those changes,
+   * which the acknowledgement waits for (Connection.sendAck), or null when nothing was stored.
+   * One commit serves every packet of the tick.
+   */
+  durabilityMark (): number {
+    return this.store.changeCount
+  }
+
+  durableSince (mark: number): Promise<void> | null {
+    return this.store.changeCount !== mark ? this.store.flush() : null
+  }
+
+  /**
    * Publishes an application message: updates the retained store when RETAIN is set
    * [MQTT-3.3.1-5] and routes it. Returns the number of sessions it was delivered to.
    */

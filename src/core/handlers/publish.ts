@@ -93,7 +93,7 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
     receivedAt: now,
   }
   if (engine.tracer.active) engine.tracer.stampArrival(msg) // µs arrival, for the latency of its deliveries
-  const changesBefore = engine.store.changeCount
+  const mark = engine.durabilityMark()
   const delivered = engine.publish(msg, now)
   if (qos === 0) return
   const rc = delivered === 0 && conn.protocolVersion === 5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success
@@ -102,10 +102,8 @@ export function handlePublish (conn: Connection, packet: PublishPacket): void {
     // and stored for a persistent session, so a re-sent PUBLISH after a restart is not routed again
     if (session.persistent) engine.store.putIncomingQos2(session.clientId, packetId)
   }
-  // Acknowledged only once the message is durable wherever it was stored (a persistent session's
-  // queue, the retained store): one group commit serves every message of the tick.
-  const durable = engine.store.changeCount !== changesBefore ? engine.store.flush() : null
-  conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc }, durable)
+  // Acknowledged only once the message is durable wherever it was stored (Engine.durableSince).
+  conn.sendAck({ cmd: qos === 1 ? 'puback' : 'pubrec', messageId: packetId, reasonCode: rc }, engine.durableSince(mark))
 }
 
 /** An expected refusal: v5 ack with the reason for QoS 1/2, silence for QoS 0 and v3. */

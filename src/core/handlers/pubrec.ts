@@ -17,11 +17,11 @@ export function handlePubrec (conn: Connection, packet: PubrecPacket): void {
   const session = conn.session
   if (session === null) return
   const messageId = packet.messageId ?? 0
-  const store = conn.engine.store
-  const changesBefore = store.changeCount
+  const engine = conn.engine
+  const mark = engine.durabilityMark()
   const outcome = session.outbound.onPubrec(messageId, packet.reasonCode ?? 0, Date.now())
   if (outcome === 'wrong') throw ProtocolError.protocol('MQTT5 §4.3.3', `PUBREC for a QoS 1 delivery (packet id ${messageId})`)
-  if (outcome === 'pubrel') conn.sendPubrel(messageId, ReasonCode.Success, store.changeCount !== changesBefore ? store.flush() : null)
+  if (outcome === 'pubrel') conn.sendPubrel(messageId, ReasonCode.Success, engine.durableSince(mark))
   else if (outcome === 'unknown') {
     conn.sendPubrel(messageId, ReasonCode.PacketIdentifierNotFound)
   }
