@@ -3,7 +3,8 @@
  * to CPU 0, configured as fairly as we know how:
  * - ours: `mqttctl start --foreground` with `store: memory`, `sys_interval: 0`, `log_level: warn`,
  *   and limits opened up like Mosquitto's below (`max_inflight: 65535`, `max_queued_messages`
- *   10M); TCP_NODELAY is always on.
+ *   10M, `max_outgoing_bytes` 1 GiB: Mosquitto drops no QoS 0 message for a subscriber that reads
+ *   slowly, so neither may we); TCP_NODELAY is always on.
  * - aedes: bench/aedes-server.ts, the in-memory defaults, TCP_NODELAY on every socket.
  * - mosquitto: a generated config: one listener, anonymous, `max_inflight_messages 0` and
  *   `max_queued_messages 0` (no limits: with its stock limits it drops QoS 1/2 messages at
@@ -50,7 +51,7 @@ function command (name: BrokerName, port: number, dir: string, nodeOptions: stri
       const config = join(dir, 'broker.yaml')
       writeFileSync(config, [
         'store: memory', 'sys_interval: 0', 'log_level: warn',
-        'max_inflight: 65535', 'max_queued_messages: 10000000', 'max_connections: 0', '',
+        'max_inflight: 65535', 'max_queued_messages: 10000000', 'max_outgoing_bytes: 1073741824', 'max_connections: 0', '',
       ].join('\n'))
       return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--host', '127.0.0.1', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
     }

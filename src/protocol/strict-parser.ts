@@ -24,6 +24,12 @@
  * and keep only the protocol version of the CONNECT, not the packet (with its password). Packets
  * and errors go straight to the connection (a PacketSink) instead of through event listeners, so a
  * connection needs no closures for them.
+ *
+ * Fast path: most packets are a PUBLISH without properties, and most reads hold whole packets. While
+ * nothing is buffered, `parse` decodes such a PUBLISH straight from the chunk (`decodePublish`:
+ * the same fields and checks as the stock path, without its buffer list, state machine and debug
+ * calls); anything else, anything unusual, and a packet cut by the end of the chunk go through the
+ * stock parser from that byte on, so every error is still reported by it.
  */
 import { isUtf8 } from 'node:buffer'
 import bl from 'bl'
@@ -45,6 +51,65 @@ export class StrictParser extends Parser {
     super()
     // mqtt-packet sets up its state in the static `parser()` factory, bound to the instance.
     Parser.parser.call(this)
+  }
+
+  override parse (buf: Buffer): number {
+    if (this._list.length === 0 && this._stateCounter === 0 && this.error === null) {
+      let off = 0
+      for (let end = this.decodePublish(buf, 0); end > 0; end = this.decodePublish(buf, off)) {
+        off = end
+        if (off === buf.length) return 0
+      }
+      if (off > 0) return super.parse(buf.subarray(off))
+    }
+    return super.parse(buf)
+  }
+
+  /**
+   * Decodes the PUBLISH at `off` and hands it to the sink, when it is whole in `buf` and needs
+   * nothing the fast path leaves out: QoS 0-2, a topic of well-formed UTF-8 without U+0000
+   * [MQTT-1.5.4-1], [MQTT-1.5.4-2], the packet id of QoS 1/2, and in MQTT 5 an empty property list.
+   * Returns the offset after it, or 0 to let the stock parser read from `off`.
+   */
+  private decodePublish (buf: Buffer, off: number): number {
+    const first = buf[off]
+    if (first === undefined || (first & 0xf0) !== 0x30) return 0
+    const qos = (first >> 1) & 3
+    if (qos === 3) return 0
+    // Remaining Length: at most four bytes (MQTT 5.0 §1.5.5)
+    let pos = off + 1
+    let length = 0
+    let shift = 1
+    for (let i = 0; ; i++) {
+      const byte = buf[pos++]
+      if (byte === undefined || i === 4) return 0
+      length += (byte & 0x7f) * shift
+      if ((byte & 0x80) === 0) break
+      shift *= 128
+    }
+    const end = pos + length
+    if (end > buf.length || length < 2) return 0
+    const topicEnd = pos + 2 + buf.readUInt16BE(pos)
+    if (topicEnd > end) return 0
+    pos += 2
+    if (!isUtf8(buf.subarray(pos, topicEnd))) return 0
+    const topic = buf.toString('utf8', pos, topicEnd)
+    if (topic.includes('\u0000')) return 0
+    pos = topicEnd
+    let messageId: number | undefined
+    if (qos > 0) {
+      if (pos + 2 > end) return 0
+      messageId = buf.readUInt16BE(pos)
+      pos += 2
+    }
+    if (this.settings.protocolVersion === 5) {
+      if (pos >= end || buf[pos] !== 0) return 0 // properties: the stock parser reads them
+      pos++
+    }
+    this.sink.onPacket({
+      cmd: 'publish', retain: (first & 1) !== 0, qos, dup: (first & 8) !== 0, length, topic, payload: buf.subarray(pos, end), messageId,
+    } as MqttPacket)
+    return end
   }
 
   /** The stock parser reports through `emit('packet')` and `emit('error')` only. */
