@@ -25,11 +25,12 @@
  * and errors go straight to the connection (a PacketSink) instead of through event listeners, so a
  * connection needs no closures for them.
  *
- * Fast path: most packets are a PUBLISH without properties, and most reads hold whole packets. While
- * nothing is buffered, `parse` decodes such a PUBLISH straight from the chunk (`decodePublish`:
- * the same fields and checks as the stock path, without its buffer list, state machine and debug
- * calls); anything else, anything unusual, and a packet cut by the end of the chunk go through the
- * stock parser from that byte on, so every error is still reported by it.
+ * Fast path: most packets are a PUBLISH without properties or a bare PUBACK/PUBREC/PUBREL/PUBCOMP,
+ * and most reads hold whole packets. While nothing is buffered, `parse` decodes those straight from
+ * the chunk (`decodePublish`, `decodeAck`: the same fields and checks as the stock path, without
+ * its buffer list, state machine and debug calls); anything else, anything unusual, and a packet
+ * cut by the end of the chunk go through the stock parser from that byte on, so every error is
+ * still reported by it.
  */
 import { isUtf8 } from 'node:buffer'
 import bl from 'bl'
@@ -56,13 +57,40 @@ export class StrictParser extends Parser {
   override parse (buf: Buffer): number {
     if (this._list.length === 0 && this._stateCounter === 0 && this.error === null) {
       let off = 0
-      for (let end = this.decodePublish(buf, 0); end > 0; end = this.decodePublish(buf, off)) {
+      for (let end = this.decodeFast(buf, 0); end > 0; end = this.decodeFast(buf, off)) {
         off = end
         if (off === buf.length) return 0
       }
       if (off > 0) return super.parse(buf.subarray(off))
     }
     return super.parse(buf)
+  }
+
+  /** The packet at `off` by the fast path (0: not taken), see decodePublish and decodeAck. */
+  private decodeFast (buf: Buffer, off: number): number {
+    const first = buf[off]
+    if (first === undefined) return 0
+    return (first & 0xf0) === 0x30 ? this.decodePublish(buf, off) : this.decodeAck(buf, off, first)
+  }
+
+  /**
+   * A PUBACK, PUBREC, PUBREL or PUBCOMP with the required header flags and only a packet id
+   * (Remaining Length 2: in MQTT 5 that means reason code 0, Success, and no properties). Returns
+   * the offset after it, or 0.
+   */
+  private decodeAck (buf: Buffer, off: number, first: number): number {
+    const cmd = first === 0x40 ? 'puback' : first === 0x50 ? 'pubrec' : first === 0x62 ? 'pubrel' : first === 0x70 ? 'pubcomp' : null
+    if (cmd === null || buf[off + 1] !== 2 || off + 4 > buf.length) return 0
+    this.sink.onPacket({
+      cmd,
+      retain: false,
+      qos: cmd === 'pubrel' ? 1 : 0, // the header flags of PUBREL read as QoS 1, as the stock parser reads them
+      dup: false,
+      length: 2,
+      messageId: buf.readUInt16BE(off + 2),
+      reasonCode: this.settings.protocolVersion === 5 ? 0 : undefined,
+    } as MqttPacket)
+    return off + 4
   }
 
   /**
@@ -72,8 +100,7 @@ export class StrictParser extends Parser {
    * Returns the offset after it, or 0 to let the stock parser read from `off`.
    */
   private decodePublish (buf: Buffer, off: number): number {
-    const first = buf[off]
-    if (first === undefined || (first & 0xf0) !== 0x30) return 0
+    const first = buf[off]!
     const qos = (first >> 1) & 3
     if (qos === 3) return 0
     // Remaining Length: at most four bytes (MQTT 5.0 §1.5.5)

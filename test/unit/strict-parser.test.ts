@@ -19,10 +19,11 @@ function fields (p: Packet): Record<string, unknown> {
     qos: q.qos,
     dup: q.dup,
     length: q.length,
-    topic: q.topic,
-    payload: Buffer.isBuffer(q.payload) ? q.payload.toString('hex') : q.payload,
+    topic: q.topic ?? undefined, // the stock Packet has null where the fast path has no field
+    payload: Buffer.isBuffer(q.payload) ? q.payload.toString('hex') : (q.payload ?? undefined),
     messageId: q.messageId,
     properties: q.properties,
+    reasonCode: q.reasonCode,
   }
 }
 
@@ -50,9 +51,13 @@ const PUBLISHES: Packet[] = [
   { cmd: 'publish', topic: 'sensors/température/ü', payload: Buffer.alloc(300, 7), qos: 1, messageId: 42, retain: true, dup: false },
   { cmd: 'publish', topic: 'x', payload: Buffer.alloc(0), qos: 2, messageId: 65535, retain: false, dup: true },
   { cmd: 'publish', topic: 'big', payload: Buffer.alloc(20_000, 1), qos: 1, messageId: 1, retain: false, dup: false },
+  { cmd: 'puback', messageId: 42 },
+  { cmd: 'pubrec', messageId: 7 },
+  { cmd: 'pubrel', messageId: 7 },
+  { cmd: 'pubcomp', messageId: 65535 },
 ]
 
-test('PUBLISH without properties: the same packets as mqtt-packet, whole, batched and cut at every byte', (t: TestContext) => {
+test('PUBLISH without properties and bare acknowledgements: the same packets as mqtt-packet, whole, batched and cut at every byte', (t: TestContext) => {
   for (const version of [4, 5] as const) {
     const bytes = Buffer.concat(PUBLISHES.map((p) => encode(p, version)))
     const expected = viaStock(version, bytes)
@@ -81,6 +86,10 @@ test('what the fast path leaves to the stock parser: properties are decoded, bad
   // both QoS bits set
   const qos3 = Buffer.from([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01])
   t.assert.match(viaStrict(4, [qos3]).errors.join(), /QoS/)
+  // acknowledgements with a reason code go the stock way; a PUBACK with header flags is refused [MQTT-2.2.2-2]
+  const withReason = viaStrict(5, [Buffer.from([0x40, 0x03, 0x00, 0x05, 0x10])])
+  t.assert.deepEqual([withReason.packets[0]?.reasonCode, withReason.errors], [0x10, []])
+  t.assert.notDeepEqual(viaStrict(4, [Buffer.from([0x41, 0x02, 0x00, 0x05])]).errors, [])
   // a QoS 1 PUBLISH whose Remaining Length ends before its packet id
   const noId = Buffer.from([0x32, 0x03, 0x00, 0x01, 0x61])
   t.assert.equal(viaStrict(4, [noId]).packets.length, 0)
