@@ -13,6 +13,16 @@
  * of a command is the `result` of its method, so these types are its documentation.
  */
 import type { ConfigSource } from '../config/types.js'
+import type {
+  ClientDetail, ClientStateFilter, ClientSummary, KickResult, ResetPlan, ResetSelection,
+  RetainedClearResult, RetainedSummary, SubscriptionSummary,
+} from '../core/admin/records.js'
+
+/** The admin API's records (src/core/admin/records.ts), sent as they are. */
+export type {
+  ClientDetail, ClientStateFilter, ClientSummary, KickResult, ResetPlan, ResetSelection,
+  RetainedClearResult, RetainedSummary, SubscriptionSummary,
+}
 
 /** Bumped on incompatible changes; the CLI refuses a broker speaking another one (exit 76). */
 export const CONTROL_PROTOCOL = 1
@@ -127,59 +137,6 @@ import type { ImportCounts } from '../auth/access-control.js'
  */
 export type AuthFailures = { total: number } & Record<AuthFailure, number>
 
-export interface ClientSummary {
-  client_id: string
-  user: string | null
-  peer: string | null
-  listener: string | null
-  protocol: '3.1' | '3.1.1' | '5.0'
-  state: 'online' | 'offline'
-  connected_at: string | null
-  disconnected_at: string | null
-  keepalive: number | null
-  clean: boolean
-  session_expiry: number
-  subscriptions: number
-  inflight: number
-  queued: number
-  queued_bytes: number
-  /** Deliveries to this session dropped because its queue was full. */
-  queue_dropped: number
-  /** QoS 0 messages to this session dropped because `max_outgoing_bytes` were waiting for it. */
-  output_dropped: number
-  messages_in: number
-  messages_out: number
-}
-
-export interface SubscriptionSummary {
-  client_id: string
-  filter: string
-  qos: 0 | 1 | 2
-  no_local: boolean
-  retain_as_published: boolean
-  retain_handling: 0 | 1 | 2
-  share_group: string | null
-  subscription_id: number | null
-}
-
-export interface ClientDetail extends ClientSummary {
-  subscriptions_list: SubscriptionSummary[]
-  will: { topic: string; qos: 0 | 1 | 2; retain: boolean; delay_s: number } | null
-  receive_maximum: number | null
-  maximum_packet_size: number | null
-  topic_alias_maximum: number | null
-}
-
-export interface RetainedSummary {
-  topic: string
-  qos: 0 | 1 | 2
-  size: number
-  /** First bytes of the payload as text (non-printable shown as `.`). */
-  preview: string
-  received_at: string
-  expires_at: string | null
-}
-
 /** A page of a list, with an honest total. */
 export interface ListResult<T> {
   items: T[]
@@ -286,29 +243,6 @@ export interface AclDecision {
   effective_topic: string | null
 }
 
-/** What `mqttctl reset` clears. */
-export interface ResetSelection {
-  /** Settings saved with `config set --persist`. */
-  settings?: boolean
-  /** Every session (persistent ones with their queues, inflight messages and delayed wills). */
-  sessions?: boolean
-  retained?: boolean
-  accounts?: boolean
-  /** Topic rules and IP rules. */
-  acl?: boolean
-}
-
-/** How many of each would go (or went). */
-export interface ResetPlan {
-  sessions: number
-  retained: number
-  accounts: number
-  topic_rules: number
-  ip_rules: number
-  wills: number
-  settings: number
-}
-
 /** What `mqttctl reload` (and SIGHUP) did. */
 export interface ReloadResult {
   /** The config file read again; null for a broker started without one (defaults and command-line values). */
@@ -342,12 +276,12 @@ export interface Methods {
   'node.status': { params: Record<string, never>; result: NodeStatus }
   'node.stop': { params: Record<string, never>; result: { stopping: true; pid: number } }
   state: { params: Record<string, never>; result: State }
-  'client.list': { params: { state?: 'online' | 'offline' | 'all' }; result: ListResult<ClientSummary> }
+  'client.list': { params: { state?: ClientStateFilter }; result: ListResult<ClientSummary> }
   'client.show': { params: { client_id: string }; result: ClientDetail }
-  'client.kick': { params: { client_id: string; discard_session?: boolean }; result: { client_id: string; kicked: boolean; session_discarded: boolean } }
+  'client.kick': { params: { client_id: string; discard_session?: boolean }; result: KickResult }
   'subscription.list': { params: { client_id?: string; match?: string }; result: ListResult<SubscriptionSummary> }
   'retained.list': { params: { topic?: string }; result: ListResult<RetainedSummary> }
-  'retained.clear': { params: { filter: string; dry_run?: boolean }; result: { filter: string; matched: number; cleared: number } }
+  'retained.clear': { params: { filter: string; dry_run?: boolean }; result: RetainedClearResult }
   /** `persisted`: keys whose value was saved with `config set --persist` (applied over the file at start). */
   'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
   'config.set': { params: { key: string; value: string; persist?: boolean }; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }

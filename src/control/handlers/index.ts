@@ -1,4 +1,5 @@
 /** Registers every control method on the broker's ControlServer. */
+import { Admin } from '../../core/admin/admin.js'
 import type { ControlServer } from '../server.js'
 import { registerAuthHandlers } from './auth.js'
 import { registerBackupHandlers } from './backup.js'
@@ -12,13 +13,14 @@ import { registerTraceHandlers } from './trace.js'
 import { registerSysHandlers } from './sys.js'
 
 export function registerControlHandlers (server: ControlServer, broker: BrokerView): void {
+  const admin = new Admin(broker.engine)
   registerNodeHandlers(server, broker)
-  registerClientHandlers(server, broker)
-  registerRetainedHandlers(server, broker)
+  registerClientHandlers(server, admin)
+  registerRetainedHandlers(server, admin)
   registerConfigHandlers(server, broker)
   registerTraceHandlers(server, broker)
   registerSysHandlers(server, broker)
   registerAuthHandlers(server, broker)
-  registerResetHandlers(server, broker)
+  registerResetHandlers(server, admin)
   registerBackupHandlers(server, broker)
 }

@@ -1,10 +1,10 @@
-/** Small conversions shared by the control handlers: engine objects → schema records. */
-import type { Connection } from '../../core/connection.js'
+/** Engine objects → the admin API's plain records (sessions, subscriptions, retained messages). */
+import type { Connection } from '../connection.js'
 import type { Message } from '../../protocol/message.js'
-import type { Subscription } from '../../core/router/subscription.js'
-import type { Session } from '../../core/session/session.js'
+import type { Subscription } from '../router/subscription.js'
+import type { Session } from '../session/session.js'
 import { PROTOCOL_NAMES } from '../../protocol/packets.js'
-import type { ClientSummary, RetainedSummary, SubscriptionSummary } from '../schema.js'
+import type { ClientDetail, ClientSummary, RetainedSummary, SubscriptionSummary } from './records.js'
 
 /** ISO 8601 of ms since the epoch, or null for 0. */
 export function isoOrNull (ms: number): string | null {
@@ -33,6 +33,20 @@ export function clientSummary (session: Session): ClientSummary {
     output_dropped: session.outputDropped,
     messages_in: conn?.messagesIn ?? 0,
     messages_out: conn?.messagesOut ?? 0,
+  }
+}
+
+/** The summary with the session's subscriptions, its will and the limits of its connection (null offline). */
+export function clientDetail (session: Session): ClientDetail {
+  const conn = session.online ? session.connection : null
+  const will = conn?.will ?? null
+  return {
+    ...clientSummary(session),
+    subscriptions_list: [...session.subscriptions.values()].map(subscriptionSummary),
+    will: will === null ? null : { topic: will.topic, qos: will.qos, retain: will.retain, delay_s: will.delay },
+    receive_maximum: conn === null ? null : session.outbound.window,
+    maximum_packet_size: conn === null ? null : conn.maxOutgoingPacketSize,
+    topic_alias_maximum: conn === null ? null : conn.clientTopicAliasMaximum,
   }
 }
 
