@@ -12,7 +12,9 @@
  * Method names mirror command ids: `mqttctl client kick` ↔ `client.kick`. The CLI's `--json` output
  * of a command is the `result` of its method, so these types are its documentation.
  */
+import type { z } from 'zod'
 import type { ConfigSource } from '../config/types.js'
+import type { MethodParams, resetSelection, StreamParams } from './params.js'
 
 /** Bumped on incompatible changes; the CLI refuses a broker speaking another one (exit 76). */
 export const CONTROL_PROTOCOL = 1
@@ -286,17 +288,8 @@ export interface AclDecision {
   effective_topic: string | null
 }
 
-/** What `mqttctl reset` clears. */
-export interface ResetSelection {
-  /** Settings saved with `config set --persist`. */
-  settings?: boolean
-  /** Every session (persistent ones with their queues, inflight messages and delayed wills). */
-  sessions?: boolean
-  retained?: boolean
-  accounts?: boolean
-  /** Topic rules and IP rules. */
-  acl?: boolean
-}
+/** What `mqttctl reset` clears: inferred from its schema (control/params.ts). */
+export type ResetSelection = z.infer<typeof resetSelection>
 
 /** How many of each would go (or went). */
 export interface ResetPlan {
@@ -337,59 +330,64 @@ export interface SysSnapshot {
   values: Record<string, number | string>
 }
 
-/** Every method: its params, and its result (or, for streams, the event type). */
+/**
+ * Every method: its params (inferred from the schemas of control/params.ts, which the server checks
+ * every request against), and its result (or, for streams, the event type).
+ */
 export interface Methods {
-  'node.status': { params: Record<string, never>; result: NodeStatus }
-  'node.stop': { params: Record<string, never>; result: { stopping: true; pid: number } }
-  state: { params: Record<string, never>; result: State }
-  'client.list': { params: { state?: 'online' | 'offline' | 'all' }; result: ListResult<ClientSummary> }
-  'client.show': { params: { client_id: string }; result: ClientDetail }
-  'client.kick': { params: { client_id: string; discard_session?: boolean }; result: { client_id: string; kicked: boolean; session_discarded: boolean } }
-  'subscription.list': { params: { client_id?: string; match?: string }; result: ListResult<SubscriptionSummary> }
-  'retained.list': { params: { topic?: string }; result: ListResult<RetainedSummary> }
-  'retained.clear': { params: { filter: string; dry_run?: boolean }; result: { filter: string; matched: number; cleared: number } }
+  'node.status': { params: MethodParams['node.status']; result: NodeStatus }
+  'node.stop': { params: MethodParams['node.stop']; result: { stopping: true; pid: number } }
+  state: { params: MethodParams['state']; result: State }
+  'client.list': { params: MethodParams['client.list']; result: ListResult<ClientSummary> }
+  'client.show': { params: MethodParams['client.show']; result: ClientDetail }
+  'client.kick': { params: MethodParams['client.kick']; result: { client_id: string; kicked: boolean; session_discarded: boolean } }
+  'subscription.list': { params: MethodParams['subscription.list']; result: ListResult<SubscriptionSummary> }
+  'retained.list': { params: MethodParams['retained.list']; result: ListResult<RetainedSummary> }
+  'retained.clear': { params: MethodParams['retained.clear']; result: { filter: string; matched: number; cleared: number } }
   /** `persisted`: keys whose value was saved with `config set --persist` (applied over the file at start). */
-  'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
-  'config.set': { params: { key: string; value: string; persist?: boolean }; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }
+  'config.show': { params: MethodParams['config.show']; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
+  'config.set': { params: MethodParams['config.set']; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }
   /** Creates or replaces an account; `hash` is a bcrypt hash made by mqttctl (no password crosses the socket). */
-  'account.set': { params: { username: string; hash: string; no_overwrite?: boolean; kick?: boolean }; result: AuthChange & { username: string; created: boolean } }
-  'account.del': { params: { username: string; kick?: boolean; dry_run?: boolean }; result: AuthChange & { username: string; online: number } }
-  'account.list': { params: Record<string, never>; result: ListResult<AccountSummary> }
+  'account.set': { params: MethodParams['account.set']; result: AuthChange & { username: string; created: boolean } }
+  'account.del': { params: MethodParams['account.del']; result: AuthChange & { username: string; online: number } }
+  'account.list': { params: MethodParams['account.list']; result: ListResult<AccountSummary> }
   /** The stored hash, for `account test` (compared by mqttctl); NO_SUCH_USER when no such account. */
-  'account.verifier': { params: { username: string }; result: { username: string; hash: string } }
-  'acl.ip.set': { params: { cidr: string; action: 'allow' | 'deny'; skip_auth?: boolean; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
-  'acl.ip.del': { params: { cidr: string; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
-  'acl.ip.list': { params: Record<string, never>; result: ListResult<IpRuleSummary> }
-  'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
-  'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
-  'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  'account.verifier': { params: MethodParams['account.verifier']; result: { username: string; hash: string } }
+  'acl.ip.set': { params: MethodParams['acl.ip.set']; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.del': { params: MethodParams['acl.ip.del']; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.list': { params: MethodParams['acl.ip.list']; result: ListResult<IpRuleSummary> }
+  'acl.rule.add': { params: MethodParams['acl.rule.add']; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
+  'acl.rule.del': { params: MethodParams['acl.rule.del']; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
+  'acl.rule.list': { params: MethodParams['acl.rule.list']; result: ListResult<TopicRuleSummary> }
   /** Every account with its stored hash (`account export`), sorted by user name. */
-  'account.export': { params: Record<string, never>; result: { accounts: AccountEntry[] } }
+  'account.export': { params: MethodParams['account.export']; result: { accounts: AccountEntry[] } }
   /** Adds or overwrites the named accounts (`replace`: and deletes every other one), all in one durable write. */
-  'account.import': { params: { accounts: AccountEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & ImportCounts }
+  'account.import': { params: MethodParams['account.import']; result: AuthChange & ImportCounts }
   /** Every topic and IP rule, in id order (`acl export`). */
-  'acl.export': { params: Record<string, never>; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
+  'acl.export': { params: MethodParams['acl.export']; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
   /**
    * Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule),
    * in one durable write. Without `ip_rules` (a Mosquitto acl_file has none) the IP rules stay as they are.
    */
-  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules?: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
+  'acl.import': { params: MethodParams['acl.import']; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
-  reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  reset: { params: MethodParams['reset']; result: { plan: ResetPlan; done: boolean; live: boolean } }
   /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
-  reload: { params: Record<string, never>; result: ReloadResult }
+  reload: { params: MethodParams['reload']; result: ReloadResult }
   /**
    * Writes a backup of the store to `path` (absolute; written by the broker), from one consistent
    * snapshot; CONFLICT when `path` exists and `force` is not set, INVALID with `store: memory`.
    */
-  'store.backup': { params: { path: string; force?: boolean }; result: BackupSummary & { live: boolean } }
+  'store.backup': { params: MethodParams['store.backup']; result: BackupSummary & { live: boolean } }
   /** `user` null: an anonymous client. */
-  'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
+  /** Ends the stream that request `id` of this connection started (answered by the server itself). */
+  'stream.cancel': { params: MethodParams['stream.cancel']; result: { cancelled: boolean } }
+  'acl.check': { params: MethodParams['acl.check']; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
 
 export interface Streams {
-  'sys.watch': { params: { interval_ms?: number }; event: SysSnapshot }
-  'trace.start': { params: { clients?: string[]; topics?: string[]; payload?: 'none' | 'preview' | 'full' }; event: TraceEvent }
+  'sys.watch': { params: StreamParams['sys.watch']; event: SysSnapshot }
+  'trace.start': { params: StreamParams['trace.start']; event: TraceEvent }
 }
 
 export type MethodName = keyof Methods
