@@ -14,6 +14,7 @@
  */
 import type { z } from 'zod'
 import type { ConfigSource } from '../config/types.js'
+import type { ErrorCodeOf } from '../errors/catalog.js'
 import type { MethodParams, resetSelection, StreamParams } from './params.js'
 
 /** Bumped on incompatible changes; the CLI refuses a broker speaking another one (exit 76). */
@@ -30,7 +31,7 @@ export interface Hello {
   bcrypt_cost: number
 }
 
-/** Error codes of the control channel. */
+/** Error codes of the control channel: each one is an entry of the error catalog (src/errors/catalog.ts). */
 export const ControlErrorCode = {
   NotFound: 'NOT_FOUND',
   /** No account with that user name (mqttctl exit 67). */
@@ -41,7 +42,7 @@ export const ControlErrorCode = {
   UnsupportedVersion: 'UNSUPPORTED_VERSION',
   RestartRequired: 'RESTART_REQUIRED',
   Internal: 'INTERNAL',
-} as const
+} as const satisfies Record<string, ErrorCodeOf<'control'>>
 export type ControlErrorCodeValue = (typeof ControlErrorCode)[keyof typeof ControlErrorCode]
 
 export interface ListenerState {
