@@ -1,8 +1,11 @@
-import { stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { Broker } from '../../src/broker.js'
+import { offlineChannel } from '../../src/cli/admin-channel.js'
 import { ControlClient, ControlClientError } from '../../src/control/client.js'
 import { CONTROL_PROTOCOL } from '../../src/control/schema.js'
 import { createLogger } from '../../src/log.js'
@@ -187,4 +190,15 @@ test('params are checked against the method schema before dispatch; the connecti
   t.assert.equal((status.result as { state: string }).state, 'running')
   const noParams = await raw.ask({ id: ++id, method: 'client.list' })
   t.assert.deepEqual(noParams.result, { items: [], total: 0 }, 'absent params are an empty object')
+})
+
+test('the offline admin channel checks params as the broker does', async (t: TestContext) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mqttd-offline-params-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const channel = await offlineChannel(dir, 4)
+  t.after(() => channel.close())
+  const bad = { username: 'alice', extra: 1 } as unknown as { username: string }
+  await t.assert.rejects(channel.request('account.del', bad),
+    (err: ControlClientError) => err.code === 'INVALID' && err.message === 'params.extra: unknown field')
+  await t.assert.rejects(channel.request('account.del', { username: 'alice' }), (err: ControlClientError) => err.code === 'NO_SUCH_USER')
 })
