@@ -27,9 +27,7 @@ import { ConfigError } from './config/errors.js'
 import { type LoadedConfig, loadConfigWithSource } from './config/load.js'
 import { createRotatingLogger } from './log.js'
 import { serve } from './main.js'
-
-/** Exit codes (sysexits). */
-const EXIT = { USAGE: 64, SOFTWARE: 70, CONFIG: 78 } as const
+import { ExitCode, exitCodeOf } from './errors/catalog.js'
 
 interface DaemonArgs {
   dataDir: string
@@ -89,7 +87,7 @@ async function runDaemon (args: DaemonArgs): Promise<number> {
       logger.fatal({ err: configFailure }, 'cannot load the configuration')
     }
     await log.close()
-    return configFailure instanceof ConfigError ? EXIT.CONFIG : EXIT.SOFTWARE
+    return configFailure instanceof ConfigError ? exitCodeOf(configFailure.code) : ExitCode.Internal
   }
 
   const pidFile = pidFilePathIn(args.dataDir)
@@ -105,13 +103,13 @@ async function runDaemon (args: DaemonArgs): Promise<number> {
     if (err instanceof PidFileHeldError) logger.fatal(`another broker (pid ${err.pid}) is running on ${args.dataDir}`)
     else logger.fatal({ err }, `cannot write the pid file ${pidFile}`)
     await log.close()
-    return EXIT.SOFTWARE
+    return ExitCode.Internal
   }
   // process.exit() paths (a second signal while closing) skip `finish`: never leave our pid behind.
   process.on('exit', () => { releasePidFile(pidFile, process.pid) })
   const crash = (err: unknown): void => {
     logger.fatal({ err }, 'uncaught error: the broker stops')
-    void finish(EXIT.SOFTWARE).then((code) => process.exit(code))
+    void finish(ExitCode.Internal).then((code) => process.exit(code))
   }
   process.on('uncaughtException', crash)
   process.on('unhandledRejection', crash)
@@ -123,7 +121,7 @@ async function runDaemon (args: DaemonArgs): Promise<number> {
 const args = parseDaemonArgs(process.argv.slice(2))
 if (typeof args === 'string') {
   process.stderr.write(`mqttd daemon: ${args}\n`)
-  process.exit(EXIT.USAGE)
+  process.exit(ExitCode.Usage)
 }
 // Exit explicitly: the broker is closed and the log flushed, whatever timers a library left behind.
 process.exit(await runDaemon(args))

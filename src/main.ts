@@ -5,7 +5,7 @@
  * (src/daemon.ts), which brings its own logger (a rotated file) and pid file.
  *
  * This is the translation point for start-up failures: each becomes one clear line
- * and an exit code (sysexits), never a stack trace. A configuration problem is printed as plain
+ * and an exit code (sysexits, from the error catalog src/errors/catalog.ts), never a stack trace. A configuration problem is printed as plain
  * text before the logger exists; everything after goes through the logger. A first signal closes the
  * broker gracefully; a second one while that is under way exits at once with 130. SIGHUP reloads
  * (src/reload.ts: live keys of the config file, TLS certificates, the log file); it is caught from
@@ -21,18 +21,11 @@ import { exposureNotes } from './config/exposure.js'
 import { loadConfigWithSource, type ConfigOverrides, type LoadedConfig } from './config/load.js'
 import type { Config } from './config/types.js'
 import { formatProblem, preflight } from './config/preflight.js'
+import { ExitCode, exitCodeOf } from './errors/catalog.js'
 import { readyDataDir } from './host/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
+import { BrokerError } from './protocol/errors.js'
 import type { ReloadSource } from './reload.js'
-
-/** Exit codes this module returns (sysexits). */
-const EXIT = {
-  OK: 0,
-  SOFTWARE: 70,
-  NO_PERMISSION: 77,
-  CONFIG: 78,
-  INTERRUPTED: 130,
-} as const
 
 /** What `mqttctl start --foreground` passes on. */
 export interface ForegroundOptions {
@@ -51,21 +44,21 @@ export async function runForeground (opts: ForegroundOptions): Promise<number> {
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
-      return EXIT.SOFTWARE
+      return ExitCode.Internal
     }
     for (const line of err.message.split('\n')) process.stderr.write(`mqttctl: invalid configuration: ${line}\n`)
-    return EXIT.CONFIG
+    return exitCodeOf(err.code)
   }
   const { config } = loaded
   const problems = await preflight(config)
   if (problems.length > 0) {
     for (const p of problems) process.stderr.write(`mqttctl: ${formatProblem(p, opts.configFile)}\n`)
-    return problems.every((p) => p.permission) ? EXIT.NO_PERMISSION : EXIT.CONFIG
+    return exitCodeOf(problems.every((p) => p.permission) ? 'PERMISSION_DENIED' : 'CONFIG_INVALID')
   }
   const dirProblem = await readyDataDir(config.data_dir)
   if (dirProblem !== undefined) {
     process.stderr.write(`mqttctl: ${dirProblem.message}\n`)
-    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+    return dirProblem.permission ? ExitCode.Permission : ExitCode.Internal
   }
 
   return serve(loaded, createLogger(config.log_level), reload)
@@ -81,7 +74,7 @@ export async function serve (loaded: LoadedConfig, logger: Logger, reload: Reloa
   const dirProblem = await readyDataDir(loaded.config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
-    return dirProblem.permission ? EXIT.NO_PERMISSION : EXIT.SOFTWARE
+    return dirProblem.permission ? ExitCode.Permission : ExitCode.Internal
   }
 
   const broker = new Broker(loaded.config, { logger, source: loaded.source, reload })
@@ -105,7 +98,7 @@ async function run (broker: Broker, { config, defaulted }: LoadedConfig, logger:
   } catch (err) {
     logger.fatal({ err }, describeStartError(err, config))
     await broker.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'close after failed start failed'))
-    return err instanceof ConfigError ? EXIT.CONFIG : EXIT.SOFTWARE
+    return startExitCode(err)
   }
 
   logger.info({ version: broker.version, node_name: config.node_name, data_dir: config.data_dir }, 'broker started')
@@ -132,22 +125,22 @@ function closeOnSignal (broker: Broker, logger: Logger): Promise<number> {
     const onSignal = (signal: NodeJS.Signals): void => {
       if (closing) {
         logger.warn({ signal }, 'second signal while closing: exiting now')
-        process.exit(EXIT.INTERRUPTED)
+        process.exit(ExitCode.Interrupted)
       }
       closing = true
       logger.info({ signal }, 'closing')
       broker.close().then(
-        () => finish(EXIT.OK),
+        () => finish(ExitCode.Ok),
         (err: unknown) => {
           logger.error({ err }, 'close failed')
-          finish(EXIT.SOFTWARE)
+          finish(ExitCode.Internal)
         }
       )
     }
     const finish = (code: number): void => {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
-      if (code === EXIT.OK) logger.info('closed')
+      if (code === ExitCode.Ok) logger.info('closed')
       resolve(code)
     }
     process.on('SIGINT', onSignal)
@@ -155,6 +148,11 @@ function closeOnSignal (broker: Broker, logger: Logger): Promise<number> {
     // `mqttctl stop` arrives over the control socket and takes the same graceful path.
     broker.onStopRequested = () => { if (!closing) onSignal('SIGTERM') }
   })
+}
+
+/** The exit code of a failed start: its catalog entry's for a coded broker error, else 70. */
+function startExitCode (err: unknown): number {
+  return err instanceof ConfigError || err instanceof BrokerError ? exitCodeOf(err.code) : ExitCode.Internal
 }
 
 /**

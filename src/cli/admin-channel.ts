@@ -6,7 +6,8 @@
  */
 import type { AuthMethodName } from '../control/auth-methods.js'
 import { type ControlClient, ControlClientError } from '../control/client.js'
-import type { Methods } from '../control/schema.js'
+import { checkParams, METHOD_PARAMS } from '../control/params.js'
+import { ControlErrorCode, type Methods } from '../control/schema.js'
 
 export interface AdminChannel {
   /** true: a running broker answers and applies changes at once; false: the data dir was changed. */
@@ -33,10 +34,13 @@ export async function offlineChannel (dataDir: string, bcryptCost: number): Prom
   return {
     live: false,
     bcryptCost,
-    // the methods' own errors look exactly as they would coming back over the socket
+    // params are checked as the broker checks them, and the methods' own errors look exactly as
+    // they would coming back over the socket
     request: async <M extends AuthMethodName>(method: M, params: Methods[M]['params']) => {
+      const checked = checkParams(METHOD_PARAMS[method], params)
+      if (!checked.ok) throw new ControlClientError('remote', checked.message, ControlErrorCode.Invalid)
       try {
-        return await (admin.methods[method](params as never) as Promise<Methods[M]['result']>)
+        return await (admin.methods[method](checked.value as never) as Promise<Methods[M]['result']>)
       } catch (err) {
         if (err instanceof ControlError) throw new ControlClientError('remote', err.message, err.code)
         throw err

@@ -19,6 +19,7 @@ import { ControlClient, ControlClientError } from '../control/client.js'
 import { ControlErrorCode } from '../control/schema.js'
 import { type AdminChannel, liveChannel, offlineChannel } from './admin-channel.js'
 import { applyColourChoice } from './colour.js'
+import { ERRORS, type ErrorCode, exitCodeOf } from '../errors/catalog.js'
 import { ExitCode, type ExitCodeValue } from './exit-codes.js'
 import { takeFastLaneTimeout } from './fast-lane.js'
 import { ListQueryError } from './filter.js'
@@ -261,25 +262,25 @@ export function errorJson (err: unknown): { error: { code: string; message: stri
   }
 }
 
-/** Maps control failures and bad list queries onto exit codes; other errors pass through. */
+/** A failure with a code of the error catalog, which gives its exit code. */
+function catalogFailure (code: ErrorCode, message: string, suggestions?: string[]): CliFailure {
+  return new CliFailure(message, ERRORS[code].exit ?? ExitCode.Internal, code, suggestions)
+}
+
+/**
+ * Maps control failures and bad list queries onto exit codes, through the error catalog
+ * (src/errors/catalog.ts; a code it does not know, from a newer broker, exits 70); other errors
+ * pass through.
+ */
 export function toCliError (err: Error): Error {
-  if (err instanceof ListQueryError) return new CliFailure(err.message, ExitCode.Usage, 'USAGE', err.suggestions)
+  if (err instanceof ListQueryError) return catalogFailure('USAGE', err.message, err.suggestions)
   if (err instanceof ViewFailure) return new CliFailure(err.message, err.exitCode, err.code, err.suggestions)
   if (!(err instanceof ControlClientError)) return err
   switch (err.kind) {
-    case 'unavailable': return new CliFailure(err.message, ExitCode.Unavailable, 'UNAVAILABLE', ['start it with: mqttctl start'])
+    case 'unavailable': return catalogFailure('UNAVAILABLE', err.message, ['start it with: mqttctl start'])
     case 'permission': return permissionFailure(err.message)
-    case 'timeout': return new CliFailure(err.message, ExitCode.Timeout, 'TIMEOUT')
-    case 'protocol': return new CliFailure(err.message, ExitCode.Protocol, 'UNSUPPORTED_VERSION')
-    case 'remote':
-      switch (err.code) {
-        case ControlErrorCode.NotFound: return new CliFailure(err.message, ExitCode.DataError, err.code)
-        case ControlErrorCode.NoSuchUser: return new CliFailure(err.message, ExitCode.NoUser, err.code)
-        case ControlErrorCode.Invalid: return new CliFailure(err.message, ExitCode.DataError, err.code)
-        case ControlErrorCode.Conflict: return new CliFailure(err.message, ExitCode.DataError, err.code)
-        case ControlErrorCode.RestartRequired: return new CliFailure(err.message, ExitCode.DataError, err.code)
-        case ControlErrorCode.UnsupportedVersion: return new CliFailure(err.message, ExitCode.Protocol, err.code)
-        default: return new CliFailure(err.message, ExitCode.Internal, err.code ?? 'INTERNAL')
-      }
+    case 'timeout': return catalogFailure('TIMEOUT', err.message)
+    case 'protocol': return catalogFailure(ControlErrorCode.UnsupportedVersion, err.message)
+    case 'remote': return new CliFailure(err.message, exitCodeOf(err.code), err.code ?? ControlErrorCode.Internal)
   }
 }

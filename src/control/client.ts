@@ -172,7 +172,7 @@ export class ControlClient {
       done,
       cancel: async () => {
         if (this.streams.has(id)) {
-          await this.request('stream.cancel' as MethodName, { id } as never, 2000).catch(() => undefined)
+          await this.request('stream.cancel', { id }, 2000).catch(() => undefined)
         }
         return done
       },

@@ -23,6 +23,8 @@ export type {
   ClientDetail, ClientStateFilter, ClientSummary, KickResult, ResetPlan, ResetSelection,
   RetainedClearResult, RetainedSummary, SubscriptionSummary,
 }
+import type { ErrorCodeOf } from '../errors/catalog.js'
+import type { MethodParams, StreamParams } from './params.js'
 
 /** Bumped on incompatible changes; the CLI refuses a broker speaking another one (exit 76). */
 export const CONTROL_PROTOCOL = 1
@@ -38,7 +40,7 @@ export interface Hello {
   bcrypt_cost: number
 }
 
-/** Error codes of the control channel. */
+/** Error codes of the control channel: each one is an entry of the error catalog (src/errors/catalog.ts). */
 export const ControlErrorCode = {
   NotFound: 'NOT_FOUND',
   /** No account with that user name (mqttctl exit 67). */
@@ -49,7 +51,7 @@ export const ControlErrorCode = {
   UnsupportedVersion: 'UNSUPPORTED_VERSION',
   RestartRequired: 'RESTART_REQUIRED',
   Internal: 'INTERNAL',
-} as const
+} as const satisfies Record<string, ErrorCodeOf<'control'>>
 export type ControlErrorCodeValue = (typeof ControlErrorCode)[keyof typeof ControlErrorCode]
 
 export interface ListenerState {
@@ -271,59 +273,64 @@ export interface SysSnapshot {
   values: Record<string, number | string>
 }
 
-/** Every method: its params, and its result (or, for streams, the event type). */
+/**
+ * Every method: its params (inferred from the schemas of control/params.ts, which the server checks
+ * every request against), and its result (or, for streams, the event type).
+ */
 export interface Methods {
-  'node.status': { params: Record<string, never>; result: NodeStatus }
-  'node.stop': { params: Record<string, never>; result: { stopping: true; pid: number } }
-  state: { params: Record<string, never>; result: State }
-  'client.list': { params: { state?: ClientStateFilter }; result: ListResult<ClientSummary> }
-  'client.show': { params: { client_id: string }; result: ClientDetail }
-  'client.kick': { params: { client_id: string; discard_session?: boolean }; result: KickResult }
-  'subscription.list': { params: { client_id?: string; match?: string }; result: ListResult<SubscriptionSummary> }
-  'retained.list': { params: { topic?: string }; result: ListResult<RetainedSummary> }
-  'retained.clear': { params: { filter: string; dry_run?: boolean }; result: RetainedClearResult }
+  'node.status': { params: MethodParams['node.status']; result: NodeStatus }
+  'node.stop': { params: MethodParams['node.stop']; result: { stopping: true; pid: number } }
+  state: { params: MethodParams['state']; result: State }
+  'client.list': { params: MethodParams['client.list']; result: ListResult<ClientSummary> }
+  'client.show': { params: MethodParams['client.show']; result: ClientDetail }
+  'client.kick': { params: MethodParams['client.kick']; result: KickResult }
+  'subscription.list': { params: MethodParams['subscription.list']; result: ListResult<SubscriptionSummary> }
+  'retained.list': { params: MethodParams['retained.list']; result: ListResult<RetainedSummary> }
+  'retained.clear': { params: MethodParams['retained.clear']; result: RetainedClearResult }
   /** `persisted`: keys whose value was saved with `config set --persist` (applied over the file at start). */
-  'config.show': { params: Record<string, never>; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
-  'config.set': { params: { key: string; value: string; persist?: boolean }; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }
+  'config.show': { params: MethodParams['config.show']; result: { config: Record<string, unknown>; live_keys: string[]; persisted: string[] } }
+  'config.set': { params: MethodParams['config.set']; result: { key: string; previous: unknown; value: unknown; persisted: boolean } }
   /** Creates or replaces an account; `hash` is a bcrypt hash made by mqttctl (no password crosses the socket). */
-  'account.set': { params: { username: string; hash: string; no_overwrite?: boolean; kick?: boolean }; result: AuthChange & { username: string; created: boolean } }
-  'account.del': { params: { username: string; kick?: boolean; dry_run?: boolean }; result: AuthChange & { username: string; online: number } }
-  'account.list': { params: Record<string, never>; result: ListResult<AccountSummary> }
+  'account.set': { params: MethodParams['account.set']; result: AuthChange & { username: string; created: boolean } }
+  'account.del': { params: MethodParams['account.del']; result: AuthChange & { username: string; online: number } }
+  'account.list': { params: MethodParams['account.list']; result: ListResult<AccountSummary> }
   /** The stored hash, for `account test` (compared by mqttctl); NO_SUCH_USER when no such account. */
-  'account.verifier': { params: { username: string }; result: { username: string; hash: string } }
-  'acl.ip.set': { params: { cidr: string; action: 'allow' | 'deny'; skip_auth?: boolean; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
-  'acl.ip.del': { params: { cidr: string; kick?: boolean }; result: AuthChange & { rule: IpRuleSummary } }
-  'acl.ip.list': { params: Record<string, never>; result: ListResult<IpRuleSummary> }
-  'acl.rule.add': { params: { subject: RuleSubject; user?: string; topic: string; access: RuleAccess; deny?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
-  'acl.rule.del': { params: { id: number; kick?: boolean }; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
-  'acl.rule.list': { params: { user?: string }; result: ListResult<TopicRuleSummary> }
+  'account.verifier': { params: MethodParams['account.verifier']; result: { username: string; hash: string } }
+  'acl.ip.set': { params: MethodParams['acl.ip.set']; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.del': { params: MethodParams['acl.ip.del']; result: AuthChange & { rule: IpRuleSummary } }
+  'acl.ip.list': { params: MethodParams['acl.ip.list']; result: ListResult<IpRuleSummary> }
+  'acl.rule.add': { params: MethodParams['acl.rule.add']; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
+  'acl.rule.del': { params: MethodParams['acl.rule.del']; result: AuthChange & TopicAccessChange & { rule: TopicRuleSummary } }
+  'acl.rule.list': { params: MethodParams['acl.rule.list']; result: ListResult<TopicRuleSummary> }
   /** Every account with its stored hash (`account export`), sorted by user name. */
-  'account.export': { params: Record<string, never>; result: { accounts: AccountEntry[] } }
+  'account.export': { params: MethodParams['account.export']; result: { accounts: AccountEntry[] } }
   /** Adds or overwrites the named accounts (`replace`: and deletes every other one), all in one durable write. */
-  'account.import': { params: { accounts: AccountEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & ImportCounts }
+  'account.import': { params: MethodParams['account.import']; result: AuthChange & ImportCounts }
   /** Every topic and IP rule, in id order (`acl export`). */
-  'acl.export': { params: Record<string, never>; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
+  'acl.export': { params: MethodParams['acl.export']; result: { topic_rules: TopicRuleEntry[]; ip_rules: IpRuleEntry[] } }
   /**
    * Adds the rules not there yet, sets the IP rules given (`replace`: and deletes every other rule),
    * in one durable write. Without `ip_rules` (a Mosquitto acl_file has none) the IP rules stay as they are.
    */
-  'acl.import': { params: { topic_rules: TopicRuleEntry[]; ip_rules?: IpRuleEntry[]; replace?: boolean; kick?: boolean }; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
+  'acl.import': { params: MethodParams['acl.import']; result: AuthChange & TopicAccessChange & { topic_rules: ImportCounts; ip_rules: ImportCounts } }
   /** Clears state; `dry_run` returns the plan only. Connected clients of cleared sessions get DISCONNECT 0x98. */
-  reset: { params: ResetSelection & { dry_run?: boolean }; result: { plan: ResetPlan; done: boolean; live: boolean } }
+  reset: { params: MethodParams['reset']; result: { plan: ResetPlan; done: boolean; live: boolean } }
   /** Reads the config file again (SIGHUP does the same); INVALID, with nothing changed, when the file is invalid. */
-  reload: { params: Record<string, never>; result: ReloadResult }
+  reload: { params: MethodParams['reload']; result: ReloadResult }
   /**
    * Writes a backup of the store to `path` (absolute; written by the broker), from one consistent
    * snapshot; CONFLICT when `path` exists and `force` is not set, INVALID with `store: memory`.
    */
-  'store.backup': { params: { path: string; force?: boolean }; result: BackupSummary & { live: boolean } }
+  'store.backup': { params: MethodParams['store.backup']; result: BackupSummary & { live: boolean } }
   /** `user` null: an anonymous client. */
-  'acl.check': { params: { user: string | null; topic: string; access: 'read' | 'write'; client_id?: string }; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
+  /** Ends the stream that request `id` of this connection started (answered by the server itself). */
+  'stream.cancel': { params: MethodParams['stream.cancel']; result: { cancelled: boolean } }
+  'acl.check': { params: MethodParams['acl.check']; result: AclDecision & { user: string | null; topic: string; access: 'read' | 'write'; client_id: string } }
 }
 
 export interface Streams {
-  'sys.watch': { params: { interval_ms?: number }; event: SysSnapshot }
-  'trace.start': { params: { clients?: string[]; topics?: string[]; payload?: 'none' | 'preview' | 'full' }; event: TraceEvent }
+  'sys.watch': { params: StreamParams['sys.watch']; event: SysSnapshot }
+  'trace.start': { params: StreamParams['trace.start']; event: TraceEvent }
 }
 
 export type MethodName = keyof Methods

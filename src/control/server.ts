@@ -6,6 +6,9 @@
  * - A socket file left by a crashed broker is removed; one that still answers means another broker
  *   runs on this data directory, and start-up fails instead of stealing it.
  * - Requests are multiplexed: each is answered when its handler settles, in any order.
+ * - Params are validated against the method's schema (control/params.ts) before dispatch: an
+ *   invalid request is answered INVALID with the field's path and what is wrong, and never reaches
+ *   the handler; the connection stays open.
  * - Streams are bounded: when the reader's socket has more than STREAM_BUFFER_LIMIT bytes waiting,
  *   events are dropped and counted, and the count is sent once the socket drains. A slow reader
  *   never slows the broker or grows its memory.
@@ -20,6 +23,8 @@ import { dirname } from 'node:path'
 import type { Logger } from '../log.js'
 import { audit } from './audit.js'
 import { NdjsonDecoder, encodeFrame } from './ndjson.js'
+import { checkParams, METHOD_PARAMS, STREAM_PARAMS } from './params.js'
+import type { ZodType } from 'zod'
 import {
   ControlErrorCode, type ControlErrorCodeValue, type Hello, type MethodName, type Methods,
   type RequestFrame, type StreamName, type Streams,
@@ -50,6 +55,11 @@ export interface StreamSink<E> {
 export type StreamHandler<S extends StreamName> =
   (params: Streams[S]['params'], sink: StreamSink<Streams[S]['event']>) => () => void
 
+/** A registered method or stream: the schema of its params and its handler. */
+type Registered =
+  | { kind: 'method'; params: ZodType; handler: (params: unknown) => unknown }
+  | { kind: 'stream'; params: ZodType; handler: (params: unknown, sink: StreamSink<unknown>) => () => void }
+
 interface OpenStream {
   stop: () => void
   dropped: number
@@ -57,8 +67,7 @@ interface OpenStream {
 }
 
 export class ControlServer {
-  private readonly methods = new Map<string, (params: never) => unknown>()
-  private readonly streamMethods = new Map<string, StreamHandler<StreamName>>()
+  private readonly registry = new Map<string, Registered>()
   /** Open connections, each with its open streams (ended with reason 'shutdown' on close). */
   private readonly sockets = new Map<net.Socket, Map<number, OpenStream>>()
   private readonly server = net.createServer((socket) => { this.accept(socket) })
@@ -71,11 +80,11 @@ export class ControlServer {
   ) {}
 
   handle<M extends MethodName> (method: M, handler: MethodHandler<M>): void {
-    this.methods.set(method, handler as (params: never) => unknown)
+    this.registry.set(method, { kind: 'method', params: METHOD_PARAMS[method], handler: handler as (params: unknown) => unknown })
   }
 
   stream<S extends StreamName> (method: S, handler: StreamHandler<S>): void {
-    this.streamMethods.set(method, handler as unknown as StreamHandler<StreamName>)
+    this.registry.set(method, { kind: 'stream', params: STREAM_PARAMS[method], handler: handler as (params: unknown, sink: StreamSink<unknown>) => () => void })
   }
 
   /** Secures the directory, clears a stale socket, listens with mode 0600. */
@@ -175,31 +184,35 @@ export class ControlServer {
       return
     }
     const { id, method } = req
-    const params = (typeof req.params === 'object' && req.params !== null ? req.params : {}) as never
+    const invalid = (message: string): void => { send({ id, error: { code: ControlErrorCode.Invalid, message } }) }
     if (method === 'stream.cancel') {
-      const target = (req.params as { id?: unknown } | undefined)?.id
-      const s = typeof target === 'number' ? streams.get(target) : undefined
+      const checked = checkParams(METHOD_PARAMS['stream.cancel'], req.params)
+      if (!checked.ok) return invalid(checked.message)
+      const target = checked.value.id
+      const s = streams.get(target)
       if (s !== undefined) {
         s.stop()
-        streams.delete(target as number)
+        streams.delete(target)
         send({ id: target, end: { reason: 'cancelled', dropped: s.dropped } })
       }
       send({ id, result: { cancelled: s !== undefined } })
       return
     }
-    const streamHandler = this.streamMethods.get(method)
-    if (streamHandler !== undefined) {
-      this.startStream(id, streamHandler, params, send, socket, streams)
+    const entry = this.registry.get(method)
+    if (entry === undefined) {
+      send({ id, error: { code: ControlErrorCode.UnknownMethod, message: `unknown method '${method}'` } })
       return
     }
-    const handler = this.methods.get(method)
-    if (handler === undefined) {
-      send({ id, error: { code: ControlErrorCode.UnknownMethod, message: `unknown method '${method}'` } })
+    const checked = checkParams(entry.params, req.params)
+    if (!checked.ok) return invalid(checked.message)
+    const params = checked.value
+    if (entry.kind === 'stream') {
+      this.startStream(id, entry.handler, params, send, socket, streams)
       return
     }
     let result: unknown
     try {
-      result = handler(params)
+      result = entry.handler(params)
     } catch (err) {
       send({ id, error: this.toError(method, err) })
       return
@@ -215,7 +228,7 @@ export class ControlServer {
     }
   }
 
-  private startStream (id: number, handler: StreamHandler<StreamName>, params: never,
+  private startStream (id: number, handler: (params: unknown, sink: StreamSink<unknown>) => () => void, params: unknown,
     send: (f: unknown) => void, socket: net.Socket, streams: Map<number, OpenStream>): void {
     const open: OpenStream = { stop: () => undefined, dropped: 0, droppedReported: 0 }
     streams.set(id, open)
@@ -237,7 +250,7 @@ export class ControlServer {
     // The handler runs first, so that a refusal (e.g. INVALID params) is the reply to the request
     // rather than a frame after `{stream:true}` that the caller no longer waits for.
     try {
-      open.stop = handler(params, sink as StreamSink<never>)
+      open.stop = handler(params, sink)
     } catch (err) {
       streams.delete(id)
       send({ id, error: this.toError('stream', err) })

@@ -33,15 +33,15 @@ export class EntryError extends Error {
   override readonly name = 'EntryError'
 }
 
-const accountEntry = z.object({ username: z.string(), hash: z.string() }).strict()
-const topicRuleEntry = z.object({
+export const accountEntry = z.object({ username: z.string(), hash: z.string() }).strict()
+export const topicRuleEntry = z.object({
   subject: z.enum(['user', 'pattern', 'anonymous']),
   user: z.string().nullable(),
   topic: z.string(),
   access: z.enum(['read', 'write', 'readwrite']),
   effect: z.enum(['allow', 'deny']),
 }).strict()
-const ipRuleEntry = z.object({ cidr: z.string(), action: z.enum(['allow', 'deny']), skip_auth: z.boolean() }).strict()
+export const ipRuleEntry = z.object({ cidr: z.string(), action: z.enum(['allow', 'deny']), skip_auth: z.boolean() }).strict()
 
 const accountsDocument = z.object({
   format: z.literal(ACCOUNTS_FORMAT),

@@ -6,6 +6,7 @@
  * translated in exactly one place, core/dispatch.ts. Expected refusals (bad password, ACL deny, no
  * subscribers) are never exceptions: handlers answer them with an ack carrying a reason code.
  */
+import type { ErrorCodeOf } from '../errors/catalog.js'
 import { ReasonCode, type ReasonCodeValue } from './reason-codes.js'
 
 /** The peer broke a "MUST" of the specification; close its connection. */
@@ -32,10 +33,13 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Internal failure of the broker (a bug, or a store that failed); never the peer's fault. */
+/**
+ * Internal failure of the broker (a bug, or a store that failed); never the peer's fault. Its code
+ * is an entry of the error catalog (src/errors/catalog.ts), which gives its exit code.
+ */
 export class BrokerError extends Error {
   override readonly name = 'BrokerError'
-  constructor (readonly code: `BRK_ERR_${string}`, message: string, options?: { cause?: unknown }) {
+  constructor (readonly code: ErrorCodeOf<'broker' | 'store'>, message: string, options?: { cause?: unknown }) {
     super(message, options)
   }
 }

@@ -9,9 +9,11 @@
  *
  * Both are BrokerErrors: internal failures carry a code and a cause.
  */
+import type { ErrorCodeOf } from '../errors/catalog.js'
 import { BrokerError } from '../protocol/errors.js'
 
-export type StoreErrorCode = 'BRK_ERR_STORE_CORRUPT' | 'BRK_ERR_STORE_UNAVAILABLE'
+/** `BRK_ERR_STORE_CORRUPT` | `BRK_ERR_STORE_UNAVAILABLE`: the catalog's store codes. */
+export type StoreErrorCode = ErrorCodeOf<'store'>
 
 export class StoreError extends BrokerError {
   declare readonly code: StoreErrorCode

@@ -1,12 +1,16 @@
-import { stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import { Broker } from '../../src/broker.js'
+import { offlineChannel } from '../../src/cli/admin-channel.js'
 import { ControlClient, ControlClientError } from '../../src/control/client.js'
 import { CONTROL_PROTOCOL } from '../../src/control/schema.js'
 import { createLogger } from '../../src/log.js'
 import { connect, nextMessages, startBroker } from '../helpers/broker.js'
+import { until } from '../helpers/messages.js'
 
 async function control (t: TestContext, socketPath: string): Promise<ControlClient> {
   const client = await ControlClient.connect(socketPath)
@@ -134,4 +138,67 @@ test('a client that never reads its stream never blocks the broker', async (t: T
 
 test('no broker: connect fails as unavailable', async (t: TestContext) => {
   await t.assert.rejects(ControlClient.connect('/nonexistent/dir/mqttctl.sock'), (err: ControlClientError) => err.kind === 'unavailable')
+})
+
+/** A raw NDJSON connection: `ask` sends one request frame and resolves with the reply of its id. */
+async function rawControl (t: TestContext, socketPath: string): Promise<{ ask: (frame: Record<string, unknown>) => Promise<Record<string, unknown>> }> {
+  const socket = net.connect(socketPath)
+  t.after(() => { socket.destroy() })
+  const frames: Array<Record<string, unknown>> = []
+  let rest = ''
+  socket.on('data', (chunk) => {
+    const lines = (rest + chunk.toString()).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) frames.push(JSON.parse(line) as Record<string, unknown>)
+  })
+  await until(() => frames.some((f) => 'hello' in f), 'the hello frame')
+  return {
+    ask: async (frame) => {
+      socket.write(JSON.stringify(frame) + '\n')
+      await until(() => frames.some((f) => f.id === frame.id), `the reply to request ${String(frame.id)}`)
+      return frames.find((f) => f.id === frame.id) as Record<string, unknown>
+    },
+  }
+}
+
+test('params are checked against the method schema before dispatch; the connection stays usable', async (t: TestContext) => {
+  const { broker } = await startBroker(t)
+  const raw = await rawControl(t, broker.controlSocketPath)
+  const cases: Array<[string, unknown, string, string]> = [
+    ['client.show', { client_id: 7 }, 'INVALID', 'params.client_id: expected a string, got number'],
+    ['client.show', {}, 'INVALID', 'params.client_id: required'],
+    ['client.show', { client_id: 'x', extra: true }, 'INVALID', 'params.extra: unknown field'],
+    ['node.status', { verbose: 1 }, 'INVALID', 'params.verbose: unknown field'],
+    ['client.list', { state: 'asleep' }, 'INVALID', 'params.state: expected one of "online", "offline", "all", got "asleep"'],
+    ['retained.clear', { filter: '#', dry_run: 'yes' }, 'INVALID', 'params.dry_run: expected a boolean, got string'],
+    ['acl.rule.del', { id: 1.5 }, 'INVALID', 'params.id: expected an integer, got float'],
+    ['account.import', { accounts: [{ username: 'a', hash: 3 }] }, 'INVALID', 'params.accounts[0].hash: expected a string, got number'],
+    ['acl.check', { topic: 't', access: 'read' }, 'INVALID', 'params.user: required'],
+    ['state', 'all', 'INVALID', 'params: expected an object, got string'],
+    ['sys.watch', { interval_ms: 50 }, 'INVALID', 'params.interval_ms: must be at least 200'],
+    ['trace.start', { clients: 'c1' }, 'INVALID', 'params.clients: expected a list, got string'],
+    ['stream.cancel', {}, 'INVALID', 'params.id: required'],
+    ['no.such', { client_id: 7 }, 'UNKNOWN_METHOD', "unknown method 'no.such'"],
+  ]
+  let id = 0
+  for (const [method, params, code, message] of cases) {
+    const reply = await raw.ask({ id: ++id, method, params })
+    t.assert.deepEqual(reply, { id, error: { code, message } }, `${method} ${JSON.stringify(params)}`)
+  }
+  t.assert.equal(broker.tracer.sessionCount, 0, 'an invalid trace.start reached no handler')
+  const status = await raw.ask({ id: ++id, method: 'node.status', params: {} })
+  t.assert.equal((status.result as { state: string }).state, 'running')
+  const noParams = await raw.ask({ id: ++id, method: 'client.list' })
+  t.assert.deepEqual(noParams.result, { items: [], total: 0 }, 'absent params are an empty object')
+})
+
+test('the offline admin channel checks params as the broker does', async (t: TestContext) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mqttd-offline-params-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const channel = await offlineChannel(dir, 4)
+  t.after(() => channel.close())
+  const bad = { username: 'alice', extra: 1 } as unknown as { username: string }
+  await t.assert.rejects(channel.request('account.del', bad),
+    (err: ControlClientError) => err.code === 'INVALID' && err.message === 'params.extra: unknown field')
+  await t.assert.rejects(channel.request('account.del', { username: 'alice' }), (err: ControlClientError) => err.code === 'NO_SUCH_USER')
 })

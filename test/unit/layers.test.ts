@@ -15,6 +15,7 @@ const SRC = join(ROOT, 'src')
 
 /** Floors, lowest first; units on one floor do not import each other. */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
+  ['errors'],
   ['protocol', 'host'],
   ['log'],
   ['config'],
