@@ -37,7 +37,7 @@ import { ClassicLevel } from 'classic-level'
 import type { Message } from '../protocol/message.js'
 import { CODEC_VERSION, CodecError, decodeDelivery, decodeInflight, decodeMessage, decodeRecord, decodeSession, decodeWill, encodeWill, encodeDelivery, encodeInflight, encodeMessage, encodeSession, INCOMING_QOS2_VALUE } from './codec.js'
 import { StoreError } from './errors.js'
-import { COMMIT_KEY, CommitJournal, decodeCommitNumber, droppedOnReplay, encodeCommitNumber, holdLogs, readCommitted, readDamage, recordDamage, releaseLogs } from './wal-guard.js'
+import { COMMIT_KEY, CommitJournal, decodeCommitNumber, droppedOnReplay, encodeCommitNumber, holdLogs, forgetCommitted, readCommitted, readDamage, recordDamage, releaseLogs } from './wal-guard.js'
 import { memoryEntryBytes } from './memory.js'
 import { FORMAT_KEY, FORMAT_VERSION, METADATA_PREFIX, INCOMING_QOS2_RANGE, RECORD_RANGE, recordKey, recordRange, WILL_RANGE, willKey, incomingQos2Key, INFLIGHT_RANGE, inflightKey, parsePacketKey, parseQueueKey, QUEUE_RANGE, queueKey, queuePrefix, RETAINED_RANGE, retainedKey, SESSION_RANGE, sessionKey } from './keys.js'
 import type { InflightRecord, QueuedDelivery, RecordKind, SessionQueue, SessionRecord, SessionSource, Store, StoredRecord, StoredWill } from './store.js'
@@ -124,8 +124,10 @@ export class EmbeddedStore implements Store {
   }
 
   /** LevelDB's repair of a damaged store, in place (the broker must not have it open). */
-  static repair (dataDir: string): Promise<void> {
-    return ClassicLevel.repair(join(dataDir, 'store'))
+  static async repair (dataDir: string): Promise<void> {
+    const dir = join(dataDir, 'store')
+    await ClassicLevel.repair(dir)
+    await forgetCommitted(dir)
   }
 
   async open (): Promise<void> {

@@ -68,6 +68,17 @@ export async function acceptLoss (storeDir: string): Promise<void> {
   await rm(join(storeDir, COMMITTED_FILE), { force: true })
 }
 
+/**
+ * After LevelDB's RepairDB: the commit check restarts from the database. RepairDB rebuilds the
+ * database from its table and log files and may bring back an older version of a key it finds in
+ * several of them (the commit number is rewritten by every commit), so `COMMITTED` would raise a
+ * false alarm. A loss in the logs is checked before the repair runs (store repair opens the store
+ * first), so nothing is hidden by this.
+ */
+export async function forgetCommitted (storeDir: string): Promise<void> {
+  await rm(join(storeDir, COMMITTED_FILE), { force: true })
+}
+
 /** The commit number in `COMMITTED`, or null when there is none yet (a new or older store). */
 export async function readCommitted (storeDir: string): Promise<number | null> {
   try {
