@@ -8,7 +8,6 @@
  * connection, flushes and closes the Store, then the control socket.
  */
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import type { Config, ConfigSource, ListenerType } from './config/types.js'
 import { registerControlHandlers } from './control/handlers/index.js'
 import { CONTROL_PROTOCOL, type ListenerState } from './control/schema.js'
@@ -17,6 +16,7 @@ import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
 import { SysTreePublisher } from './core/sys-tree.js'
+import { socketPathIn } from './host/data-dir.js'
 import { makeDir } from './host/make-dir.js'
 import { createStore } from './store/create.js'
 import { StoreError } from './store/errors.js'
@@ -74,7 +74,7 @@ export class Broker {
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config), this.tracer)
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
-    this.controlSocketPath = join(config.data_dir, 'mqttctl.sock')
+    this.controlSocketPath = socketPathIn(config.data_dir)
   }
 
   /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */

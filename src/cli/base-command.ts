@@ -13,7 +13,8 @@
  *   as `{"error":{"code","message","exitCode"}}`, otherwise to stderr: a LineFailure as its own
  *   `mqttctl: …` lines (paths and key names must stay whole and greppable), the rest by oclif.
  */
-import { resolve, join } from 'node:path'
+import { resolve } from 'node:path'
+import { socketPathIn } from '../host/data-dir.js'
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core'
 import { ControlClient, ControlClientError } from '../control/client.js'
 import { ControlErrorCode } from '../control/schema.js'
@@ -140,7 +141,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The control socket: --socket, else <data dir>/mqttctl.sock. */
   protected async socketPath (): Promise<string> {
     const flags = this.flags as CommandFlags<typeof BaseCommand>
-    return flags.socket !== undefined ? resolve(flags.socket) : join(await this.dataDir(), 'mqttctl.sock')
+    return flags.socket !== undefined ? resolve(flags.socket) : socketPathIn(await this.dataDir())
   }
 
   /** A connected control client (one per command run, closed when the command ends). */

@@ -156,9 +156,10 @@ async function runView (view: View<never, unknown>, { flags, args }: CommandLine
   const { ControlClient, ControlClientError } = await import('../control/client.js')
   const { applyColourChoice } = await import('./colour.js')
   const { writeStdout } = await import('./stdout-guard.js')
+  const { socketPathIn } = await import('../host/data-dir.js')
   applyColourChoice(flags.color as boolean | undefined)
   const dataDir = resolve((flags['data-dir'] as string | undefined) ?? 'data')
-  const socketPath = flags.socket !== undefined ? resolve(flags.socket as string) : join(dataDir, 'mqttctl.sock')
+  const socketPath = flags.socket !== undefined ? resolve(flags.socket as string) : socketPathIn(dataDir)
   const timeoutMs = (flags.timeout as number) * 1000
   const json = flags.json === true
   let client: ControlClient | null = null

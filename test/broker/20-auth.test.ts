@@ -15,27 +15,21 @@ import { test } from 'node:test'
 import type { TestContext } from 'node:test'
 import bcrypt from 'bcryptjs'
 import type { IClientOptions, MqttClient } from 'mqtt'
-import { ControlClient } from '../../src/control/client.js'
 import type { Methods } from '../../src/control/schema.js'
 import { makeCerts } from '../helpers/certs.js'
 import { connect, nextMessages, refusal, startBroker, type TestBroker } from '../helpers/broker.js'
 import { collectUntil } from '../helpers/messages.js'
 import { rawClient } from '../helpers/raw-client.js'
+import { control } from '../helpers/control.js'
 
 const PASSWORDS: Record<string, string> = { alice: 'alice-pass', bob: 'bob-pass' }
-
-async function control (t: TestContext, b: TestBroker): Promise<ControlClient> {
-  const client = await ControlClient.connect(b.broker.controlSocketPath)
-  t.after(() => { client.close() })
-  return client
-}
 
 type Ctl = <M extends keyof Methods>(method: M, params: Methods[M]['params']) => Promise<Methods[M]['result']>
 
 /** The fixture: alice and bob readwrite on their own subtree, anonymous refused. */
 async function fixture (t: TestContext, cfg: Record<string, unknown> = {}, rules: 'users' | 'pattern' = 'users'): Promise<TestBroker & { ctl: Ctl }> {
   const b = await startBroker(t, { allow_anonymous: false, ...cfg })
-  const client = await control(t, b)
+  const client = await control(t, b.broker.controlSocketPath)
   const ctl: Ctl = (method, params) => client.request(method, params)
   for (const [user, password] of Object.entries(PASSWORDS)) {
     await ctl('account.set', { username: user, hash: bcrypt.hashSync(password, 4) })
@@ -275,7 +269,7 @@ test('IP rules: deny refuses correct credentials, a more specific allow wins, sk
 
 test('IP rules match IPv4 clients of a dual-stack listener (::ffff:a.b.c.d) and IPv6 ranges', async (t: TestContext) => {
   const b = await startBroker(t, { listeners: [{ type: 'mqtt', host: '::', port: 0 }], allow_anonymous: true })
-  const ctl = await control(t, b)
+  const ctl = await control(t, b.broker.controlSocketPath)
   const url4 = `mqtt://127.0.0.1:${b.port}`
   const url6 = `mqtt://[::1]:${b.port}`
   await connect(t, url4)
@@ -288,7 +282,7 @@ test('IP rules match IPv4 clients of a dual-stack listener (::ffff:a.b.c.d) and 
 
 test('acl.check explains the decision; open while no rule exists; deny by default once one does', async (t: TestContext) => {
   const b = await startBroker(t)
-  const client = await control(t, b)
+  const client = await control(t, b.broker.controlSocketPath)
   const open = await client.request('acl.check', { user: 'alice', topic: 'bob/x', access: 'read' })
   t.assert.deepEqual([open.decision, open.reason], ['allow', 'open'])
   const { rule } = await client.request('acl.rule.add', { subject: 'pattern', topic: 'clients/%c/%u/#', access: 'readwrite' })
@@ -331,7 +325,7 @@ test('TLS identity: use_identity_as_username takes the user from the certificate
     allow_anonymous: false,
     listeners: [{ type: 'mqtts', host: '127.0.0.1', port: 0, cert: certs.cert, key: certs.key, ca: certs.ca, require_certificate: true, use_identity_as_username: true }],
   })
-  const ctl = await control(t, b)
+  const ctl = await control(t, b.broker.controlSocketPath)
   await ctl.request('acl.rule.add', { subject: 'user', user: 'client-1', topic: 'devices/client-1/#', access: 'readwrite' })
   const url = `mqtts://127.0.0.1:${b.port}`
   const { readFile } = await import('node:fs/promises')

@@ -11,12 +11,7 @@ import { CONTROL_PROTOCOL } from '../../src/control/schema.js'
 import { createLogger } from '../../src/log.js'
 import { connect, nextMessages, startBroker } from '../helpers/broker.js'
 import { until } from '../helpers/messages.js'
-
-async function control (t: TestContext, socketPath: string): Promise<ControlClient> {
-  const client = await ControlClient.connect(socketPath)
-  t.after(() => { client.close() })
-  return client
-}
+import { control } from '../helpers/control.js'
 
 test('hello, then node.status and state describe the running broker', async (t: TestContext) => {
   const { broker, url } = await startBroker(t)
