@@ -41,6 +41,16 @@ import type { Packet as MqttPacket } from './packets.js'
 
 const { BufferList } = bl
 
+/**
+ * An MQTT UTF-8 string from its bytes, or why it is refused: ill-formed UTF-8 [MQTT-1.5.4-1],
+ * U+0000 [MQTT-1.5.4-2]. Both the fast path and the stock path's string reader use it.
+ */
+function strictString (buf: Buffer, start: number, end: number): string | Error {
+  if (!isUtf8(buf.subarray(start, end))) return new Error('Malformed UTF-8 string [MQTT-1.5.4-1]')
+  const text = buf.toString('utf8', start, end)
+  return text.includes('\u0000') ? new Error('UTF-8 string contains U+0000 [MQTT-1.5.4-2]') : text
+}
+
 /** Receives what the parser reads (the connection that owns it). */
 export interface PacketSink {
   onPacket (packet: MqttPacket): void
@@ -118,10 +128,8 @@ export class StrictParser extends Parser {
     if (end > buf.length || length < 2) return 0
     const topicEnd = pos + 2 + buf.readUInt16BE(pos)
     if (topicEnd > end) return 0
-    pos += 2
-    if (!isUtf8(buf.subarray(pos, topicEnd))) return 0
-    const topic = buf.toString('utf8', pos, topicEnd)
-    if (topic.includes('\u0000')) return 0
+    const topic = strictString(buf, pos + 2, topicEnd)
+    if (typeof topic !== 'string') return 0 // the stock path reports it
     pos = topicEnd
     let messageId: number | undefined
     if (qos > 0) {
@@ -244,13 +252,9 @@ export class StrictParser extends Parser {
     const end = length + this._pos
     if (length === -1 || end > this._list.length || end > this.packet.length) return null
     const bytes = this._list.slice(this._pos, end)
-    if (!isUtf8(bytes)) {
-      this._emitError(new Error('Malformed UTF-8 string [MQTT-1.5.4-1]'))
-      return null
-    }
-    const text = bytes.toString('utf8')
-    if (text.includes('\u0000')) {
-      this._emitError(new Error('UTF-8 string contains U+0000 [MQTT-1.5.4-2]'))
+    const text = strictString(bytes, 0, bytes.length)
+    if (typeof text !== 'string') {
+      this._emitError(text)
       return null
     }
     this._pos = end
