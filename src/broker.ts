@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module'
 import type { Config, ConfigSource, ListenerType } from './config/types.js'
+import type { LoadConfigOptions } from './config/load.js'
 import { registerControlHandlers } from './control/handlers/index.js'
 import { CONTROL_PROTOCOL, type ListenerState } from './control/schema.js'
 import { ControlServer } from './control/server.js'
@@ -23,7 +24,7 @@ import { StoreError } from './store/errors.js'
 import { applyPersistedSettings } from './store/persisted-settings.js'
 import { LIVE_KEYS } from './control/handlers/config.js'
 import type { Store } from './store/store.js'
-import { type ReloadSource, type ReloadTrigger, reload } from './reload.js'
+import { type ReloadTrigger, reload } from './reload.js'
 import type { ReloadResult } from './control/schema.js'
 import { Tracer } from './tracing/tracer.js'
 import { type RunningListener, openListener } from './transport/listener.js'
@@ -54,7 +55,9 @@ export class Broker {
   private running: RunningListener[] = []
   private control: ControlServer | null = null
   private closing: Promise<void> | null = null
-  private readonly reloadSource: ReloadSource
+  /** What a reload loads again (src/reload.ts). */
+  private readonly reloadFrom: LoadConfigOptions
+  private readonly reopenLog: (() => void) | undefined
   /** The last reload (they run one at a time). */
   private reloading: Promise<unknown> = Promise.resolve()
 
@@ -63,14 +66,18 @@ export class Broker {
 
   /**
    * `deps.store` replaces the backend named in the config (tests restart a broker on one store);
-   * `deps.reload` says where the configuration came from (src/reload.ts); without it a reload
-   * goes back to the configuration the broker was constructed with. `deps.source` is the same,
-   * as `state` and `node.status` report it.
+   * `deps.source` says where the configuration came from (the file and command-line values a
+   * reload reads again, and `state` and `node.status` report); without it a reload goes back to
+   * the configuration the broker was constructed with. `deps.reopenLog` reopens the log file on
+   * reload (the daemon's; absent when logging to stderr).
    */
-  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; reload?: ReloadSource; source?: ConfigSource }) {
+  constructor (readonly config: Config, deps: { logger: Logger; store?: Store; source?: ConfigSource; reopenLog?: () => void }) {
     this.log = deps.logger
-    this.reloadSource = deps.reload ?? { overrides: structuredClone(config) }
     this.configSource = deps.source ?? { file: null, overrides: {} }
+    this.reloadFrom = deps.source === undefined
+      ? { overrides: structuredClone(config) }
+      : { ...(deps.source.file === null ? {} : { file: deps.source.file }), overrides: deps.source.overrides }
+    this.reopenLog = deps.reopenLog
     this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config), this.tracer)
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
@@ -124,11 +131,13 @@ export class Broker {
       config: this.config,
       log: this.log,
       store: this.engine.store,
+      loadOptions: this.reloadFrom,
+      ...(this.reopenLog === undefined ? {} : { reopenLog: this.reopenLog }),
       tlsListeners: () => this.running.flatMap((l) => {
         const reloadCertificates = l.reloadCertificates
         return reloadCertificates === undefined ? [] : [{ name: l.name, reloadCertificates }]
       }),
-    }, this.reloadSource, via))
+    }, via))
     this.reloading = run.catch(() => undefined)
     return run
   }

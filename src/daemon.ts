@@ -64,16 +64,15 @@ function parseDaemonArgs (argv: string[]): DaemonArgs | string {
 async function runDaemon (args: DaemonArgs): Promise<number> {
   let loaded: LoadedConfig | undefined
   let configFailure: unknown
-  const source = {
-    ...(args.configFile === undefined ? {} : { file: args.configFile }),
-    overrides: {
-      data_dir: args.dataDir,
-      ...(args.port === undefined ? {} : { port: args.port }),
-      ...(args.host === undefined ? {} : { host: args.host }),
-    },
-  }
   try {
-    loaded = await loadConfigWithSource(source)
+    loaded = await loadConfigWithSource({
+      ...(args.configFile === undefined ? {} : { file: args.configFile }),
+      overrides: {
+        data_dir: args.dataDir,
+        ...(args.port === undefined ? {} : { port: args.port }),
+        ...(args.host === undefined ? {} : { host: args.host }),
+      },
+    })
   } catch (err) {
     configFailure = err
   }
@@ -115,7 +114,7 @@ async function runDaemon (args: DaemonArgs): Promise<number> {
   process.on('unhandledRejection', crash)
 
   logger.info({ data_dir: args.dataDir }, 'daemon starting')
-  return finish(await serve(loaded, logger, { ...source, reopenLog: log.reopen }))
+  return finish(await serve(loaded, logger, log.reopen))
 }
 
 const args = parseDaemonArgs(process.argv.slice(2))

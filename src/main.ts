@@ -25,7 +25,6 @@ import { ExitCode, exitCodeOf } from './errors/catalog.js'
 import { readyDataDir } from './host/data-dir-ready.js'
 import { createLogger, type Logger } from './log.js'
 import { BrokerError } from './protocol/errors.js'
-import type { ReloadSource } from './reload.js'
 
 /** What `mqttctl start --foreground` passes on. */
 export interface ForegroundOptions {
@@ -38,9 +37,8 @@ export interface ForegroundOptions {
 /** Runs the broker in this process until SIGINT/SIGTERM; resolves with the process exit code. */
 export async function runForeground (opts: ForegroundOptions): Promise<number> {
   let loaded: LoadedConfig
-  const reload: ReloadSource = { ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) }
   try {
-    loaded = await loadConfigWithSource(reload)
+    loaded = await loadConfigWithSource({ ...(opts.configFile === undefined ? {} : { file: opts.configFile }), overrides: overrides(opts) })
   } catch (err) {
     if (!(err instanceof ConfigError)) {
       process.stderr.write(`mqttctl: cannot load the configuration: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -61,23 +59,23 @@ export async function runForeground (opts: ForegroundOptions): Promise<number> {
     return dirProblem.permission ? ExitCode.Permission : ExitCode.Internal
   }
 
-  return serve(loaded, createLogger(config.log_level), reload)
+  return serve(loaded, createLogger(config.log_level))
 }
 
 /**
  * Runs a broker with a loaded configuration until it is stopped (signal or `node.stop`); resolves
  * with the process exit code: 0 after a clean stop, 70/77/78 when it could not start (the reason
  * is logged as fatal). Once it listens, who can reach it is logged (src/config/exposure.ts).
- * `reload` says where the configuration came from, for SIGHUP and `mqttctl reload`.
+ * SIGHUP and `mqttctl reload` read again what `loaded.source` names; `reopenLog` reopens the log file then.
  */
-export async function serve (loaded: LoadedConfig, logger: Logger, reload: ReloadSource): Promise<number> {
+export async function serve (loaded: LoadedConfig, logger: Logger, reopenLog?: () => void): Promise<number> {
   const dirProblem = await readyDataDir(loaded.config.data_dir)
   if (dirProblem !== undefined) {
     logger.fatal(dirProblem.message)
     return dirProblem.permission ? ExitCode.Permission : ExitCode.Internal
   }
 
-  const broker = new Broker(loaded.config, { logger, source: loaded.source, reload })
+  const broker = new Broker(loaded.config, { logger, source: loaded.source, ...(reopenLog === undefined ? {} : { reopenLog }) })
   const onHangup = (): void => {
     // The reload logs what it did, and why it refused.
     broker.reload('SIGHUP').catch((err: unknown) => {

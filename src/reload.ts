@@ -20,27 +20,21 @@ import { resolve } from 'node:path'
 import { LIVE_KEYS, applyLiveSetting } from './control/handlers/config.js'
 import type { ReloadResult } from './control/schema.js'
 import { ConfigError } from './config/errors.js'
-import { type ConfigOverrides, loadConfig } from './config/load.js'
+import { type LoadConfigOptions, loadConfig } from './config/load.js'
 import { applyPersistedSettings } from './store/persisted-settings.js'
 import type { Config } from './config/types.js'
 import type { Logger } from './log.js'
 import type { Store } from './store/store.js'
-
-/** Where the running configuration came from, and how to reopen the log. */
-export interface ReloadSource {
-  /** The config file the broker was started with, if any. */
-  file?: string
-  /** The command-line values applied over it at start. */
-  overrides: ConfigOverrides
-  /** Closes and reopens the log file; absent when the broker logs to stderr. */
-  reopenLog?: () => void
-}
 
 /** What a reload changes: the running broker's parts. */
 export interface ReloadTarget {
   readonly config: Config
   readonly log: Logger
   readonly store: Store
+  /** What to load again: the config file and command-line values the broker was started with. */
+  readonly loadOptions: LoadConfigOptions
+  /** Closes and reopens the log file; absent when the broker logs to stderr. */
+  readonly reopenLog?: () => void
   /** The mqtts/wss listeners, by name. */
   tlsListeners (): Array<{ name: string; reloadCertificates (): Promise<void> }>
 }
@@ -48,15 +42,15 @@ export interface ReloadTarget {
 /** What asked for a reload (named in its log lines). */
 export type ReloadTrigger = 'SIGHUP' | 'mqttctl reload'
 
-/** Reloads `target` from `source`; throws ConfigError (logged, nothing changed) when the file is invalid. */
-export async function reload (target: ReloadTarget, source: ReloadSource, via: ReloadTrigger): Promise<ReloadResult> {
+/** Reloads `target` from its `loadOptions`; throws ConfigError (logged, nothing changed) when the file is invalid. */
+export async function reload (target: ReloadTarget, via: ReloadTrigger): Promise<ReloadResult> {
   const { log } = target
-  const file = source.file === undefined ? null : resolve(source.file)
-  source.reopenLog?.()
+  const file = target.loadOptions.file === undefined ? null : resolve(target.loadOptions.file)
+  target.reopenLog?.()
 
   let next: Config
   try {
-    next = await loadConfig({ ...(file === null ? {} : { file }), overrides: source.overrides })
+    next = await loadConfig(target.loadOptions)
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const line of err.message.split('\n')) log.error({ via }, `reload (${via}) refused, nothing changed: invalid configuration: ${line}`)
@@ -91,7 +85,7 @@ export async function reload (target: ReloadTarget, source: ReloadSource, via: R
     }
   }
 
-  const result: ReloadResult = { file, changed, restart_required: restartRequired, certificates, log_reopened: source.reopenLog !== undefined }
+  const result: ReloadResult = { file, changed, restart_required: restartRequired, certificates, log_reopened: target.reopenLog !== undefined }
   logOutcome(log, result, previousLevel, via)
   return result
 }
