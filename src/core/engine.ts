@@ -143,6 +143,15 @@ export class Engine {
   }
 
   /**
+   * Delivers a message that another node of the cluster published (and already kept as retained,
+   * if it was): to this node's matching sessions only, never forwarded again. Returns the number
+   * of sessions it was delivered to.
+   */
+  deliverFromNode (msg: Message, now: number): number {
+    return this.router.route(msg, now, false)
+  }
+
+  /**
    * May the client of `session` receive a message on `topic`? Always while no topic rule exists;
    * otherwise the rules decide, cached per session (the check every delivery path makes: routing,
    * shared groups, direct messages, retained messages on subscribe).

@@ -12,6 +12,7 @@ import type { Message } from '../../src/protocol/message.js'
 import type { QoS } from '../../src/protocol/packets.js'
 import { MemoryStore } from '../../src/store/memory.js'
 import type { QueuedDelivery, SubscriptionRecord } from '../../src/store/store.js'
+import type { RemoteNode } from '../../src/core/router/remote-node.js'
 
 function engine (cfg: Record<string, unknown> = {}): Engine {
   const config = parseConfig({ store: 'memory', listeners: [{ type: 'mqtt', host: '127.0.0.1', port: 0 }], sys_interval: 0, ...cfg })
@@ -88,4 +89,44 @@ test('a direct message reaches its addressee only, with direct_messaging on', (t
   t.assert.deepEqual(queued(e, 'dev-1').map(brief), ['$direct/dev-1 q1'])
   t.assert.deepEqual(queued(e, 'spy'), [])
   t.assert.equal(e.router.route(message('$direct/nobody', 1), Date.now()), 0)
+})
+
+/** A remote node that records what it was handed. */
+function remoteNode (name: string): RemoteNode & { got: string[] } {
+  const got: string[] = []
+  return { name, routeStamp: 0, got, forward: (msg) => { got.push(msg.topic) } }
+}
+
+test('a message goes once to every remote node with a matching filter, and never back out from a node', (t: TestContext) => {
+  const e = engine()
+  const b = remoteNode('b')
+  const c = remoteNode('c')
+  // b has two overlapping filters: still one copy per message
+  e.router.addRemoteRoute('r/+', b)
+  e.router.addRemoteRoute('r/#', b)
+  e.router.addRemoteRoute('other', c)
+  offlineSession(e, 'local', [sub('r/x', 1)])
+  t.assert.equal(e.router.route(message('r/x', 1), Date.now()), 2) // one local session, one node
+  t.assert.deepEqual(b.got, ['r/x'])
+  t.assert.deepEqual(c.got, [])
+  t.assert.deepEqual(queued(e, 'local').map(brief), ['r/x q1'])
+
+  e.router.route(message('r/y/z', 0), Date.now())
+  t.assert.deepEqual(b.got, ['r/x', 'r/y/z'])
+  // [MQTT-4.7.2-1] a remote '#' route does not take '$' topics
+  e.router.addRemoteRoute('#', c)
+  e.router.route(message('$SYS/x', 0), Date.now())
+  t.assert.deepEqual(c.got, [])
+  t.assert.deepEqual(e.router.remoteNodesOf('r/q').sort(), ['b', 'c'])
+
+  // a message from another node reaches this node's sessions only
+  t.assert.equal(e.deliverFromNode(message('r/x', 1), Date.now()), 1)
+  t.assert.deepEqual(b.got, ['r/x', 'r/y/z'])
+  t.assert.deepEqual(queued(e, 'local').map(brief), ['r/x q1'])
+
+  t.assert.equal(e.router.removeRemoteRoute('r/+', b), true)
+  t.assert.equal(e.router.removeRemoteRoute('r/+', b), false)
+  t.assert.equal(e.router.removeRemoteNode('c'), 2)
+  t.assert.equal(e.router.remoteRouteCount, 1)
+  t.assert.deepEqual(e.router.remoteNodesOf('r/q'), ['b'])
 })

@@ -17,13 +17,18 @@
  * subscriber may not read never carries them, and a share group skips members that may not.
  * 3. every match is handed to its session (Session.deliverRouted), which decides how it goes out;
  *    the router never touches a connection. QoS 0 deliveries that need no per-connection
- *    properties share one encoded Buffer per protocol flavour and RETAIN value.
- * Cost: the trie walk (depth × matching branches) plus one step per matched subscription.
+ *    properties share one encoded Buffer per protocol flavour and RETAIN value;
+ * 4. in a cluster, a message published on this node is handed once to every remote node that has
+ *    a matching filter (router/remote-node.ts); a message that came from another node is routed
+ *    to this node's sessions only (`route(msg, now, false)`), so no message travels twice.
+ * Cost: the trie walk (depth × matching branches) plus one step per matched subscription; the
+ * remote trie is walked only while it holds routes.
  */
 import type { QoS } from '../../protocol/packets.js'
 import type { Engine } from '../engine.js'
 import type { Message } from '../../protocol/message.js'
 import type { Session, SharedEncodings } from '../session/session.js'
+import type { RemoteNode } from './remote-node.js'
 import type { Subscription } from './subscription.js'
 import { TopicTree } from './topic-tree.js'
 
@@ -40,6 +45,8 @@ const DIRECT_PREFIX = '$direct/'
 export class Router {
   private readonly ordinary = new TopicTree<Subscription>()
   private readonly shared = new TopicTree<SharedGroup>()
+  /** Filters of the remote nodes' subscribers, keyed by node name. */
+  private readonly remote = new TopicTree<RemoteNode>()
   private stamp = 0
   // Per-route scratch, reused across calls.
   private readonly matched: Session[] = []
@@ -47,6 +54,8 @@ export class Router {
   /** QoS 0 encodings of the message being routed, shared by its subscribers (Session.deliverRouted). */
   private readonly sharedEncodings: SharedEncodings = [undefined, undefined, undefined, undefined]
   private current: Message | null = null
+  private remoteNow = 0
+  private remoteHanded = 0
 
   constructor (private readonly engine: Engine) {}
 
@@ -97,6 +106,36 @@ export class Router {
     return true
   }
 
+  /** Number of (filter, remote node) routes. */
+  get remoteRouteCount (): number {
+    return this.remote.size
+  }
+
+  /** `node` has subscribers for the (ordinary) `filter`; true when new. */
+  addRemoteRoute (filter: string, node: RemoteNode): boolean {
+    return this.remote.add(filter, node.name, node)
+  }
+
+  /** `node` has no subscriber for `filter` any more; true when the route existed. */
+  removeRemoteRoute (filter: string, node: RemoteNode): boolean {
+    return this.remote.remove(filter, node.name) !== undefined
+  }
+
+  /** Drops every route of the node named `name` (it left the cluster); returns how many there were. */
+  removeRemoteNode (name: string): number {
+    const filters: string[] = []
+    for (const [filter, key] of this.remote.entries()) if (key === name) filters.push(filter)
+    for (const filter of filters) this.remote.remove(filter, name)
+    return filters.length
+  }
+
+  /** The remote nodes a message on `topic` would be forwarded to (for tools and tests). */
+  remoteNodesOf (topic: string): string[] {
+    const names = new Set<string>()
+    this.remote.match(topic, (node) => { names.add(node.name) })
+    return [...names]
+  }
+
   /** Every ordinary subscription that would receive a publish to `topic` (for tools and tests). */
   subscribersOf (topic: string): Subscription[] {
     const out: Subscription[] = []
@@ -111,10 +150,12 @@ export class Router {
   }
 
   /**
-   * Routes `msg` to every matching session. Returns the number of sessions it was delivered to.
-   * A direct message goes to its addressee only, not to subscriptions matching `$direct/...`.
+   * Routes `msg` to every matching session, and with `toRemote` (a message published on this node)
+   * to every remote node with a matching filter. Returns the number of sessions and remote nodes it
+   * was handed to. A direct message goes to its addressee only, not to subscriptions matching
+   * `$direct/...`.
    */
-  route (msg: Message, now: number): number {
+  route (msg: Message, now: number, toRemote = true): number {
     if (this.isDirect(msg.topic)) return this.routeDirect(msg, now)
     const stamp = ++this.stamp
     const matched = this.matched
@@ -142,7 +183,26 @@ export class Router {
       if (sub.session.deliver(msg, qos, retain, sub.subscriptionId === 0 ? null : [sub.subscriptionId], now)) delivered++
     }
     picks.length = 0
+    if (toRemote && this.remote.size > 0) delivered += this.routeRemote(msg, now)
     return delivered
+  }
+
+  /** Hands `msg` once to every remote node with at least one matching filter. */
+  private routeRemote (msg: Message, now: number): number {
+    ++this.stamp
+    this.current = msg
+    this.remoteNow = now
+    this.remoteHanded = 0
+    this.remote.match(msg.topic, this.visitRemote)
+    this.current = null
+    return this.remoteHanded
+  }
+
+  private readonly visitRemote = (node: RemoteNode): void => {
+    if (node.routeStamp === this.stamp) return
+    node.routeStamp = this.stamp
+    node.forward(this.current as Message, this.remoteNow)
+    this.remoteHanded++
   }
 
   private readonly visitOrdinary = (sub: Subscription): void => {
