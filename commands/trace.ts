@@ -85,8 +85,18 @@ The broker never slows down for a trace: when this reader falls behind, events a
       const control = await this.control()
       let seen = 0
       let droppedReported = 0
+      // Announced once the broker has taken the trace, or at its first event (which can be parsed
+      // in the same read as the acknowledgement, before the awaiting code below runs).
+      let announced = json
+      const announce = (): void => {
+        if (announced) return
+        announced = true
+        const what = [...clients.map((c) => `client ${c}`), ...topics.map((t) => `topic ${t}`)].join(', ')
+        process.stderr.write(`tracing ${what} (Ctrl-C to stop)\n`)
+      }
       const onEvent = (event: TraceEvent): void => {
         if (seen >= limit) return
+        announce()
         seen++
         process.stdout.write((json ? JSON.stringify(event) : formatTraceEvent(event)) + '\n')
         if (seen >= limit) stop('count')
@@ -98,10 +108,7 @@ The broker never slows down for a trace: when this reader falls behind, events a
       const payload = this.flags.payload as 'none' | 'preview' | 'full'
       const handle: StreamHandle = await control.stream('trace.start', { clients, topics, payload }, onEvent, onDropped)
       if (durationMs !== null) timer = setTimeout(() => { stop('duration') }, durationMs)
-      if (!json && interrupts === 0 && seen < limit) {
-        const what = [...clients.map((c) => `client ${c}`), ...topics.map((t) => `topic ${t}`)].join(', ')
-        process.stderr.write(`tracing ${what} (Ctrl-C to stop)\n`)
-      }
+      if (interrupts === 0) announce()
 
       const outcome = await Promise.race([stopped, handle.done])
       let end: StreamEnd | null
