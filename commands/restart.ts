@@ -6,16 +6,16 @@
  */
 import { BaseCommand } from '../src/cli/base-command.js'
 import { probeBroker } from '../src/cli/broker-probe.js'
-import { describeConfigSource, reuseConfigSource } from '../src/cli/config-source.js'
+import { describeConfigSource, redactedConfigSource, reuseConfigSource } from '../src/cli/config-source.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartRequest, type StartResult } from '../src/cli/daemon-start.js'
 import { describeStop, stopDaemon, type StopResult } from '../src/cli/daemon-stop.js'
-import { DEFAULT_WAIT_TIMEOUT_S, forceFlag, hostFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { DEFAULT_WAIT_TIMEOUT_S, clusterFlag, forceFlag, hostFlag, nodeNameFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner, type Spinner } from '../src/cli/spinner.js'
 import type { ConfigSource } from '../src/config/types.js'
 
 /** `mqttctl restart --json`. */
 export interface RestartResult {
-  /** The configuration of the running broker that was used again (null: --config given, or none was running). */
+  /** The configuration of the running broker that was used again (null: --config given, or none was running); a Redis password shown as ***. */
   reused_config: ConfigSource | null
   stop: StopResult
   start: StartResult
@@ -23,18 +23,21 @@ export interface RestartResult {
 
 export default class Restart extends BaseCommand<typeof Restart> {
   static override summary = 'Restart the broker as a daemon (stop, then start), with the configuration it runs with.'
-  static override description = `Without --config, the running broker is asked which config file and command-line overrides (--port, --host, --data-dir) it was started with, and the new one is started with the same (flags given to restart replace single overrides, e.g. --port). With --config, that file is used instead. With no broker running, restart is start.
+  static override description = `Without --config, the running broker is asked which config file and command-line overrides (--port, --host, --data-dir, --node-name, --cluster) it was started with, and the new one is started with the same (flags given to restart replace single overrides, e.g. --port). --cluster URL replaces cluster.redis only, as for start; a password in it is shown as ***. With --config, that file is used instead. With no broker running, restart is start.
 
 Checks the configuration first (exit 78, and nothing is stopped, when it is invalid), stops the running broker as mqttctl stop does (waiting at most --timeout seconds; --force kills it after that), then starts a daemon as mqttctl start does. Takes the flags of both. Exits with the code of the step that failed.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --config /etc/mqttd/broker.yaml --json',
+    '<%= config.bin %> <%= command.id %> --node-name n2 --cluster rediss://mqttd:secret@redis.example:6380/0',
   ]
 
   static override flags = {
     port: portFlag,
     host: hostFlag,
+    'node-name': nodeNameFlag,
+    cluster: clusterFlag,
     'wait-timeout': waitTimeoutFlag,
     force: forceFlag,
   }
@@ -49,7 +52,7 @@ Checks the configuration first (exit 78, and nothing is stopped, when it is inva
     this.log(describeStop(stop))
     const start = await this.step('starting mqttd…', (ui) => startDaemon(prep, ui))
     for (const line of describeStart(start)) this.log(line)
-    return { reused_config: reused, stop, start }
+    return { reused_config: reused === null ? null : redactedConfigSource(reused), stop, start }
   }
 
   /** The flags' StartRequest; without --config, completed with the running broker's own configuration. */

@@ -8,7 +8,7 @@ import { Flags } from '@oclif/core'
 import { BaseCommand } from '../src/cli/base-command.js'
 import { describeStart, prepareStart, startDaemon, startRequestFrom, type StartResult } from '../src/cli/daemon-start.js'
 import { ExitCode } from '../src/cli/exit-codes.js'
-import { DEFAULT_WAIT_TIMEOUT_S, hostFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
+import { DEFAULT_WAIT_TIMEOUT_S, clusterFlag, hostFlag, nodeNameFlag, portFlag, waitTimeoutFlag } from '../src/cli/lifecycle-flags.js'
 import { startSpinner } from '../src/cli/spinner.js'
 
 export default class Start extends BaseCommand<typeof Start> {
@@ -17,7 +17,7 @@ export default class Start extends BaseCommand<typeof Start> {
 
 With --foreground the broker runs in this process, logs to stderr and stops cleanly on SIGINT or SIGTERM (a second signal exits at once). Use it under systemd, in containers and in tests.
 
-The configuration comes from --config (YAML or JSON); --port and --host replace its listeners with one plain MQTT listener on HOST:PORT (HOST defaults to 0.0.0.0, PORT to 1883; 0 picks a free port, reported on success) and --data-dir replaces its data_dir. With no listener configured at all the broker listens on 127.0.0.1:1883 only, and says so. Anonymous clients are refused on a listener that is not on loopback unless the configuration says allow_anonymous: true (then start warns).
+The configuration comes from --config (YAML or JSON); --port and --host replace its listeners with one plain MQTT listener on HOST:PORT (HOST defaults to 0.0.0.0, PORT to 1883; 0 picks a free port, reported on success) and --data-dir replaces its data_dir. --node-name replaces node_name (default: the host name). --cluster URL (redis:// or rediss://) replaces cluster.redis only, and so joins the cluster on that Redis: the file's other cluster keys (prefix, heartbeat, lease) are kept, or take their defaults. The flags are validated as the file is (a bad URL: exit 78 naming cluster.redis); a password in the URL is shown as *** by state and restart. With no listener configured at all the broker listens on 127.0.0.1:1883 only, and says so. Anonymous clients are refused on a listener that is not on loopback unless the configuration says allow_anonymous: true (then start warns).
 
 Before anything is spawned, the checks of "mqttctl config check" run: keys, data directory, TLS files (readable, parsed, matching), hosts, ports.
 
@@ -29,6 +29,7 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     '<%= config.bin %> <%= command.id %> --port 1884 --data-dir /var/lib/mqttd',
     '<%= config.bin %> <%= command.id %> --host 127.0.0.1 --port 0 --json',
     '<%= config.bin %> <%= command.id %> --foreground --port 1883',
+    '<%= config.bin %> <%= command.id %> --config /etc/mqttd/broker.yaml --node-name n1 --cluster redis://127.0.0.1:6379/0',
   ]
 
   static override flags = {
@@ -38,6 +39,8 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
     }),
     port: portFlag,
     host: hostFlag,
+    'node-name': nodeNameFlag,
+    cluster: clusterFlag,
     'wait-timeout': waitTimeoutFlag,
   }
 
@@ -69,6 +72,8 @@ Exit codes: 0 started (or already running; with --foreground: stopped cleanly), 
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       ...(flags.port === undefined ? {} : { port: flags.port }),
       ...(flags.host === undefined ? {} : { host: flags.host }),
+      ...(flags.cluster === undefined ? {} : { clusterRedis: flags.cluster }),
+      ...(flags['node-name'] === undefined ? {} : { nodeName: flags['node-name'] }),
       ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     })
     process.exit(code)

@@ -6,6 +6,10 @@
  * named), and last opens the control socket `<data_dir>/mqttctl.sock` — so a control `hello` means
  * the broker is ready. `close()` stops accepting, sends v5 clients DISCONNECT 0x8B, closes every
  * connection, flushes and closes the Store, then the control socket.
+ *
+ * With `cluster` in the config the broker is one node of a cluster (src/cluster): it joins after
+ * opening the store and before restoring sessions (whose routes it mirrors), and leaves after its
+ * connections have closed and the store is flushed.
  */
 import { createRequire } from 'node:module'
 import type { Config, ConfigSource, ListenerType } from './config/types.js'
@@ -27,6 +31,9 @@ import type { Store } from './store/store.js'
 import { type ReloadTrigger, reload } from './reload.js'
 import type { ReloadResult } from './control/schema.js'
 import { Tracer } from './tracing/tracer.js'
+import { Cluster } from './cluster/cluster.js'
+import type { NodeFigures } from './cluster/membership.js'
+import { hostname } from 'node:os'
 import { type RunningListener, openListener } from './transport/listener.js'
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
@@ -48,6 +55,8 @@ export class Broker {
   /** Publishes `$SYS/broker/...` every `sys_interval` seconds (src/core/sys-tree.ts). */
   readonly sysTree: SysTreePublisher
   readonly log: Logger
+  /** This node's cluster (config `cluster`); null on a standalone broker. */
+  readonly cluster: Cluster | null
   /** Control socket path: `<data_dir>/mqttctl.sock`. */
   readonly controlSocketPath: string
   /** Called when an operator asks for a stop (`mqttctl stop`); the process glue closes the broker. */
@@ -82,6 +91,28 @@ export class Broker {
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
     this.controlSocketPath = socketPathIn(config.data_dir)
+    this.cluster = config.cluster === undefined
+      ? null
+      : new Cluster(this.engine, config.cluster, { nodeName: config.node_name, version: this.version, figures: () => this.figures() }, this.log)
+  }
+
+  /** What this node reports to the cluster with each heartbeat. */
+  private figures (): NodeFigures {
+    return {
+      clients: this.engine.connections.size,
+      subscriptions: this.engine.router.subscriptionCount,
+      rateIn: this.metrics.rate('publishReceived'),
+      rateOut: this.metrics.rate('publishSent'),
+      advertise: this.config.cluster?.advertise ?? this.advertisedAddress(),
+    }
+  }
+
+  /** The first MQTT listener's bound address (the host name for a wildcard one); '' before any is bound. */
+  private advertisedAddress (): string {
+    const l = this.running.find((r) => r.config.type === 'mqtt') ?? this.running[0]
+    if (l === undefined) return ''
+    const host = l.host === '0.0.0.0' || l.host === '::' || l.host === '' ? hostname() : l.host
+    return `${host.includes(':') ? `[${host}]` : host}:${l.port}`
   }
 
   /** Restores stored state, binds all listeners, starts the timers and opens the control socket. */
@@ -89,6 +120,7 @@ export class Broker {
     await makeDir(this.config.data_dir)
     await openStore(this.engine.store)
     await applyPersistedSettings(this.engine.store, this.config, LIVE_KEYS, this.log)
+    await this.cluster?.join()
     await this.engine.restore()
     this.engine.start()
     this.metrics.start()
@@ -107,6 +139,7 @@ export class Broker {
         tracer: this.tracer,
         metrics: this.metrics,
         log: this.log,
+        cluster: this.cluster,
         listenerStates: () => this.listenerStates(),
         requestStop: () => { this.onStopRequested() },
         reload: () => this.reload('mqttctl reload'),
@@ -117,8 +150,10 @@ export class Broker {
     } catch (err) {
       await Promise.all(this.running.map((l) => l.close()))
       this.running = []
+      await this.cluster?.leave()
       throw err
     }
+    if (this.cluster !== null) void this.cluster.membership.beat() // the bound address, at once
   }
 
   /**
@@ -174,6 +209,7 @@ export class Broker {
       await this.engine.shutdown()
       this.metrics.stop()
       await this.engine.store.flush()
+      await this.cluster?.leave()
       await this.engine.store.close()
       await this.control?.close()
     })()

@@ -1,5 +1,7 @@
 /**
- * The daemon entry: `node dist/src/daemon.js --data-dir DIR [--config FILE] [--port N] [--host H]`.
+ * The daemon entry: `node dist/src/daemon.js --data-dir DIR [--config FILE] [--port N] [--host H]
+ * [--node-name NAME]`, with `MQTTD_CLUSTER_REDIS=URL` in its environment for `--cluster URL`
+ * (a Redis URL may hold a password: `ps` shows every user a command line, not an environment).
  *
  * `mqttctl start` (src/cli/daemon-start.ts) spawns this file detached, with stdio on /dev/null and
  * the data directory as working directory, after validating the configuration itself. Here:
@@ -34,15 +36,23 @@ interface DaemonArgs {
   configFile?: string
   port?: number
   host?: string
+  clusterRedis?: string
+  nodeName?: string
 }
 
 /** The daemon's arguments, or a reason why they are unusable (a bug in the caller: it is mqttctl). */
 function parseDaemonArgs (argv: string[]): DaemonArgs | string {
-  let values: { 'data-dir'?: string; config?: string; port?: string; host?: string }
+  let values: { 'data-dir'?: string; config?: string; port?: string; host?: string; 'node-name'?: string }
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+      options: {
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'node-name': { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }))
@@ -51,6 +61,8 @@ function parseDaemonArgs (argv: string[]): DaemonArgs | string {
   }
   const dataDir = values['data-dir']
   if (dataDir === undefined || !isAbsolute(dataDir)) return '--data-dir must be an absolute path'
+  const clusterRedis = process.env.MQTTD_CLUSTER_REDIS
+  delete process.env.MQTTD_CLUSTER_REDIS
   const port = values.port === undefined ? undefined : Number(values.port)
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) return `--port ${values.port}: not a port`
   return {
@@ -58,6 +70,8 @@ function parseDaemonArgs (argv: string[]): DaemonArgs | string {
     ...(values.config === undefined ? {} : { configFile: values.config }),
     ...(port === undefined ? {} : { port }),
     ...(values.host === undefined ? {} : { host: values.host }),
+    ...(clusterRedis === undefined || clusterRedis === '' ? {} : { clusterRedis }),
+    ...(values['node-name'] === undefined ? {} : { nodeName: values['node-name'] }),
   }
 }
 
@@ -71,6 +85,8 @@ async function runDaemon (args: DaemonArgs): Promise<number> {
         data_dir: args.dataDir,
         ...(args.port === undefined ? {} : { port: args.port }),
         ...(args.host === undefined ? {} : { host: args.host }),
+        ...(args.clusterRedis === undefined ? {} : { cluster_redis: args.clusterRedis }),
+        ...(args.nodeName === undefined ? {} : { node_name: args.nodeName }),
       },
     })
   } catch (err) {

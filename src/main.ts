@@ -31,6 +31,10 @@ export interface ForegroundOptions {
   configFile?: string
   port?: number
   host?: string
+  /** --cluster: replaces `cluster.redis` only. */
+  clusterRedis?: string
+  /** --node-name: replaces `node_name`. */
+  nodeName?: string
   dataDir?: string
 }
 
@@ -112,6 +116,8 @@ function overrides (opts: ForegroundOptions): ConfigOverrides {
   return {
     ...(opts.port === undefined ? {} : { port: opts.port }),
     ...(opts.host === undefined ? {} : { host: opts.host }),
+    ...(opts.clusterRedis === undefined ? {} : { cluster_redis: opts.clusterRedis }),
+    ...(opts.nodeName === undefined ? {} : { node_name: opts.nodeName }),
     ...(opts.dataDir === undefined ? {} : { data_dir: opts.dataDir }),
   }
 }

@@ -10,8 +10,10 @@
  *    - a pid file naming a live daemon of this data directory that does not answer yet (another
  *      `start` is booting it) → waited for like our own; any other pid file is stale, and the
  *      daemon replaces it (a stale socket file is removed by the broker's control server);
- *    - otherwise spawn `node dist/src/daemon.js --data-dir D [--config F] [--port N] [--host H]` detached
- *      (its own session, stdio on /dev/null, cwd = data dir) and unref it, so this process can exit;
+ *    - otherwise spawn `node dist/src/daemon.js --data-dir D [--config F] [--port N] [--host H]
+ *      [--node-name NAME]` detached, with --cluster's URL in
+ *      MQTTD_CLUSTER_REDIS (never on a command line other users can read) (its own session, stdio on /dev/null, cwd =
+ *      data dir) and unref it, so this process can exit;
  *    - poll the control socket (pollUntil: 20 ms doubling to 250 ms) until `node.status` answers →
  *      pid, version, bound listeners (real ports, also for port 0), start time; then what the
  *      configuration leaves open or to defaults (src/config/exposure.ts) as notes on stderr;
@@ -40,6 +42,8 @@ import { readPidFile } from '../host/pid-file.js'
 import { pollUntil } from './poll.js'
 import { isAlive, isDaemonFor } from '../host/process-probe.js'
 
+/** The daemon's environment variable for --cluster (src/daemon.ts). */
+export const CLUSTER_REDIS_ENV = 'MQTTD_CLUSTER_REDIS'
 /** The compiled daemon entry, next to this module's directory: dist/src/daemon.js. */
 const DAEMON_ENTRY = fileURLToPath(new URL('../daemon.js', import.meta.url))
 /** Log lines shown when the daemon dies while booting. */
@@ -50,6 +54,10 @@ export interface StartRequest {
   configFile?: string
   port?: number
   host?: string
+  /** --cluster: replaces `cluster.redis` only (the file's other cluster keys are kept). */
+  clusterRedis?: string
+  /** --node-name: replaces `node_name`. */
+  nodeName?: string
   /** --data-dir as given (relative to the working directory). */
   dataDir?: string
   /** --socket as given: must be the data directory's socket, the only one a broker listens on. */
@@ -107,6 +115,8 @@ export async function prepareStart (request: StartRequest): Promise<PreparedStar
         ...(request.dataDir === undefined ? {} : { data_dir: request.dataDir }),
         ...(request.port === undefined ? {} : { port: request.port }),
         ...(request.host === undefined ? {} : { host: request.host }),
+        ...(request.clusterRedis === undefined ? {} : { cluster_redis: request.clusterRedis }),
+        ...(request.nodeName === undefined ? {} : { node_name: request.nodeName }),
       },
     })
   } catch (err) {
@@ -151,7 +161,8 @@ export async function startDaemon (prep: PreparedStart, ui: StartUi): Promise<St
     detached: true,
     stdio: 'ignore',
     cwd: dataDir,
-    env: process.env,
+    // The Redis URL may hold a password: in the environment, not on a command line anyone can read.
+    env: request.clusterRedis === undefined ? process.env : { ...process.env, [CLUSTER_REDIS_ENV]: request.clusterRedis },
   })
   let exit: DaemonExit | undefined
   child.once('exit', (code, signal) => { exit = { code, signal } })
@@ -268,6 +279,7 @@ function daemonArgs (request: StartRequest): string[] {
     ...(request.configFile === undefined ? [] : ['--config', resolve(request.configFile)]),
     ...(request.port === undefined ? [] : ['--port', String(request.port)]),
     ...(request.host === undefined ? [] : ['--host', request.host]),
+    ...(request.nodeName === undefined ? [] : ['--node-name', request.nodeName]),
   ]
 }
 
@@ -301,6 +313,8 @@ export function startRequestFrom (flags: {
   config?: string | undefined
   port?: number | undefined
   host?: string | undefined
+  cluster?: string | undefined
+  'node-name'?: string | undefined
   'data-dir'?: string | undefined
   socket?: string | undefined
   'wait-timeout'?: number | undefined
@@ -309,6 +323,8 @@ export function startRequestFrom (flags: {
     ...(flags.config === undefined ? {} : { configFile: flags.config }),
     ...(flags.port === undefined ? {} : { port: flags.port }),
     ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.cluster === undefined ? {} : { clusterRedis: flags.cluster }),
+    ...(flags['node-name'] === undefined ? {} : { nodeName: flags['node-name'] }),
     ...(flags['data-dir'] === undefined ? {} : { dataDir: flags['data-dir'] }),
     ...(flags.socket === undefined ? {} : { socket: flags.socket }),
     waitTimeoutMs: (flags['wait-timeout'] ?? defaultWaitTimeoutS) * 1000,

@@ -17,6 +17,16 @@ export const hostFlag = Flags.string({
   summary: 'Listen for plain MQTT on this address only, at --port or 1883 (replaces the configured listeners; 127.0.0.1 = this machine only).',
 })
 
+export const clusterFlag = Flags.string({
+  summary: 'Join the cluster on this Redis (redis:// or rediss:// URL): replaces cluster.redis only; the other cluster keys stay as configured (or default).',
+  helpValue: 'URL',
+})
+
+export const nodeNameFlag = Flags.string({
+  summary: 'This broker\'s node name (replaces node_name; unique within a cluster) [default: the host name].',
+  helpValue: 'NAME',
+})
+
 export const waitTimeoutFlag = Flags.integer({
   summary: `Seconds to wait for the daemon to answer on its control socket [default: ${DEFAULT_WAIT_TIMEOUT_S}].`,
   min: 1,

@@ -11,7 +11,7 @@ import { availableParallelism, hostname } from 'node:os'
 import { descriptorLimit, maxConnectionsFor } from '../host/descriptor-limit.js'
 
 import { defaultAllowAnonymous } from './exposure.js'
-import type { Config, ListenerConfig, ListenerType } from './types.js'
+import type { ClusterConfig, Config, ListenerConfig, ListenerType } from './types.js'
 
 /** Port a listener binds when its entry has no `port`, by listener type. */
 export const DEFAULT_LISTENER_PORTS: Readonly<Record<ListenerType, number>> = {
@@ -34,7 +34,7 @@ export const DEFAULT_WS_PATH = '/mqtt'
  * Defaults of every scalar key; `node_name`, `listeners` and `redirect` are below, and
  * `allow_anonymous` depends on the listeners (exposure.ts#defaultAllowAnonymous).
  */
-export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect' | 'allow_anonymous'>> = {
+export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redirect' | 'cluster' | 'allow_anonymous'>> = {
   data_dir: './data',
   bcrypt_cost: 10,
   allow_client_id_takeover_across_users: false,
@@ -64,6 +64,13 @@ export const DEFAULTS: Readonly<Omit<Config, 'node_name' | 'listeners' | 'redire
   sys_interval: 10,
   store: 'embedded',
   log_level: 'info',
+}
+
+/** Defaults of the `cluster` keys (`cluster.redis` has none: it is what turns the cluster on). */
+export const CLUSTER_DEFAULTS: Readonly<Omit<ClusterConfig, 'redis'>> = {
+  prefix: 'mqttd',
+  heartbeat: 1,
+  lease: 5,
 }
 
 /** The default node name: this machine's host name. */

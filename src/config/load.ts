@@ -22,11 +22,17 @@ import type { Defaulted } from './exposure.js'
 import { parseConfig } from './schema.js'
 import type { Config, ConfigSource, ListenerConfig } from './types.js'
 
-/** Command-line values that replace the file's: any `Config` key, plus Mosquitto's `-p` shortcut. */
+/** Command-line values that replace the file's: any `Config` key, plus Mosquitto's `-p` shortcut and `--cluster`. */
 export type ConfigOverrides = Partial<Config> & {
   /** With or without `host`: replaces every listener with one plain MQTT listener on `host`:`port` (0.0.0.0:1883 when one is missing). */
   port?: number
   host?: string
+  /**
+   * Replaces `cluster.redis` only: merged into the file's `cluster` mapping (its prefix, heartbeat,
+   * lease are kept), or into `cluster` of these overrides when they have one; with neither, it
+   * makes `cluster: {redis}` and the other cluster keys take their defaults.
+   */
+  cluster_redis?: string
 }
 
 /** A loaded configuration, where it came from, and which exposure settings are defaults. */
@@ -63,7 +69,7 @@ export async function loadConfigWithSource (opts: LoadConfigOptions = {}): Promi
     doc = resolveFilePaths(await readConfigFile(opts.file), dirname(resolve(cwd, opts.file)))
     config = parseConfig(doc, opts.file)
   }
-  const overrides = overridesToDocument(opts.overrides ?? {}, cwd)
+  const overrides = overridesToDocument(opts.overrides ?? {}, cwd, doc)
   const merged = { ...doc, ...overrides }
   if (Object.keys(overrides).length > 0) config = parseConfig(merged)
   const dataDir = resolve(cwd, config.data_dir)
@@ -73,6 +79,8 @@ export async function loadConfigWithSource (opts: LoadConfigOptions = {}): Promi
     overrides: {
       ...(opts.overrides?.port === undefined ? {} : { port: opts.overrides.port }),
       ...(opts.overrides?.host === undefined ? {} : { host: opts.overrides.host }),
+      ...(opts.overrides?.cluster_redis === undefined ? {} : { cluster_redis: opts.overrides.cluster_redis }),
+      ...(opts.overrides?.node_name === undefined ? {} : { node_name: opts.overrides.node_name }),
       ...(fileDecidesDataDir ? {} : { data_dir: dataDir }),
     },
   }
@@ -125,15 +133,21 @@ function resolveFilePaths (doc: Document, baseDir: string): Document {
 
 /**
  * Overrides in the file's vocabulary: undefined values dropped, paths made absolute against `cwd`,
- * and listeners stripped of the filled-in defaults that the file form does not allow on their type.
+ * listeners stripped of the filled-in defaults that the file form does not allow on their type, and
+ * `cluster_redis` merged into the `cluster` mapping of the overrides or of the file (`fileDoc`).
  */
-function overridesToDocument (overrides: ConfigOverrides, cwd: string): Document {
-  const { port, host, listeners, ...rest } = overrides
+function overridesToDocument (overrides: ConfigOverrides, cwd: string, fileDoc: Document): Document {
+  const { port, host, listeners, cluster_redis: clusterRedis, ...rest } = overrides
   const doc: Document = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
   if (rest.data_dir !== undefined) doc.data_dir = resolve(cwd, rest.data_dir)
   if (listeners !== undefined) doc.listeners = listeners.map((l) => listenerToDocument(l, cwd))
   if (port !== undefined || host !== undefined) {
     doc.listeners = [{ type: 'mqtt', host: host ?? DEFAULT_LISTENER_HOST, port: port ?? DEFAULT_LISTENER_PORTS.mqtt }]
+  }
+  if (clusterRedis !== undefined) {
+    // A file's `cluster` that is not a mapping has already failed its own validation.
+    const base = doc.cluster ?? fileDoc.cluster
+    doc.cluster = { ...(isDocument(base) ? base : {}), redis: clusterRedis }
   }
   return doc
 }

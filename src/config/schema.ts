@@ -16,6 +16,7 @@ import {
   DEFAULT_LISTENER_HOST,
   DEFAULT_LISTENER_PORTS,
   DEFAULT_WS_PATH,
+  CLUSTER_DEFAULTS,
   DEFAULTS,
   defaultListeners,
   defaultNodeName,
@@ -142,6 +143,26 @@ const redirectShape = {
 
 const redirectSchema = z.object(redirectShape, says('must be a mapping')).strict()
 
+const clusterShape = {
+  redis: z.string(says('must be a redis:// or rediss:// URL')).refine(isRedisUrl, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0'),
+  prefix: z.string(says('must be a string of letters, digits, and . _ - :')).regex(/^[\w.:-]{1,64}$/, 'must be 1 to 64 letters, digits, and . _ - :').default(CLUSTER_DEFAULTS.prefix),
+  heartbeat: integer(1, 60).default(CLUSTER_DEFAULTS.heartbeat),
+  lease: integer(2, 600).default(CLUSTER_DEFAULTS.lease),
+  advertise: z.string(says('must be host:port')).regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port, e.g. mqtt1.example.com:1883').optional(),
+}
+
+const clusterSchema = z.object(clusterShape, says('must be a mapping')).strict()
+  .refine((c) => c.lease > c.heartbeat, { path: ['lease'], message: 'must be longer than cluster.heartbeat' })
+
+function isRedisUrl (value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== ''
+  } catch {
+    return false
+  }
+}
+
 /** One validator per `Config` key; `satisfies` keeps the key set and each output type in step with `Config`. */
 const configShape = {
   node_name: text().default(defaultNodeName),
@@ -183,6 +204,7 @@ const configShape = {
   direct_messaging: boolean().default(DEFAULTS.direct_messaging),
   sys_interval: integer(0, SYS_INTERVAL_MAX).default(DEFAULTS.sys_interval),
   redirect: redirectSchema.nullish().transform((r) => r ?? undefined),
+  cluster: clusterSchema.nullish().transform((c) => c ?? undefined),
   store: z.enum(STORE_KINDS, says(`must be one of ${STORE_KINDS.join(', ')}`)).default(DEFAULTS.store),
   log_level: z.enum(LOG_LEVELS, says(`must be one of ${LOG_LEVELS.join(', ')}`)).default(DEFAULTS.log_level),
 } satisfies { [K in keyof Config]-?: z.ZodType<Config[K], z.ZodTypeDef, unknown> }
@@ -215,6 +237,7 @@ function toConfigIssues (issue: z.ZodIssue): ConfigIssue[] {
 function allowedKeysAt (path: readonly (string | number)[]): readonly string[] {
   if (path[0] === 'listeners') return Object.keys(listenerShape)
   if (path[0] === 'redirect') return Object.keys(redirectShape)
+  if (path[0] === 'cluster') return Object.keys(clusterShape)
   return Object.keys(configShape)
 }
 

@@ -36,6 +36,23 @@ export interface RedirectConfig {
   permanent: boolean
 }
 
+/** Joining a cluster of nodes that share one Redis (docs/cluster.md). */
+export interface ClusterConfig {
+  /** `redis://[user:password@]host:port/db` (or `rediss://` for TLS). */
+  redis: string
+  /** Prefix of every Redis key this cluster writes, so that several clusters may share one Redis. */
+  prefix: string
+  /** Seconds between two heartbeats of this node. */
+  heartbeat: number
+  /** Seconds a node counts as alive after its last heartbeat (more than `heartbeat`). */
+  lease: number
+  /**
+   * `host:port` other nodes and redirects name for this node's clients; by default the first MQTT
+   * listener's bound address (this machine's host name when it listens on every interface).
+   */
+  advertise?: string
+}
+
 export interface Config {
   node_name: string
   data_dir: string
@@ -92,6 +109,8 @@ export interface Config {
   sys_interval: number
   /** When set, every CONNECT is answered with a redirect (v5) or "server unavailable" (v3). */
   redirect?: RedirectConfig
+  /** When set, this broker is one node of a cluster on Redis; `node_name` must be unique in it. */
+  cluster?: ClusterConfig
   /**
    * Storage backend: `embedded` (default) keeps state in a crash-safe LevelDB database in
    * `<data_dir>/store/`; `memory` keeps it in this process only (tests, or no disk wanted).
@@ -108,5 +127,5 @@ export interface Config {
  */
 export interface ConfigSource {
   file: string | null
-  overrides: { port?: number; host?: string; data_dir?: string }
+  overrides: { port?: number; host?: string; data_dir?: string; node_name?: string; cluster_redis?: string }
 }

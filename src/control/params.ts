@@ -27,6 +27,7 @@ export const resetSelection = z.object({ settings: flag, sessions: flag, retaine
 export const METHOD_PARAMS = {
   'node.status': none,
   'node.stop': none,
+  'cluster.status': none,
   state: none,
   'client.list': z.object({ state: z.enum(['online', 'offline', 'all']).optional() }).strict(),
   'client.show': z.object({ client_id: z.string() }).strict(),

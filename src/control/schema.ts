@@ -267,6 +267,16 @@ import type { TraceEvent } from '../tracing/events.js'
 export type { BackupCounts, BackupSummary } from '../store/backup-file.js'
 import type { BackupSummary } from '../store/backup-file.js'
 
+/** One cluster node as `cluster status` shows it: defined next to the membership that reports it. */
+export type { ClusterNode } from '../cluster/membership.js'
+import type { ClusterNode } from '../cluster/membership.js'
+
+/** `cluster.status`: the answering node's name and every node of its cluster, by name. */
+export interface ClusterStatus {
+  node: string
+  nodes: ClusterNode[]
+}
+
 /** One `$SYS` snapshot (`mqttctl sys`). */
 export interface SysSnapshot {
   ts: string
@@ -280,6 +290,8 @@ export interface SysSnapshot {
 export interface Methods {
   'node.status': { params: MethodParams['node.status']; result: NodeStatus }
   'node.stop': { params: MethodParams['node.stop']; result: { stopping: true; pid: number } }
+  /** Every node of the cluster (live, leaving, or down with its lease run out); INVALID on a standalone broker. */
+  'cluster.status': { params: MethodParams['cluster.status']; result: ClusterStatus }
   state: { params: MethodParams['state']; result: State }
   'client.list': { params: MethodParams['client.list']; result: ListResult<ClientSummary> }
   'client.show': { params: MethodParams['client.show']; result: ClientDetail }

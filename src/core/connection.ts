@@ -224,17 +224,19 @@ export class Connection implements LinkChannel {
    * cannot write (a full disk), v5 gets the ack with 0x97 Quota exceeded (a QoS 2 flow ends there),
    * 3.1.1 gets none (its client sends the message again when it reconnects), and the connection
    * stays up; a PUBREL goes out anyway (the flow goes on in memory, the store catches up later).
+   * Returns null when the ack left at once, else a promise of its leaving.
    */
-  sendAck (ack: Packet, durable: Promise<void> | null): void {
+  sendAck (ack: Packet, durable: Promise<void> | null): Promise<void> | null {
     if (durable === null && this.ackChain === null) {
       this.send(ack)
-      return
+      return null
     }
     const chain: Promise<void> = Promise.all([this.ackChain, durable]).then(
       () => { if (!this.closed) this.send(ack) },
       () => { if (!this.closed) this.ackUnstored(ack) })
     this.ackChain = chain
     void chain.finally(() => { if (this.ackChain === chain) this.ackChain = null })
+    return chain
   }
 
   /** The acknowledgement of a message the store could not write (see sendAck). */

@@ -28,6 +28,7 @@ import { RetainedMessages } from './retained.js'
 import { Router } from './router/router.js'
 import { SessionRegistry } from './session/registry.js'
 import { NO_TRACE, type TraceHooks } from './trace-hooks.js'
+import type { ClusterPort } from './cluster-port.js'
 import { WillScheduler } from './will.js'
 
 export class Engine {
@@ -46,6 +47,8 @@ export class Engine {
   /** Refusal episodes (max_connections, descriptors), logged once each. */
   readonly admission: Admission
   readonly startedAt = Date.now()
+  /** The cluster this broker is a node of (src/cluster sets it before restore); null when standalone. */
+  cluster: ClusterPort | null = null
   private sweepTimer: NodeJS.Timeout | null = null
   /** The store's error at the last sweep: its changes are logged once each, not per failed write. */
   private storeError: string | null = null
@@ -125,11 +128,16 @@ export class Engine {
    * One commit serves every packet of the tick.
    */
   durabilityMark (): number {
-    return this.store.changeCount
+    const cluster = this.cluster
+    return cluster === null ? this.store.changeCount : this.store.changeCount + cluster.changeCount
   }
 
+  /** In a cluster, the copies handed to other nodes count too (ClusterPort.flush: in Redis). */
   durableSince (mark: number): Promise<void> | null {
-    return this.store.changeCount !== mark ? this.store.flush() : null
+    const cluster = this.cluster
+    if (cluster === null) return this.store.changeCount !== mark ? this.store.flush() : null
+    if (this.store.changeCount + cluster.changeCount === mark) return null
+    return Promise.all([this.store.flush(), cluster.flush()]).then(noop)
   }
 
   /**
@@ -144,11 +152,12 @@ export class Engine {
 
   /**
    * Delivers a message that another node of the cluster published (and already kept as retained,
-   * if it was): to this node's matching sessions only, never forwarded again. Returns the number
-   * of sessions it was delivered to.
+   * if it was): to this node's matching sessions only, never forwarded again, and to one member of
+   * each shared group in `groups` (`<group>` NUL `<filter>`). Returns the number of sessions it was
+   * delivered to.
    */
-  deliverFromNode (msg: Message, now: number): number {
-    return this.router.route(msg, now, false)
+  deliverFromNode (msg: Message, now: number, groups: readonly string[] | null = null): number {
+    return this.router.routeFromNode(msg, now, groups)
   }
 
   /**
@@ -215,3 +224,5 @@ export class Engine {
     ])
   }
 }
+
+function noop (): void {}

@@ -46,6 +46,9 @@ const E = ExitCode
 export const ERRORS = {
   // the broker process (BrokerError and ConfigError codes; what `start` exits with)
   BRK_ERR_CONFIG_INVALID: { origin: 'broker', exit: E.Config, meaning: 'the configuration failed to load or validate' },
+  BRK_ERR_CLUSTER_UNAVAILABLE: { origin: 'broker', exit: E.Unavailable, meaning: 'the cluster\'s Redis cannot be reached at start' },
+  BRK_ERR_CLUSTER_CONFIG: { origin: 'broker', exit: E.Config, meaning: 'the cluster\'s Redis is configured so that it may lose data (a maxmemory-policy that evicts keys)' },
+  BRK_ERR_NODE_NAME_TAKEN: { origin: 'broker', exit: E.Config, meaning: 'another live node of the cluster has this node_name' },
   BRK_ERR_STORE_CORRUPT: { origin: 'store', exit: E.Internal, meaning: 'the store\'s data is damaged; nothing was deleted' },
   BRK_ERR_STORE_UNAVAILABLE: { origin: 'store', exit: E.Internal, meaning: 'the store cannot be reached or written (locked, permission, disk full, newer layout)' },
 

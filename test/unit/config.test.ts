@@ -6,8 +6,9 @@ import { test, type TestContext } from 'node:test'
 
 import { defaultConfig } from '../../src/config/defaults.js'
 import { ConfigError } from '../../src/config/errors.js'
-import { loadConfig } from '../../src/config/load.js'
+import { loadConfig, loadConfigWithSource } from '../../src/config/load.js'
 import { parseConfig } from '../../src/config/schema.js'
+import { redactedConfig } from '../../src/config/redact.js'
 
 /** A fresh temp directory, removed when the test ends. */
 async function tempDir (t: TestContext): Promise<string> {
@@ -234,3 +235,56 @@ test('a missing file names the file and the OS reason', async (t: TestContext) =
 function escape (text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+test('cluster: a Redis URL turns it on; defaults, bad values named by key, the password never shown', async () => {
+  assert.equal(parseConfig({}).cluster, undefined)
+  assert.deepEqual(parseConfig({ cluster: { redis: 'redis://127.0.0.1:6379/0' } }).cluster,
+    { redis: 'redis://127.0.0.1:6379/0', prefix: 'mqttd', heartbeat: 1, lease: 5 })
+  const err = await configError(() => parseConfig({ cluster: { redis: 'http://x', prefix: 'a b', heartbeat: 0, lese: 5 } }))
+  assert.deepEqual(issuesOf(err), {
+    'cluster.redis': 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0',
+    'cluster.prefix': 'must be 1 to 64 letters, digits, and . _ - :',
+    'cluster.heartbeat': 'must be an integer between 1 and 60',
+    'cluster.lese': 'unknown key (did you mean lease?)',
+  })
+  const slow = await configError(() => parseConfig({ cluster: { redis: 'redis://h', heartbeat: 5, lease: 5 } }))
+  assert.deepEqual(issuesOf(slow), { 'cluster.lease': 'must be longer than cluster.heartbeat' })
+  const shown = redactedConfig(parseConfig({ cluster: { redis: 'redis://mqttd:s3cret@h:6379/2' } }))
+  assert.equal(shown.cluster?.redis, 'redis://mqttd:***@h:6379/2')
+})
+
+test('--cluster (cluster_redis) replaces cluster.redis only: the file\'s other cluster keys are kept; recorded in the source with --node-name', async (t: TestContext) => {
+  const file = await writeConfig(t, 'node_name: from-file\ncluster:\n  redis: redis://file-host:6379/0\n  prefix: site-a\n  lease: 9\n')
+  const loaded = await loadConfigWithSource({ file, overrides: { cluster_redis: 'rediss://mqttd:s3cret@flag-host:6380/2', node_name: 'n7' } })
+  assert.deepEqual(loaded.config.cluster, { redis: 'rediss://mqttd:s3cret@flag-host:6380/2', prefix: 'site-a', heartbeat: 1, lease: 9 })
+  assert.equal(loaded.config.node_name, 'n7')
+  // Recorded whole: a reload and `restart` load it again (shown redacted by src/cli/config-source.ts).
+  assert.equal(loaded.source.overrides.cluster_redis, 'rediss://mqttd:s3cret@flag-host:6380/2')
+  assert.equal(loaded.source.overrides.node_name, 'n7')
+  assert.equal((await loadConfig({ file })).cluster?.redis, 'redis://file-host:6379/0', 'the file alone is unchanged')
+
+  // No cluster in the file (absent, or an empty `cluster:`): the flag makes one, the other keys take their defaults.
+  for (const text of ['max_inflight: 5\n', 'cluster:\n']) {
+    const plain = await loadConfig({ file: await writeConfig(t, text), overrides: { cluster_redis: 'redis://127.0.0.1:6379/0' } })
+    assert.deepEqual(plain.cluster, { redis: 'redis://127.0.0.1:6379/0', prefix: 'mqttd', heartbeat: 1, lease: 5 })
+  }
+  // Merged into a `cluster` of the overrides themselves when they hold one.
+  const both = await loadConfig({ file, overrides: { cluster: { redis: 'redis://a', prefix: 'p2', heartbeat: 2, lease: 6 }, cluster_redis: 'redis://b' } })
+  assert.deepEqual(both.cluster, { redis: 'redis://b', prefix: 'p2', heartbeat: 2, lease: 6 })
+  const none = await loadConfigWithSource({ file })
+  assert.deepEqual(Object.keys(none.source.overrides), ['data_dir'], 'nothing recorded without the flags (data_dir: the file does not decide it)')
+})
+
+test('--cluster and --node-name are validated by the file\'s schema, named by key; the file\'s own cluster problems still count', async (t: TestContext) => {
+  const bad = await configError(() => loadConfig({ overrides: { cluster_redis: 'http://x' } }))
+  assert.deepEqual(issuesOf(bad), { 'cluster.redis': 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0' })
+  const noHost = await configError(() => loadConfig({ overrides: { cluster_redis: 'redis://' } }))
+  assert.deepEqual(Object.keys(issuesOf(noHost)), ['cluster.redis'])
+  const emptyName = await configError(() => loadConfig({ overrides: { node_name: '' } }))
+  assert.deepEqual(Object.keys(issuesOf(emptyName)), ['node_name'])
+  // A file whose cluster mapping is wrong on its own is reported against the file, flag or not.
+  const file = await writeConfig(t, 'cluster:\n  redis: redis://h\n  heartbeat: 5\n  lease: 5\n')
+  const slow = await configError(() => loadConfig({ file, overrides: { cluster_redis: 'redis://other' } }))
+  assert.equal(slow.file, file)
+  assert.deepEqual(issuesOf(slow), { 'cluster.lease': 'must be longer than cluster.heartbeat' })
+})

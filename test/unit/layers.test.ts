@@ -24,7 +24,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   ['metrics'],
   ['transport'],
   ['core'],
-  ['tracing'],
+  ['tracing', 'cluster'],
   ['control'],
   ['reload'],
   ['broker'],

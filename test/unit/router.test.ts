@@ -94,7 +94,7 @@ test('a direct message reaches its addressee only, with direct_messaging on', (t
 /** A remote node that records what it was handed. */
 function remoteNode (name: string): RemoteNode & { got: string[] } {
   const got: string[] = []
-  return { name, routeStamp: 0, got, forward: (msg) => { got.push(msg.topic) } }
+  return { name, routeStamp: 0, routeGroups: null, got, forward: (msg) => { got.push(msg.topic) } }
 }
 
 test('a message goes once to every remote node with a matching filter, and never back out from a node', (t: TestContext) => {

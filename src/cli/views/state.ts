@@ -1,15 +1,18 @@
 /**
  * `mqttctl state`: one snapshot of the node (uptime, the configuration it runs with, listeners,
- * sessions, messages, memory, event loop) as key: value lines and a table of listeners.
+ * sessions, messages, memory, event loop) as key: value lines and a table of listeners. The
+ * password of a `--cluster` Redis URL is redacted, in --json too.
  */
 import type { State } from '../../control/schema.js'
-import { describeConfigSource } from '../config-source.js'
+import { describeConfigSource, redactedConfigSource } from '../config-source.js'
 import { uptime } from '../durations.js'
 import { chalkStderr, humanBytes, humanRate, renderFields, renderTable } from '../output.js'
 import type { ViewIo } from './view.js'
 
 export async function stateView (io: ViewIo<object>): Promise<State> {
-  const s = await io.request('state', {})
+  const answer = await io.request('state', {})
+  // The Redis URL of --cluster travels whole on the control socket (restart reuses it); never shown with its password.
+  const s = { ...answer, config: redactedConfigSource(answer.config) }
   if (io.json) return s
   io.log(renderFields([
     ['node', `${s.node.name} (mqttd ${s.node.version}, pid ${s.node.pid}, node ${s.node.node_version})`],

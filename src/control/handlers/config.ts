@@ -10,6 +10,7 @@
  * (src/store/persisted-settings.ts).
  */
 import { ConfigError } from '../../config/errors.js'
+import { redactedConfig } from '../../config/redact.js'
 import { parseConfig } from '../../config/schema.js'
 import type { Config } from '../../config/types.js'
 import { ControlError, type ControlServer } from '../server.js'
@@ -63,7 +64,7 @@ export function registerConfigHandlers (server: ControlServer, broker: BrokerVie
   const persisted = async (): Promise<string[]> => (await store.loadRecords('setting')).map((r) => r.id)
 
   server.handle('config.show', async () => ({
-    config: structuredClone(config) as unknown as Record<string, unknown>,
+    config: redactedConfig(config) as unknown as Record<string, unknown>,
     live_keys: [...LIVE_KEYS],
     persisted: await persisted(),
   }))

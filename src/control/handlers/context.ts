@@ -8,6 +8,7 @@ import type { Tracer } from '../../tracing/tracer.js'
 import type { Logger } from '../../log.js'
 import type { MetricsSampler } from '../../metrics/sampler.js'
 import type { ListenerState, ReloadResult } from '../schema.js'
+import type { Cluster } from '../../cluster/cluster.js'
 
 export interface BrokerView {
   readonly version: string
@@ -19,6 +20,8 @@ export interface BrokerView {
   readonly tracer: Tracer
   readonly metrics: MetricsSampler
   readonly log: Logger
+  /** This node's cluster; null on a standalone broker. */
+  readonly cluster: Cluster | null
   /** The bound listeners with their open connection counts. */
   listenerStates (): ListenerState[]
   /** Starts a graceful stop (answered first, then the process exits). */

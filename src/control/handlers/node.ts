@@ -36,6 +36,12 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
   })
 
   server.handle('state', () => state(broker))
+
+  server.handle('cluster.status', async () => {
+    const cluster = broker.cluster
+    if (cluster === null) throw new ControlError(ControlErrorCode.Invalid, 'this broker is not a cluster node: its configuration has no `cluster` (start it with --cluster redis://HOST:PORT)')
+    return { node: broker.config.node_name, nodes: await cluster.status() }
+  })
 }
 
 function state (broker: BrokerView): State {

@@ -21,6 +21,8 @@ import { ReasonCode, V3_SUBACK_FAILURE } from '../../protocol/reason-codes.js'
 import { parseSharedFilter, validateTopicFilter } from '../../protocol/topic.js'
 import { hasForbiddenCharacters } from '../../protocol/utf8.js'
 import type { Connection } from '../connection.js'
+import type { Engine } from '../engine.js'
+import type { Session } from '../session/session.js'
 import { type Subscription, makeSubscription } from '../router/subscription.js'
 
 export function handleSubscribe (conn: Connection, packet: SubscribePacket): void {
@@ -83,11 +85,23 @@ export function handleSubscribe (conn: Connection, packet: SubscribePacket): voi
     }
   }
   engine.sessions.save(session)
-  conn.send({ cmd: 'suback', messageId: packetId, granted })
+  // In a cluster, a SUBACK that added a filter waits until every node routes it here; the
+  // retained messages follow it, as on a standalone broker.
+  const settled = engine.cluster?.routesSettled() ?? null
+  if (settled === null) {
+    conn.send({ cmd: 'suback', messageId: packetId, granted })
+    sendRetained(engine, session, retainedFor)
+    return
+  }
+  void conn.sendAck({ cmd: 'suback', messageId: packetId, granted }, settled)?.then(() => {
+    if (!conn.closed) sendRetained(engine, session, retainedFor)
+  })
+}
 
-  if (retainedFor.length === 0) return
+/** The retained messages matching `subs`, after their SUBACK [MQTT-3.3.1-6]. */
+function sendRetained (engine: Engine, session: Session, subs: Subscription[]): void {
   const now = Date.now()
-  for (const sub of retainedFor) {
+  for (const sub of subs) {
     engine.retained.match(sub.topicFilter, now, (msg) => {
       if (sub.noLocal && msg.origin === session.clientId) return
       if (!engine.canDeliver(session, msg.topic)) return

@@ -20,7 +20,8 @@
  *    properties share one encoded Buffer per protocol flavour and RETAIN value;
  * 4. in a cluster, a message published on this node is handed once to every remote node that has
  *    a matching filter (router/remote-node.ts); a message that came from another node is routed
- *    to this node's sessions only (`route(msg, now, false)`), so no message travels twice.
+ *    to this node's sessions only (`routeFromNode`), so no message travels twice; a shared group
+ *    gets each message once cluster-wide (a member here when one is online, else a node in turn).
  * Cost: the trie walk (depth × matching branches) plus one step per matched subscription; the
  * remote trie is walked only while it holds routes.
  */
@@ -38,6 +39,23 @@ export interface SharedGroup {
   readonly topicFilter: string
   readonly members: Subscription[]
   next: number
+  /** The route() call that gave the message to a member here (remote nodes then get none). */
+  pickedStamp: number
+}
+
+/** The remote nodes with members of one `$share/<group>/<filter>`, and the cursor over them. */
+interface RemoteShareGroup {
+  readonly group: string
+  readonly topicFilter: string
+  readonly nodes: RemoteNode[]
+  next: number
+}
+
+const SHARE_PREFIX = '$share/'
+
+/** The route key of a shared group as the cluster mirrors it: `$share/<group>/<filter>`. */
+export function shareKey (group: string, filter: string): string {
+  return `${SHARE_PREFIX}${group}/${filter}`
 }
 
 const DIRECT_PREFIX = '$direct/'
@@ -47,6 +65,10 @@ export class Router {
   private readonly shared = new TopicTree<SharedGroup>()
   /** Filters of the remote nodes' subscribers, keyed by node name. */
   private readonly remote = new TopicTree<RemoteNode>()
+  /** Shared groups with members on remote nodes, keyed by group. */
+  private readonly remoteShared = new TopicTree<RemoteShareGroup>()
+  private readonly remotePicks: RemoteNode[] = []
+  private localStamp = 0
   private stamp = 0
   // Per-route scratch, reused across calls.
   private readonly matched: Session[] = []
@@ -54,8 +76,6 @@ export class Router {
   /** QoS 0 encodings of the message being routed, shared by its subscribers (Session.deliverRouted). */
   private readonly sharedEncodings: SharedEncodings = [undefined, undefined, undefined, undefined]
   private current: Message | null = null
-  private remoteNow = 0
-  private remoteHanded = 0
 
   constructor (private readonly engine: Engine) {}
 
@@ -78,11 +98,18 @@ export class Router {
 
   /** Adds or replaces a subscription. True when it did not exist before. */
   add (sub: Subscription): boolean {
-    if (sub.shareGroup === null) return this.ordinary.add(sub.topicFilter, sub.clientId, sub)
+    const cluster = this.engine.cluster
+    if (sub.shareGroup === null) {
+      const filters = this.ordinary.filterCount
+      const added = this.ordinary.add(sub.topicFilter, sub.clientId, sub)
+      if (cluster !== null && this.ordinary.filterCount > filters) cluster.routeAdded(sub.topicFilter)
+      return added
+    }
     let group = this.shared.get(sub.topicFilter, sub.shareGroup)
     if (group === undefined) {
-      group = { group: sub.shareGroup, topicFilter: sub.topicFilter, members: [], next: 0 }
+      group = { group: sub.shareGroup, topicFilter: sub.topicFilter, members: [], next: 0, pickedStamp: 0 }
       this.shared.add(sub.topicFilter, sub.shareGroup, group)
+      cluster?.routeAdded(shareKey(sub.shareGroup, sub.topicFilter))
     }
     const i = group.members.findIndex((m) => m.clientId === sub.clientId)
     if (i >= 0) {
@@ -95,30 +122,65 @@ export class Router {
 
   /** Removes a subscription; true when it existed. */
   remove (sub: Subscription): boolean {
-    if (sub.shareGroup === null) return this.ordinary.remove(sub.topicFilter, sub.clientId) !== undefined
+    const cluster = this.engine.cluster
+    if (sub.shareGroup === null) {
+      const filters = this.ordinary.filterCount
+      const removed = this.ordinary.remove(sub.topicFilter, sub.clientId) !== undefined
+      if (cluster !== null && this.ordinary.filterCount < filters) cluster.routeRemoved(sub.topicFilter)
+      return removed
+    }
     const group = this.shared.get(sub.topicFilter, sub.shareGroup)
     if (group === undefined) return false
     const i = group.members.findIndex((m) => m.clientId === sub.clientId)
     if (i < 0) return false
     group.members.splice(i, 1)
-    if (group.members.length === 0) this.shared.remove(sub.topicFilter, sub.shareGroup)
-    else if (group.next >= group.members.length) group.next = 0
+    if (group.members.length === 0) {
+      this.shared.remove(sub.topicFilter, sub.shareGroup)
+      cluster?.routeRemoved(shareKey(sub.shareGroup, sub.topicFilter))
+    } else if (group.next >= group.members.length) group.next = 0
     return true
   }
 
-  /** Number of (filter, remote node) routes. */
+  /** Every distinct local route key: ordinary filters and `$share/<group>/<filter>` (what the cluster mirrors). */
+  localRouteKeys (): string[] {
+    const keys = new Set<string>()
+    for (const [filter] of this.ordinary.entries()) keys.add(filter)
+    for (const [filter, group] of this.shared.entries()) keys.add(shareKey(group, filter))
+    return [...keys]
+  }
+
+  /** Number of (route key, remote node) routes. */
   get remoteRouteCount (): number {
-    return this.remote.size
+    let n = this.remote.size
+    for (const [, , group] of this.remoteShared.entries()) n += group.nodes.length
+    return n
   }
 
-  /** `node` has subscribers for the (ordinary) `filter`; true when new. */
-  addRemoteRoute (filter: string, node: RemoteNode): boolean {
-    return this.remote.add(filter, node.name, node)
+  /** `node` has subscribers for `key` (a filter, or `$share/<group>/<filter>`); true when new. */
+  addRemoteRoute (key: string, node: RemoteNode): boolean {
+    const share = parseShareKey(key)
+    if (share === null) return this.remote.add(key, node.name, node)
+    let group = this.remoteShared.get(share.filter, share.group)
+    if (group === undefined) {
+      group = { group: share.group, topicFilter: share.filter, nodes: [], next: 0 }
+      this.remoteShared.add(share.filter, share.group, group)
+    }
+    if (group.nodes.includes(node)) return false
+    group.nodes.push(node)
+    return true
   }
 
-  /** `node` has no subscriber for `filter` any more; true when the route existed. */
-  removeRemoteRoute (filter: string, node: RemoteNode): boolean {
-    return this.remote.remove(filter, node.name) !== undefined
+  /** `node` has no subscriber for `key` any more; true when the route existed. */
+  removeRemoteRoute (key: string, node: RemoteNode): boolean {
+    const share = parseShareKey(key)
+    if (share === null) return this.remote.remove(key, node.name) !== undefined
+    const group = this.remoteShared.get(share.filter, share.group)
+    const i = group === undefined ? -1 : group.nodes.indexOf(node)
+    if (group === undefined || i < 0) return false
+    group.nodes.splice(i, 1)
+    if (group.nodes.length === 0) this.remoteShared.remove(share.filter, share.group)
+    else if (group.next >= group.nodes.length) group.next = 0
+    return true
   }
 
   /** Drops every route of the node named `name` (it left the cluster); returns how many there were. */
@@ -126,7 +188,12 @@ export class Router {
     const filters: string[] = []
     for (const [filter, key] of this.remote.entries()) if (key === name) filters.push(filter)
     for (const filter of filters) this.remote.remove(filter, name)
-    return filters.length
+    let n = filters.length
+    for (const [, , group] of [...this.remoteShared.entries()]) {
+      const node = group.nodes.find((x) => x.name === name)
+      if (node !== undefined && this.removeRemoteRoute(shareKey(group.group, group.topicFilter), node)) n++
+    }
+    return n
   }
 
   /** The remote nodes a message on `topic` would be forwarded to (for tools and tests). */
@@ -150,20 +217,48 @@ export class Router {
   }
 
   /**
-   * Routes `msg` to every matching session, and with `toRemote` (a message published on this node)
-   * to every remote node with a matching filter. Returns the number of sessions and remote nodes it
-   * was handed to. A direct message goes to its addressee only, not to subscriptions matching
-   * `$direct/...`.
+   * Routes `msg`, published on this node, to every matching session and to every remote node with
+   * a matching filter. Returns the number of sessions and remote nodes it was handed to. A direct
+   * message goes to its addressee only, not to subscriptions matching `$direct/...`.
    */
-  route (msg: Message, now: number, toRemote = true): number {
+  route (msg: Message, now: number): number {
     if (this.isDirect(msg.topic)) return this.routeDirect(msg, now)
     const stamp = ++this.stamp
-    const matched = this.matched
-    const picks = this.sharedPicks
+    this.localStamp = stamp
     this.current = msg
     this.ordinary.match(msg.topic, this.visitOrdinary)
     this.shared.match(msg.topic, this.visitShared)
     this.current = null
+    let delivered = this.deliverMatched(msg, now, stamp)
+    if (this.remote.size > 0 || this.remoteShared.size > 0) delivered += this.routeRemote(msg, now)
+    return delivered
+  }
+
+  /**
+   * Routes a message that another node published: to this node's ordinary subscribers, and to one
+   * member of each shared group in `groups` (`<group>` NUL `<filter>`, the groups whose turn fell on this
+   * node); never to remote nodes again. Returns the number of sessions it was delivered to.
+   */
+  routeFromNode (msg: Message, now: number, groups: readonly string[] | null): number {
+    const stamp = ++this.stamp
+    this.localStamp = stamp
+    this.current = msg
+    this.ordinary.match(msg.topic, this.visitOrdinary)
+    if (groups !== null) {
+      for (const key of groups) {
+        const cut = key.indexOf('\u0000')
+        const group = this.shared.get(key.slice(cut + 1), key.slice(0, cut))
+        if (group !== undefined) this.pickMember(group, msg.topic, true)
+      }
+    }
+    this.current = null
+    return this.deliverMatched(msg, now, stamp)
+  }
+
+  /** Hands the message to the sessions and shared members gathered by the trie walks. */
+  private deliverMatched (msg: Message, now: number, stamp: number): number {
+    const matched = this.matched
+    const picks = this.sharedPicks
 
     let delivered = 0
     const shared = this.sharedEncodings
@@ -183,26 +278,47 @@ export class Router {
       if (sub.session.deliver(msg, qos, retain, sub.subscriptionId === 0 ? null : [sub.subscriptionId], now)) delivered++
     }
     picks.length = 0
-    if (toRemote && this.remote.size > 0) delivered += this.routeRemote(msg, now)
     return delivered
   }
 
-  /** Hands `msg` once to every remote node with at least one matching filter. */
+  /**
+   * Hands `msg` once to every remote node with at least one matching filter, and to one node of
+   * each matching shared group that had no online member here, in turn over the group's nodes.
+   */
   private routeRemote (msg: Message, now: number): number {
     ++this.stamp
     this.current = msg
-    this.remoteNow = now
-    this.remoteHanded = 0
+    if (this.remoteShared.size > 0) this.remoteShared.match(msg.topic, this.visitRemoteShared)
     this.remote.match(msg.topic, this.visitRemote)
     this.current = null
-    return this.remoteHanded
+    const picks = this.remotePicks
+    for (let i = 0; i < picks.length; i++) {
+      const node = picks[i]
+      const groups = node.routeGroups
+      node.routeGroups = null
+      node.forward(msg, now, groups)
+    }
+    const handed = picks.length
+    picks.length = 0
+    return handed
   }
 
   private readonly visitRemote = (node: RemoteNode): void => {
     if (node.routeStamp === this.stamp) return
     node.routeStamp = this.stamp
-    node.forward(this.current as Message, this.remoteNow)
-    this.remoteHanded++
+    this.remotePicks.push(node)
+  }
+
+  private readonly visitRemoteShared = (group: RemoteShareGroup): void => {
+    const local = this.shared.get(group.topicFilter, group.group)
+    if (local !== undefined && local.pickedStamp === this.localStamp) return // a member here has it
+    const node = group.nodes[group.next % group.nodes.length]
+    group.next = (group.next + 1) % group.nodes.length
+    ;(node.routeGroups ??= []).push(`${group.group}\u0000${group.topicFilter}`)
+    if (node.routeStamp !== this.stamp) {
+      node.routeStamp = this.stamp
+      this.remotePicks.push(node)
+    }
   }
 
   private readonly visitOrdinary = (sub: Subscription): void => {
@@ -226,9 +342,15 @@ export class Router {
   }
 
   private readonly visitShared = (group: SharedGroup): void => {
+    // With members on other nodes too, an offline member here waits: an online one there may take it.
+    const queueOffline = this.remoteShared.size === 0 || this.remoteShared.get(group.topicFilter, group.group) === undefined
+    this.pickMember(group, (this.current as Message).topic, queueOffline)
+  }
+
+  /** Picks one member of `group`: the next online one in turn, else (with `queueOffline`) the next persistent one. */
+  private pickMember (group: SharedGroup, topic: string, queueOffline: boolean): void {
     const members = group.members
     const n = members.length
-    const topic = (this.current as Message).topic
     let offline = -1
     for (let k = 0; k < n; k++) {
       const i = (group.next + k) % n
@@ -236,14 +358,16 @@ export class Router {
       if (!this.engine.canDeliver(session, topic)) continue
       if (session.online) {
         group.next = (i + 1) % n
+        group.pickedStamp = this.localStamp
         this.sharedPicks.push(members[i])
         return
       }
       if (offline < 0) offline = i
     }
     // Nobody online: queue on the next persistent member in turn (QoS 0 to an offline session is lost).
-    if (offline < 0) return
+    if (offline < 0 || !queueOffline) return
     group.next = (offline + 1) % n
+    group.pickedStamp = this.localStamp
     this.sharedPicks.push(members[offline])
   }
 
@@ -252,4 +376,12 @@ export class Router {
     if (session === undefined || !this.engine.canDeliver(session, msg.topic)) return 0
     return session.deliver(msg, msg.qos, false, null, now) ? 1 : 0
   }
+}
+
+/** `$share/<group>/<filter>` → its parts; null for an ordinary filter. */
+function parseShareKey (key: string): { group: string; filter: string } | null {
+  if (!key.startsWith(SHARE_PREFIX)) return null
+  const cut = key.indexOf('/', SHARE_PREFIX.length)
+  if (cut < 0) return null
+  return { group: key.slice(SHARE_PREFIX.length, cut), filter: key.slice(cut + 1) }
 }

@@ -1,0 +1,519 @@
+/**
+ * Cluster: this broker as one node of a cluster on Redis (docs/cluster.md). It implements the
+ * engine's ClusterPort and assembles the parts:
+ *
+ * - membership (cluster/membership.ts): join under a unique name, heartbeats, leave;
+ * - routes: the distinct filters of this node's subscribers, written per tick to the node's routes
+ *   hash and announced in the change log (one script call per tick); every node tails the log into
+ *   its router's remote trie. A SUBACK that added a filter waits until every live node has applied
+ *   it (each answers into this node's inbox);
+ * - outboxes (cluster/outbox.ts): messages for other nodes, batched per tick into their inboxes;
+ * - the inbox: batches from other nodes, read with XREADGROUP on a connection of its own, routed to
+ *   local sessions, acknowledged (XACK, XDEL) once the local hand-off is durable.
+ *
+ * Nothing here runs on the publish path but the router's hand-off to an outbox (no Redis read).
+ */
+import { hostname } from 'node:os'
+import type { ClusterConfig } from '../config/types.js'
+import type { ClusterPort } from '../core/cluster-port.js'
+import type { Engine } from '../core/engine.js'
+import type { Logger } from '../log.js'
+import { BrokerError } from '../protocol/errors.js'
+import { redactUrl } from '../config/redact.js'
+import { ClusterKeys, INBOX_GROUP, LOG_MAX_LENGTH } from './keys.js'
+import { Membership, type NodeFigures, type ClusterNode } from './membership.js'
+import { Outbox, type OutboxHost } from './outbox.js'
+import { type RedisConnection, RedisLink, type Reply, isErrorReply } from './redis.js'
+import { ROUTES } from './scripts.js'
+import { decodeBatch } from './wire.js'
+
+const READ_BLOCK_MS = 1000
+const READ_COUNT = 256
+const READ_RETRY_MS = 500
+
+/** What the broker gives the cluster. */
+export interface ClusterOptions {
+  nodeName: string
+  version: string
+  /** Figures for the heartbeat (clients, subscriptions, rates, advertised address). */
+  figures: () => NodeFigures
+}
+
+/** A SUBACK barrier: the log entry that carried new routes, and who has applied it. */
+interface Barrier {
+  readonly id: string
+  readonly resolve: () => void
+  readonly deadline: number
+}
+
+/** Cross-node figures for `cluster status`, `$SYS` and `state`. */
+export interface ClusterCounters {
+  forwarded: number
+  received: number
+  dropped: number
+  duplicates: number
+}
+
+export class Cluster implements ClusterPort, OutboxHost {
+  readonly keys: ClusterKeys
+  readonly link: RedisLink
+  readonly membership: Membership
+  readonly counters: ClusterCounters = { forwarded: 0, received: 0, dropped: 0, duplicates: 0 }
+  changeCount = 0
+  closing = false
+  private readonly outboxes = new Map<string, Outbox>()
+  /** Route keys added / removed since the last route write. */
+  private readonly added = new Set<string>()
+  private readonly removed = new Set<string>()
+  private scheduled = false
+  private routeWrite: Promise<void> = Promise.resolve()
+  /** SUBACKs waiting for the routes of the current tick. */
+  private tickBarrier: { promise: Promise<void>; resolve: () => void } | null = null
+  private readonly barriers: Barrier[] = []
+  /** The log id each peer has applied up to (from its answers), and the id of its join. */
+  private readonly applied = new Map<string, string>()
+  private readonly joinedAt = new Map<string, string>()
+  /** Per sender `name/incarnation`: the highest batch sequence received (duplicates are dropped). */
+  private readonly received = new Map<string, number>()
+  private logReader: RedisConnection | null = null
+  private inboxReader: RedisConnection | null = null
+  private readers: Promise<void>[] = []
+
+  constructor (private readonly engine: Engine, private readonly config: ClusterConfig, private readonly options: ClusterOptions,
+    private readonly log: Logger) {
+    this.keys = new ClusterKeys(config.prefix)
+    this.link = new RedisLink(config.redis, log)
+    this.membership = new Membership(this.link, this.keys, {
+      name: options.nodeName,
+      host: hostname(),
+      pid: process.pid,
+      version: options.version,
+      heartbeatMs: config.heartbeat * 1000,
+      leaseMs: config.lease * 1000,
+      figures: options.figures,
+    }, log)
+    this.membership.onLeases = (leases, now) => { this.leasesChanged(leases, now) }
+    this.membership.onRejoined = () => this.rejoined()
+  }
+
+  get selfName (): string {
+    return this.options.nodeName
+  }
+
+  get incarnation (): number {
+    return this.membership.incarnation
+  }
+
+  get offsetMs (): number {
+    return this.membership.offsetMs
+  }
+
+  /**
+   * Connects to Redis, checks that it keeps every key, joins, and attaches to the engine (before
+   * the engine restores its sessions: their routes are mirrored like any other).
+   */
+  async join (): Promise<void> {
+    const where = redactUrl(this.config.redis)
+    try {
+      await this.link.connect()
+    } catch (err) {
+      await this.link.close()
+      throw new BrokerError('BRK_ERR_CLUSTER_UNAVAILABLE', `cluster: Redis at ${where} cannot be reached: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
+    try {
+      await this.joinOn(where)
+    } catch (err) {
+      this.engine.cluster = null
+      this.closing = true
+      await Promise.all([this.logReader?.close(), this.inboxReader?.close(), this.link.close()])
+      throw err
+    }
+  }
+
+  private async joinOn (where: string): Promise<void> {
+    const policy = await this.evictionPolicy()
+    if (policy !== 'noeviction') {
+      throw new BrokerError('BRK_ERR_CLUSTER_CONFIG', `cluster: Redis at ${where} has maxmemory-policy ${policy}, which may evict keys (routes, ` +
+        'queued messages) without a word; set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction)')
+    }
+    const last = await this.link.command(['XREVRANGE', this.keys.log, '+', '-', 'COUNT', '1']) as string[][]
+    const from = last.length > 0 ? String(last[0]?.[0]) : '0-0'
+    await this.membership.join()
+    this.engine.cluster = this
+    await this.loadPeers()
+    await this.ensureInboxGroup()
+    this.logReader = await this.link.blocking()
+    this.inboxReader = await this.link.blocking()
+    this.readers = [this.tailLog(this.logReader, from), this.readInbox(this.inboxReader)]
+    this.membership.start()
+    this.log.info({ node: this.selfName, incarnation: this.incarnation, redis: where, peers: [...this.outboxes.keys()] }, 'joined the cluster')
+  }
+
+  private async evictionPolicy (): Promise<string> {
+    const info = String(await this.link.command(['INFO', 'memory']))
+    return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'unknown'
+  }
+
+  /** Every live node's routes, read once at join (the log tail applies later changes). */
+  private async loadPeers (): Promise<void> {
+    const all = await this.link.command(['ZRANGE', this.keys.nodes, '0', '-1', 'WITHSCORES']) as string[]
+    const now = this.membership.redisNow()
+    const names: string[] = []
+    for (let i = 0; i + 1 < all.length; i += 2) {
+      const name = all[i] as string
+      if (name !== this.selfName && Number(all[i + 1]) > now) names.push(name)
+    }
+    const hashes = await Promise.all(names.map((n) => Promise.all([
+      this.link.command(['HGET', this.keys.node(n), 'incarnation']),
+      this.link.command(['HKEYS', this.keys.routes(n)]),
+    ])))
+    names.forEach((name, i) => {
+      const [incarnation, routes] = hashes[i] as [Reply, Reply]
+      const node = this.peer(name, Number(incarnation ?? 0))
+      for (const key of (routes ?? []) as string[]) this.engine.router.addRemoteRoute(key, node)
+    })
+  }
+
+  private async ensureInboxGroup (): Promise<void> {
+    try {
+      await this.link.command(['XGROUP', 'CREATE', this.keys.inbox(this.selfName), INBOX_GROUP, '$', 'MKSTREAM'])
+    } catch (err) {
+      if (!(isErrorReply(err) && String((err as Error).message).startsWith('BUSYGROUP'))) throw err
+    }
+  }
+
+  /** The outbox of peer `name` (a new one when its incarnation changed). */
+  private peer (name: string, incarnation: number): Outbox {
+    const known = this.outboxes.get(name)
+    if (known !== undefined && known.incarnation === incarnation) return known
+    if (known !== undefined) this.dropPeer(name)
+    const box = new Outbox(name, incarnation, this.keys.inbox(name), this)
+    this.outboxes.set(name, box)
+    return box
+  }
+
+  private dropPeer (name: string): void {
+    const box = this.outboxes.get(name)
+    if (box === undefined) return
+    this.outboxes.delete(name)
+    this.engine.router.removeRemoteNode(name)
+    box.discard()
+    this.applied.delete(name)
+    this.joinedAt.delete(name)
+    this.checkBarriers()
+  }
+
+  // --- ClusterPort -------------------------------------------------------------------------
+
+  routeAdded (key: string): void {
+    if (!this.removed.delete(key)) this.added.add(key)
+    this.schedule()
+  }
+
+  routeRemoved (key: string): void {
+    if (!this.added.delete(key)) this.removed.add(key)
+    this.schedule()
+  }
+
+  routesSettled (): Promise<void> | null {
+    if (this.added.size > 0) {
+      this.tickBarrier ??= newBarrier()
+      return this.tickBarrier.promise
+    }
+    return this.tickBarrier?.promise ?? null
+  }
+
+  flush (): Promise<void> {
+    const waits: Promise<void>[] = []
+    for (const box of this.outboxes.values()) waits.push(box.settled())
+    return Promise.all(waits).then(noop)
+  }
+
+  // --- OutboxHost ----------------------------------------------------------------------------
+
+  schedule (): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => { this.tick() })
+  }
+
+  append (stream: string, fields: (string | Buffer)[]): Promise<unknown> {
+    return this.link.command(['XADD', stream, '*', ...fields])
+  }
+
+  dropped (messages: number): void {
+    this.counters.dropped += messages
+  }
+
+  /** End of a tick: the route changes and every outbox's batches leave together. */
+  private tick (): void {
+    this.scheduled = false
+    if (this.added.size > 0 || this.removed.size > 0) this.writeRoutes()
+    for (const box of this.outboxes.values()) box.flush()
+  }
+
+  /** Writes the tick's route changes (hash and log entry in one script); retried while Redis is away. */
+  private writeRoutes (): void {
+    const added = [...this.added]
+    const removed = [...this.removed]
+    this.added.clear()
+    this.removed.clear()
+    const barrier = this.tickBarrier
+    this.tickBarrier = null
+    this.routeWrite = this.routeWrite.then(async () => {
+      for (;;) {
+        try {
+          const id = await this.link.script(ROUTES, [this.keys.routes(this.selfName), this.keys.node(this.selfName), this.keys.log], [
+            this.selfName, String(this.incarnation), String(LOG_MAX_LENGTH), added.join('\u0000'), removed.join('\u0000'), barrier === null ? '0' : '1',
+          ])
+          if (barrier !== null) {
+            if (id === null) barrier.resolve() // fenced: the rejoin writes every route again
+            else this.barriers.push({ id: String(id), resolve: barrier.resolve, deadline: Date.now() + this.config.lease * 1000 })
+            this.checkBarriers()
+          }
+          return
+        } catch (err) {
+          if (this.closing) {
+            barrier?.resolve()
+            return
+          }
+          this.log.debug({ reason: err instanceof Error ? err.message : String(err) }, 'cluster: route write failed, retrying')
+          await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS))
+        }
+      }
+    })
+  }
+
+  /** Resolves every barrier that each live peer (that joined before it) has applied, or that timed out. */
+  private checkBarriers (): void {
+    if (this.barriers.length === 0) return
+    const now = Date.now()
+    for (let i = 0; i < this.barriers.length;) {
+      const b = this.barriers[i] as Barrier
+      let waiting = false
+      if (b.deadline > now) {
+        for (const name of this.outboxes.keys()) {
+          const joined = this.joinedAt.get(name)
+          if (joined !== undefined && compareIds(joined, b.id) > 0) continue
+          const upTo = this.applied.get(name)
+          if (upTo === undefined || compareIds(upTo, b.id) < 0) {
+            waiting = true
+            break
+          }
+        }
+      } else {
+        this.log.warn({ waited_ms: this.config.lease * 1000 }, 'cluster: a node did not confirm new routes within the lease; SUBACK sent anyway')
+      }
+      if (waiting) {
+        i++
+        continue
+      }
+      this.barriers.splice(i, 1)
+      b.resolve()
+    }
+  }
+
+  // --- the change log ------------------------------------------------------------------------
+
+  private async tailLog (reader: RedisConnection, from: string): Promise<void> {
+    let last = from
+    while (!this.closing) {
+      let reply: Reply
+      try {
+        reply = await reader.command(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(READ_BLOCK_MS), 'STREAMS', this.keys.log, last])
+      } catch (err) {
+        if (this.closing) return
+        await this.pauseAfter(err, 'log')
+        continue
+      }
+      const entries = streamEntries(reply)
+      const answer = new Set<string>()
+      for (const [id, f] of entries) {
+        last = id
+        if (f.n === this.selfName) continue
+        this.applyLogEntry(id, f)
+        if (f.b === '1' && f.n !== undefined) answer.add(f.n)
+      }
+      for (const origin of answer) {
+        void this.append(this.keys.inbox(origin), ['k', 'applied', 'n', this.selfName, 'u', last]).catch(() => undefined)
+      }
+      if (entries.length > 0) this.checkBarriers()
+    }
+  }
+
+  private applyLogEntry (id: string, f: Record<string, string>): void {
+    const name = f.n ?? ''
+    const incarnation = Number(f.i ?? 0)
+    switch (f.k) {
+      case 'join':
+        this.dropPeer(name)
+        this.peer(name, incarnation)
+        this.joinedAt.set(name, id)
+        break
+      case 'leave':
+        if (this.outboxes.get(name)?.incarnation === incarnation) this.dropPeer(name)
+        break
+      case 'route': {
+        const node = this.outboxes.get(name)
+        if (node === undefined || node.incarnation !== incarnation) break
+        for (const key of splitKeys(f.a)) this.engine.router.addRemoteRoute(key, node)
+        for (const key of splitKeys(f.r)) this.engine.router.removeRemoteRoute(key, node)
+        break
+      }
+    }
+  }
+
+  // --- the inbox -----------------------------------------------------------------------------
+
+  private async readInbox (reader: RedisConnection): Promise<void> {
+    const stream = this.keys.inbox(this.selfName)
+    // Entries read by an earlier incarnation of this node but never acknowledged come first.
+    let cursor = '0-0'
+    while (!this.closing) {
+      let reply: Reply
+      try {
+        reply = await reader.command(['XREADGROUP', 'GROUP', INBOX_GROUP, this.selfName, 'COUNT', String(READ_COUNT),
+          'BLOCK', String(READ_BLOCK_MS), 'STREAMS', stream, cursor])
+      } catch (err) {
+        if (this.closing) return
+        await this.pauseAfter(err, 'inbox')
+        continue
+      }
+      const entries = streamEntries(reply, true)
+      if (cursor !== '>') cursor = entries.length === 0 ? '>' : String(entries[entries.length - 1]?.[0])
+      if (entries.length === 0) continue
+      const mark = this.engine.durabilityMark()
+      const ids: string[] = []
+      for (const [id, f, d] of entries) {
+        ids.push(id)
+        if (f.k === 'msgs') this.deliverBatch(f, d)
+        else if (f.k === 'applied' && f.n !== undefined && f.u !== undefined) {
+          const prev = this.applied.get(f.n)
+          if (prev === undefined || compareIds(f.u, prev) > 0) this.applied.set(f.n, f.u)
+        }
+      }
+      this.checkBarriers()
+      const durable = this.engine.durableSince(mark)
+      const ack = (): void => {
+        void this.link.command(['XACK', stream, INBOX_GROUP, ...ids]).then(() => this.link.command(['XDEL', stream, ...ids])).catch(() => undefined)
+      }
+      if (durable === null) ack()
+      else void durable.then(ack, () => undefined)
+    }
+  }
+
+  private deliverBatch (f: Record<string, string>, data: Buffer | undefined): void {
+    if (data === undefined) return
+    const sender = `${f.n ?? ''}/${f.i ?? ''}`
+    const seq = Number(f.s ?? 0)
+    const seen = this.received.get(sender) ?? 0
+    if (seq <= seen) {
+      this.counters.duplicates++
+      return
+    }
+    this.received.set(sender, seq)
+    const now = Date.now()
+    let batch
+    try {
+      batch = decodeBatch(data, this.membership.offsetMs, now)
+    } catch (err) {
+      this.log.error({ from: f.n, reason: err instanceof Error ? err.message : String(err) }, 'cluster: a forwarded batch does not decode; dropped')
+      return
+    }
+    for (const { msg, groups } of batch) this.engine.deliverFromNode(msg, now, groups)
+    this.counters.received += batch.length
+  }
+
+  private async pauseAfter (err: unknown, what: string): Promise<void> {
+    this.log.debug({ reason: err instanceof Error ? err.message : String(err) }, `cluster: ${what} read failed, retrying`)
+    await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS))
+  }
+
+  // --- membership events ---------------------------------------------------------------------
+
+  /** After a heartbeat: peers whose lease ran out are down (no messages sent into a void). */
+  private leasesChanged (leases: ReadonlyMap<string, number>, now: number): void {
+    for (const name of [...this.outboxes.keys()]) {
+      const lease = leases.get(name)
+      if (lease === undefined || lease < now) {
+        this.log.warn({ node: name }, 'cluster: a node is down (its lease ran out)')
+        this.dropPeer(name)
+      }
+    }
+    this.checkBarriers()
+  }
+
+  /** This node joined again under a new incarnation: its routes are written again in full. */
+  private async rejoined (): Promise<void> {
+    this.received.clear()
+    this.removed.clear()
+    for (const key of this.engine.router.localRouteKeys()) this.added.add(key)
+    this.schedule()
+  }
+
+  // --- operators -----------------------------------------------------------------------------
+
+  status (): Promise<ClusterNode[]> {
+    return this.membership.status()
+  }
+
+  /** Leaves the cluster (after the engine has closed its connections) and closes the connections to Redis. */
+  async leave (): Promise<void> {
+    await this.membership.markLeaving()
+    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+    this.closing = true
+    await this.routeWrite
+    await this.membership.leave()
+    await Promise.all([this.logReader?.close(), this.inboxReader?.close()])
+    await Promise.allSettled(this.readers)
+    await this.link.close()
+    for (const b of this.barriers.splice(0)) b.resolve()
+  }
+}
+
+function newBarrier (): { promise: Promise<void>; resolve: () => void } {
+  let settle = noop
+  const promise = new Promise<void>((resolve) => { settle = resolve })
+  return { promise, resolve: () => { settle() } }
+}
+
+function noop (): void {}
+
+/** `a` vs `b` as stream ids (`ms-seq`): negative, 0 or positive. */
+export function compareIds (a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-')
+  const [bm = '0', bs = '0'] = b.split('-')
+  return Number(am) - Number(bm) || Number(as) - Number(bs)
+}
+
+function splitKeys (joined: string | undefined): string[] {
+  return joined === undefined || joined === '' ? [] : joined.split('\u0000')
+}
+
+/**
+ * XREAD/XREADGROUP's reply (one stream) as [id, fields, field `d` as bytes] triples; fields are
+ * text, except `d` which stays a Buffer when `binary`.
+ */
+function streamEntries (reply: Reply, binary = false): Array<[string, Record<string, string>, Buffer | undefined]> {
+  if (!Array.isArray(reply) || reply.length === 0) return []
+  const stream = reply[0]
+  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return []
+  const out: Array<[string, Record<string, string>, Buffer | undefined]> = []
+  for (const entry of stream[1]) {
+    if (!Array.isArray(entry)) continue
+    const id = String(entry[0])
+    const list = entry[1]
+    const fields: Record<string, string> = {}
+    let data: Buffer | undefined
+    if (Array.isArray(list)) {
+      for (let i = 0; i + 1 < list.length; i += 2) {
+        const name = String(list[i])
+        const value = list[i + 1]
+        if (binary && name === 'd' && Buffer.isBuffer(value)) data = value
+        else fields[name] = String(value)
+      }
+    }
+    out.push([id, fields, data])
+  }
+  return out
+}

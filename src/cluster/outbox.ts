@@ -1,0 +1,143 @@
+/**
+ * Outbox: another node as the router's remote target (core/router/remote-node.ts). Messages the
+ * router hands it are gathered per tick and appended to the node's inbox stream as batches (one
+ * XADD per 64 messages or 64 KiB), every outbox's batches of a tick in one pipelined write.
+ *
+ * Each batch carries this node's name, incarnation and a sequence number, so the receiver drops a
+ * batch it has seen (a resend after a lost reply): QoS 2 stays exactly once. Order holds: one send
+ * per outbox at a time, batches in sequence order; a failed send (Redis unreachable) is retried in
+ * the same order while it holds QoS 1/2 messages (their publishers' acks wait for it), and dropped
+ * and counted when it holds QoS 0 only.
+ */
+import type { Message } from '../protocol/message.js'
+import type { RemoteNode } from '../core/router/remote-node.js'
+import { encodeForwarded } from './wire.js'
+
+const BATCH_MESSAGES = 64
+const BATCH_BYTES = 64 * 1024
+const RETRY_MS = 500
+
+/** One inbox entry waiting to be sent. */
+interface Batch {
+  seq: number
+  parts: Buffer[]
+  bytes: number
+  /** Holds a QoS 1/2 message: retried until it is in Redis. */
+  durable: boolean
+}
+
+interface Waiter {
+  readonly seq: number
+  readonly resolve: () => void
+}
+
+/** What an outbox needs from the cluster around it. */
+export interface OutboxHost {
+  readonly selfName: string
+  readonly incarnation: number
+  /** Redis time minus local time, ms. */
+  readonly offsetMs: number
+  /** Asks for a flush of every outbox at the end of this tick. */
+  schedule (): void
+  /** Appends one entry to `stream` (XADD); rejects when Redis does not take it. */
+  append (stream: string, fields: (string | Buffer)[]): Promise<unknown>
+  /** A QoS 0 batch was dropped (Redis unreachable). */
+  dropped (messages: number): void
+  readonly closing: boolean
+}
+
+export class Outbox implements RemoteNode {
+  routeStamp = 0
+  routeGroups: string[] | null = null
+  /** Batches not yet in Redis, oldest first. */
+  private readonly queue: Batch[] = []
+  private open: Batch | null = null
+  private seq = 0
+  private sending: Promise<void> | null = null
+  /** Every batch up to this sequence number is in Redis (or was dropped). */
+  private sentUpTo = 0
+  private readonly waiters: Waiter[] = []
+  /** Messages forwarded (for `cluster status` and $SYS). */
+  forwarded = 0
+
+  constructor (readonly name: string, readonly incarnation: number, private readonly stream: string, private readonly host: OutboxHost) {}
+
+  forward (msg: Message, now: number, groups: readonly string[] | null): void {
+    const part = encodeForwarded(msg, groups, this.host.offsetMs, now)
+    let batch = this.open
+    if (batch === null || batch.parts.length >= BATCH_MESSAGES || batch.bytes + part.length > BATCH_BYTES) {
+      batch = { seq: ++this.seq, parts: [], bytes: 0, durable: false }
+      this.queue.push(batch)
+      this.open = batch
+      this.host.schedule()
+    }
+    batch.parts.push(part)
+    batch.bytes += part.length
+    if (msg.qos > 0) batch.durable = true
+    this.forwarded++
+  }
+
+  /** Starts sending what is queued, unless a send runs (it takes the new batches next). Once per tick. */
+  flush (): void {
+    this.open = null
+    if (this.sending === null && this.queue.length > 0) this.sending = this.pump()
+  }
+
+  /** Resolves once every batch made so far is in Redis (or dropped). */
+  settled (): Promise<void> {
+    const seq = this.seq
+    if (this.sentUpTo >= seq) return Promise.resolve()
+    this.host.schedule()
+    return new Promise((resolve) => { this.waiters.push({ seq, resolve }) })
+  }
+
+  private async pump (): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        this.open = null
+        const batches = this.queue.slice()
+        const results = await Promise.allSettled(batches.map((b) => this.host.append(this.stream, [
+          'k', 'msgs', 'n', this.host.selfName, 'i', String(this.host.incarnation), 's', String(b.seq), 'd', Buffer.concat(b.parts, b.bytes),
+        ])))
+        let failed = false
+        for (let i = 0; i < batches.length; i++) {
+          const batch = batches[i] as Batch
+          // after a failure, later batches go again too (in order; the receiver drops what it has)
+          if (results[i]?.status === 'fulfilled' && !failed) {
+            this.done(batch)
+            continue
+          }
+          failed = true
+          if (!batch.durable || this.host.closing) {
+            this.host.dropped(batch.parts.length)
+            this.done(batch)
+          }
+        }
+        if (failed && this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+      }
+    } finally {
+      this.sending = null
+    }
+  }
+
+  /** `batch` is in Redis (or given up): off the queue, and its waiters answered. */
+  private done (batch: Batch): void {
+    const i = this.queue.indexOf(batch)
+    if (i >= 0) this.queue.splice(i, 1)
+    const upTo = this.queue.length === 0 ? this.seq : (this.queue[0] as Batch).seq - 1
+    if (upTo <= this.sentUpTo) return
+    this.sentUpTo = upTo
+    let k = 0
+    while (k < this.waiters.length && (this.waiters[k] as Waiter).seq <= upTo) (this.waiters[k++] as Waiter).resolve()
+    if (k > 0) this.waiters.splice(0, k)
+  }
+
+  /** Forgets what waits (the node left): QoS 1/2 publishers waiting on it are answered. */
+  discard (): void {
+    for (const batch of this.queue.slice()) {
+      this.host.dropped(batch.parts.length)
+      this.done(batch)
+    }
+    this.open = null
+  }
+}
