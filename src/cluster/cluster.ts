@@ -46,6 +46,28 @@ interface Barrier {
   readonly deadline: number
 }
 
+/** Answers a request another node sent (`Cluster.serve`); what it returns (JSON) goes back. */
+export type RequestHandler = (params: unknown, from: string) => unknown
+
+/** Applies a change-log entry of another node (`Cluster.onLog`): its fields as text, and its id. */
+export type LogHandler = (fields: Readonly<Record<string, string>>, id: string) => void
+
+/** A request to another node that waits for its answer. */
+interface PendingRequest {
+  readonly node: string
+  readonly resolve: (value: unknown) => void
+  readonly reject: (err: Error) => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** A request another node could not answer: no such node, it failed, or no answer in time. */
+export class ClusterRequestError extends Error {
+  override readonly name = 'ClusterRequestError'
+  constructor (message: string, readonly reason: 'unknown-node' | 'failed' | 'timeout') {
+    super(message)
+  }
+}
+
 /** Cross-node figures for `cluster status`, `$SYS` and `state`. */
 export interface ClusterCounters {
   forwarded: number
@@ -75,6 +97,10 @@ export class Cluster implements ClusterPort, OutboxHost {
   private readonly joinedAt = new Map<string, string>()
   /** Per sender `name/incarnation`: the highest batch sequence received (duplicates are dropped). */
   private readonly received = new Map<string, number>()
+  private readonly handlers = new Map<string, RequestHandler>()
+  private readonly logHandlers = new Map<string, LogHandler>()
+  private readonly pending = new Map<string, PendingRequest>()
+  private requestSeq = 0
   private logReader: RedisConnection | null = null
   private inboxReader: RedisConnection | null = null
   private readers: Promise<void>[] = []
@@ -196,6 +222,12 @@ export class Cluster implements ClusterPort, OutboxHost {
     const box = this.outboxes.get(name)
     if (box === undefined) return
     this.outboxes.delete(name)
+    for (const [id, p] of this.pending) {
+      if (p.node !== name) continue
+      this.pending.delete(id)
+      clearTimeout(p.timer)
+      p.reject(new ClusterRequestError(`node "${name}" left the cluster before answering`, 'failed'))
+    }
     this.engine.router.removeRemoteNode(name)
     box.discard()
     this.applied.delete(name)
@@ -360,6 +392,15 @@ export class Cluster implements ClusterPort, OutboxHost {
         for (const key of splitKeys(f.r)) this.engine.router.removeRemoteRoute(key, node)
         break
       }
+      default: {
+        const handler = f.k === undefined ? undefined : this.logHandlers.get(f.k)
+        if (handler === undefined) break
+        try {
+          handler(f, id)
+        } catch (err) {
+          this.log.error({ kind: f.k, from: name, reason: err instanceof Error ? err.message : String(err) }, 'cluster: a change-log entry could not be applied')
+        }
+      }
     }
   }
 
@@ -390,7 +431,8 @@ export class Cluster implements ClusterPort, OutboxHost {
         else if (f.k === 'applied' && f.n !== undefined && f.u !== undefined) {
           const prev = this.applied.get(f.n)
           if (prev === undefined || compareIds(f.u, prev) > 0) this.applied.set(f.n, f.u)
-        }
+        } else if (f.k === 'req') void this.answer(f)
+        else if (f.k === 'res') this.answered(f)
       }
       this.checkBarriers()
       const durable = this.engine.durableSince(mark)
@@ -427,6 +469,89 @@ export class Cluster implements ClusterPort, OutboxHost {
   private async pauseAfter (err: unknown, what: string): Promise<void> {
     this.log.debug({ reason: err instanceof Error ? err.message : String(err) }, `cluster: ${what} read failed, retrying`)
     await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS))
+  }
+
+  // --- requests between nodes and the change log, for the other parts of the cluster -----------
+
+  /** Answers requests `method` from other nodes with `handler` (one handler per method). */
+  serve (method: string, handler: RequestHandler): void {
+    this.handlers.set(method, handler)
+  }
+
+  /**
+   * Asks node `node` (`method` with JSON `params`) through its inbox and resolves with its answer;
+   * rejects with ClusterRequestError when the node is not live, its handler failed, or it does not
+   * answer within `timeoutMs`.
+   */
+  request (node: string, method: string, params: unknown, timeoutMs = 5000): Promise<unknown> {
+    if (!this.outboxes.has(node)) return Promise.reject(new ClusterRequestError(`no live node "${node}" in the cluster`, 'unknown-node'))
+    const id = `${this.incarnation}.${++this.requestSeq}`
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new ClusterRequestError(`node "${node}" did not answer ${method} within ${timeoutMs} ms`, 'timeout'))
+      }, timeoutMs)
+      timer.unref()
+      this.pending.set(id, { node, resolve, reject, timer })
+      this.append(this.keys.inbox(node), ['k', 'req', 'n', this.selfName, 'q', id, 'm', method, 'p', JSON.stringify(params ?? null)]).catch((err: unknown) => {
+        clearTimeout(timer)
+        this.pending.delete(id)
+        reject(new ClusterRequestError(`cannot reach node "${node}": ${err instanceof Error ? err.message : String(err)}`, 'failed'))
+      })
+    })
+  }
+
+  /** Asks every live node but this one; resolves with each one's answer or error, by node name. */
+  async requestAll (method: string, params: unknown, timeoutMs = 5000): Promise<Map<string, { result?: unknown; error?: ClusterRequestError }>> {
+    const names = [...this.outboxes.keys()]
+    const settled = await Promise.allSettled(names.map((n) => this.request(n, method, params, timeoutMs)))
+    const out = new Map<string, { result?: unknown; error?: ClusterRequestError }>()
+    names.forEach((name, i) => {
+      const s = settled[i] as PromiseSettledResult<unknown>
+      out.set(name, s.status === 'fulfilled' ? { result: s.value } : { error: s.reason as ClusterRequestError })
+    })
+    return out
+  }
+
+  /** The names of the live nodes other than this one. */
+  peers (): string[] {
+    return [...this.outboxes.keys()]
+  }
+
+  /** Applies change-log entries of kind `kind` written by other nodes (`appendLog`) with `handler`. */
+  onLog (kind: string, handler: LogHandler): void {
+    this.logHandlers.set(kind, handler)
+  }
+
+  /** Appends an entry of kind `kind` with `fields` to the change log every node tails; resolves with its id. */
+  async appendLog (kind: string, fields: readonly string[]): Promise<string> {
+    return String(await this.link.command(['XADD', this.keys.log, 'MAXLEN', '~', String(LOG_MAX_LENGTH), '*',
+      'k', kind, 'n', this.selfName, 'i', String(this.incarnation), ...fields]))
+  }
+
+  private async answer (f: Record<string, string>): Promise<void> {
+    const from = f.n
+    const id = f.q
+    if (from === undefined || id === undefined) return
+    const handler = f.m === undefined ? undefined : this.handlers.get(f.m)
+    let reply: string[]
+    try {
+      if (handler === undefined) throw new Error(`this node has no handler for ${f.m ?? '?'}`)
+      const result = await handler(JSON.parse(f.p ?? 'null'), from)
+      reply = ['r', JSON.stringify(result ?? null)]
+    } catch (err) {
+      reply = ['e', err instanceof Error ? err.message : String(err)]
+    }
+    await this.append(this.keys.inbox(from), ['k', 'res', 'n', this.selfName, 'q', id, ...reply]).catch(() => undefined)
+  }
+
+  private answered (f: Record<string, string>): void {
+    const pending = f.q === undefined ? undefined : this.pending.get(f.q)
+    if (pending === undefined) return
+    this.pending.delete(f.q as string)
+    clearTimeout(pending.timer)
+    if (f.e !== undefined) pending.reject(new ClusterRequestError(f.e, 'failed'))
+    else pending.resolve(JSON.parse(f.r ?? 'null'))
   }
 
   // --- membership events ---------------------------------------------------------------------
@@ -468,6 +593,11 @@ export class Cluster implements ClusterPort, OutboxHost {
     await Promise.allSettled(this.readers)
     await this.link.close()
     for (const b of this.barriers.splice(0)) b.resolve()
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer)
+      p.reject(new ClusterRequestError('this node is leaving the cluster', 'failed'))
+    }
+    this.pending.clear()
   }
 }
 
