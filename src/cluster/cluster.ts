@@ -52,6 +52,9 @@ export type RequestHandler = (params: unknown, from: string) => unknown
 /** Applies a change-log entry of another node (`Cluster.onLog`): its fields as text, and its id. */
 export type LogHandler = (fields: Readonly<Record<string, string>>, id: string) => void
 
+/** Takes an inbox entry of another kind (`Cluster.onInbox`): its text fields, its `d` field as bytes. */
+export type InboxHandler = (fields: Readonly<Record<string, string>>, data: Buffer | undefined) => void
+
 /** A request to another node that waits for its answer. */
 interface PendingRequest {
   readonly node: string
@@ -99,6 +102,7 @@ export class Cluster implements ClusterPort, OutboxHost {
   private readonly received = new Map<string, number>()
   private readonly handlers = new Map<string, RequestHandler>()
   private readonly logHandlers = new Map<string, LogHandler>()
+  private readonly inboxHandlers = new Map<string, InboxHandler>()
   private readonly pending = new Map<string, PendingRequest>()
   private requestSeq = 0
   private logReader: RedisConnection | null = null
@@ -433,6 +437,7 @@ export class Cluster implements ClusterPort, OutboxHost {
           if (prev === undefined || compareIds(f.u, prev) > 0) this.applied.set(f.n, f.u)
         } else if (f.k === 'req') void this.answer(f)
         else if (f.k === 'res') this.answered(f)
+        else this.dispatchInbox(f, d)
       }
       this.checkBarriers()
       const durable = this.engine.durableSince(mark)
@@ -527,6 +532,29 @@ export class Cluster implements ClusterPort, OutboxHost {
   async appendLog (kind: string, fields: readonly string[]): Promise<string> {
     return String(await this.link.command(['XADD', this.keys.log, 'MAXLEN', '~', String(LOG_MAX_LENGTH), '*',
       'k', kind, 'n', this.selfName, 'i', String(this.incarnation), ...fields]))
+  }
+
+  /** Takes inbox entries of kind `kind` (sent with `sendTo`) with `handler`. */
+  onInbox (kind: string, handler: InboxHandler): void {
+    this.inboxHandlers.set(kind, handler)
+  }
+
+  /**
+   * Appends an entry of kind `kind` to node `node`'s inbox (fields as name/value pairs, `data` as
+   * the binary field `d`); fire and forget: rejects only when Redis does not take it.
+   */
+  async sendTo (node: string, kind: string, fields: readonly string[], data?: Buffer): Promise<void> {
+    await this.append(this.keys.inbox(node), ['k', kind, 'n', this.selfName, 'i', String(this.incarnation), ...fields, ...(data === undefined ? [] : ['d', data])])
+  }
+
+  private dispatchInbox (f: Record<string, string>, data: Buffer | undefined): void {
+    const handler = f.k === undefined ? undefined : this.inboxHandlers.get(f.k)
+    if (handler === undefined) return
+    try {
+      handler(f, data)
+    } catch (err) {
+      this.log.error({ kind: f.k, from: f.n, reason: err instanceof Error ? err.message : String(err) }, 'cluster: an inbox entry could not be handled')
+    }
   }
 
   private async answer (f: Record<string, string>): Promise<void> {

@@ -36,3 +36,15 @@ test('request/answer between nodes, errors named, unknown nodes refused; log ent
   await applied
   t.assert.deepEqual(seen.sort(), ['b:hello', 'c:hello'])
 })
+
+test('inbox entries of other kinds reach the named node only, with their bytes', { skip }, async (t: TestContext) => {
+  const redis = await startRedis(t)
+  const nodes = await startCluster(t, redis, ['a', 'b', 'c'])
+  const [a, b, c] = nodes.map((n) => n.broker.cluster as Cluster)
+  c!.onInbox('poke', () => { throw new Error('c is not addressed') })
+  const got = new Promise<[string | undefined, string | undefined, Buffer | undefined]>((resolve) => {
+    b!.onInbox('poke', (f, d) => { resolve([f.n, f.x, d]) })
+  })
+  await a!.sendTo('b', 'poke', ['x', 'y'], Buffer.from([0, 255]))
+  t.assert.deepEqual(await got, ['a', 'y', Buffer.from([0, 255])])
+})
