@@ -122,6 +122,7 @@ export class Broker {
     await applyPersistedSettings(this.engine.store, this.config, LIVE_KEYS, this.log)
     await this.cluster?.join()
     await this.engine.restore()
+    await this.cluster?.reconcileSessions()
     this.engine.start()
     this.metrics.start()
     try {

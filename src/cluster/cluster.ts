@@ -26,6 +26,8 @@ import { Outbox, type OutboxHost } from './outbox.js'
 import { type RedisConnection, RedisLink, type Reply, isErrorReply } from './redis.js'
 import { ROUTES } from './scripts.js'
 import { decodeBatch } from './wire.js'
+import { ClientRegistry } from './client-registry.js'
+import type { ClientClaim } from '../core/cluster-port.js'
 
 const READ_BLOCK_MS = 1000
 const READ_COUNT = 256
@@ -84,6 +86,8 @@ export class Cluster implements ClusterPort, OutboxHost {
   readonly link: RedisLink
   readonly membership: Membership
   readonly counters: ClusterCounters = { forwarded: 0, received: 0, dropped: 0, duplicates: 0 }
+  /** Which node holds which client id (one session per id cluster-wide). */
+  readonly clients: ClientRegistry
   changeCount = 0
   closing = false
   private readonly outboxes = new Map<string, Outbox>()
@@ -122,6 +126,7 @@ export class Cluster implements ClusterPort, OutboxHost {
       leaseMs: config.lease * 1000,
       figures: options.figures,
     }, log)
+    this.clients = new ClientRegistry(this, engine, this.link, this.keys, log)
     this.membership.onLeases = (leases, now) => { this.leasesChanged(leases, now) }
     this.membership.onRejoined = () => this.rejoined()
   }
@@ -249,6 +254,19 @@ export class Cluster implements ClusterPort, OutboxHost {
   routeRemoved (key: string): void {
     if (!this.added.delete(key)) this.removed.add(key)
     this.schedule()
+  }
+
+  claimClient (clientId: string, username: string | undefined, cleanStart: boolean): Promise<ClientClaim> {
+    return this.clients.claim(clientId, username, cleanStart)
+  }
+
+  releaseClient (clientId: string): void {
+    if (!this.closing) this.clients.release(clientId)
+  }
+
+  /** After the engine restored its stored sessions: those another node took meanwhile are forgotten. */
+  reconcileSessions (): Promise<void> {
+    return this.clients.reconcile()
   }
 
   routesSettled (): Promise<void> | null {

@@ -9,11 +9,14 @@ export class ClusterKeys {
   readonly incarnation: string
   /** Stream: the changes every node applies (routes, nodes joining and leaving). */
   readonly log: string
+  /** Hash: client id → `<node> <incarnation>` of the node holding its session. */
+  readonly clients: string
 
   constructor (readonly prefix: string) {
     this.nodes = `${prefix}:nodes`
     this.incarnation = `${prefix}:incarnation`
     this.log = `${prefix}:log`
+    this.clients = `${prefix}:clients`
   }
 
   /** Hash: what a node reports about itself (incarnation, pid, host, counts, rates, heartbeat). */

@@ -92,3 +92,51 @@ each(ARGV[5], 1000, function (keys) redis.call('HDEL', KEYS[1], unpack(keys)) en
 return redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'k', 'route', 'n', ARGV[1], 'i', ARGV[2],
   'a', ARGV[4], 'r', ARGV[5], 'b', ARGV[6])
 `
+
+/**
+ * CLAIM. KEYS: clients hash. ARGV: client id, `<node> <incarnation>`. Takes the client id for this
+ * node and returns who held it before (nil when nobody).
+ */
+export const CLAIM = `
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return old
+`
+
+/**
+ * UNCLAIM. KEYS: clients hash. ARGV: client id, this node's value, the value to put back. Gives a
+ * claim back to its previous holder when the CONNECT that made it was refused (only if still ours).
+ */
+export const UNCLAIM = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
+`
+
+/**
+ * RELEASE. KEYS: clients hash. ARGV: `<node> ` (with the space), client ids. Frees the ids this
+ * node still holds (whatever its incarnation); an id another node claimed meanwhile stays theirs.
+ */
+export const RELEASE = `
+local n = string.len(ARGV[1])
+for i = 2, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v and string.sub(v, 1, n) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return 1
+`
+
+/**
+ * RECONCILE. KEYS: clients hash. ARGV: `<node> `, `<node> <incarnation>`, client ids. For sessions
+ * this node restored from its store: each id nobody holds (or this node held) is this node's
+ * again; returns the ids other nodes hold now (their sessions moved on while this node was away).
+ */
+export const RECONCILE = `
+local n = string.len(ARGV[1])
+local taken = {}
+for i = 3, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if (not v) or string.sub(v, 1, n) == ARGV[1] then redis.call('HSET', KEYS[1], ARGV[i], ARGV[2])
+  else taken[#taken + 1] = ARGV[i] end
+end
+return taken
+`

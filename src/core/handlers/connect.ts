@@ -20,7 +20,9 @@
  * 6. negotiate         keep alive vs max_keepalive (v5 Server Keep Alive), Receive Maximum,
  *                      Topic Alias Maximum, Request Problem Information (Maximum Packet Size
  *                      is read in checkFlags: no CONNACK may exceed it [MQTT-3.1.2-24])
- * 7. attach            take over / resume / create the session (core/session/registry.ts); a
+ * 7. attach            in a cluster, claim the client id first: another node holding it closes
+ *                      its connection and hands its session over (core/session/handover.ts);
+ *                      take over / resume / create the session (core/session/registry.ts); a
  *                      client id whose session belongs to another user is refused (0x87) unless
  *                      `allow_client_id_takeover_across_users`, so nobody reads another's queue
  * 8. connack           session present (never in 3.1, which has no such flag), v5 capabilities,
@@ -40,6 +42,7 @@ import { logConnected } from '../connection-log.js'
 import { negotiateKeepalive } from '../keepalive.js'
 import { forwardableProperties } from '../../protocol/message.js'
 import { NEVER_EXPIRES } from '../session/session.js'
+import { adopt } from '../session/handover.js'
 import { type AuthOutcome, authenticate } from '../../auth/authenticate.js'
 
 /** The CONNACK reason of each authentication refusal (v3: toV3ConnackCode gives 4, 5, 3 and 3). */
@@ -70,18 +73,19 @@ export function handleConnect (conn: Connection, packet: ConnectPacket): Promise
     settleRefusal(conn, err)
     return undefined
   }
-  if (!(outcome instanceof Promise)) {
-    finish(conn, packet, clientId, assigned, outcome)
-    return undefined
-  }
+  if (!(outcome instanceof Promise)) return finish(conn, packet, clientId, assigned, outcome)
   return outcome.then((result) => {
     if (conn.closed) return // it went away (or timed out) while its password was checked
-    finish(conn, packet, clientId, assigned, result)
+    return finish(conn, packet, clientId, assigned, result)
   })
 }
 
-/** Steps after authentication: refusal, or negotiate → attach → CONNACK. */
-function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): void {
+/**
+ * Steps after authentication: refusal, or negotiate → attach → CONNACK. In a cluster the client id
+ * is claimed first (asynchronous: later packets wait in the backlog); a session another node held
+ * comes over with it.
+ */
+function finish (conn: Connection, packet: ConnectPacket, clientId: string, assigned: boolean, outcome: AuthOutcome): Promise<void> | undefined {
   try {
     if (!outcome.ok) {
       conn.engine.counters.authFailures[outcome.failure]++
@@ -94,9 +98,26 @@ function finish (conn: Connection, packet: ConnectPacket, clientId: string, assi
     }
     if (outcome.username !== undefined) conn.engine.access.recordLogin(outcome.username)
     const serverKeepAlive = negotiate(conn, packet)
-    accept(conn, packet, clientId, assigned, serverKeepAlive)
+    const cluster = conn.engine.cluster
+    if (cluster === null) {
+      accept(conn, packet, clientId, assigned, serverKeepAlive)
+      return undefined
+    }
+    return cluster.claimClient(clientId, conn.username, packet.clean !== false).then((claim) => {
+      if (conn.closed) return
+      try {
+        if (claim.kind === 'refused') {
+          throw new ConnectRefusal(ReasonCode.NotAuthorized, `client id '${clientId}' belongs to a session of another user (on node ${claim.from})`)
+        }
+        if (claim.kind === 'moved' && claim.session !== null) adopt(conn.engine, claim.session, Date.now())
+        accept(conn, packet, clientId, assigned, serverKeepAlive)
+      } catch (err) {
+        settleRefusal(conn, err)
+      }
+    })
   } catch (err) {
     settleRefusal(conn, err)
+    return undefined
   }
 }
 
@@ -255,9 +276,20 @@ function accept (conn: Connection, packet: ConnectPacket, clientId: string, assi
   conn.state = 'connected'
   // MQTT 3.1 has no Session Present flag: its byte stays 0 (only 3.1.1 and 5 set it).
   connack.sessionPresent = present && conn.protocolVersion !== 3
-  conn.send(connack)
-  logConnected(conn, cleanStart, present)
-  if (present) session.outbound.resume(now)
+  // A session that came from another node brought its subscriptions: as for a SUBACK, its CONNACK
+  // waits until every node routes them here.
+  const settled = present && session.subscriptions.size > 0 ? engine.cluster?.routesSettled() ?? null : null
+  if (settled === null) {
+    conn.send(connack)
+    logConnected(conn, cleanStart, present)
+    if (present) session.outbound.resume(now)
+    return
+  }
+  void conn.sendAck(connack, settled)?.then(() => {
+    if (conn.closed) return
+    logConnected(conn, cleanStart, present)
+    if (present) session.outbound.resume(Date.now())
+  })
 }
 
 function refuse (conn: Connection, reason: ReasonCodeValue, detail: string, properties?: ConnackPacket['properties']): void {

@@ -158,6 +158,13 @@ export class SessionRegistry {
     session.clearInboundQos2()
     this.engine.store.deleteSession(session.clientId)
     this.engine.wills.fireNow(session.clientId)
+    this.engine.cluster?.releaseClient(session.clientId)
+  }
+
+  /** Forgets a session without its will (another node of the cluster holds the client id now). */
+  forget (session: Session): void {
+    this.engine.wills.cancel(session.clientId)
+    this.discard(session)
   }
 
   /** Stops every expiry timer (broker shutdown). */

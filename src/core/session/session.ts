@@ -119,6 +119,11 @@ export class Session {
     return this.inboundQos2 === null ? 0 : this.inboundQos2.size
   }
 
+  /** The inbound QoS 2 packet ids awaiting PUBREL. */
+  inboundQos2Ids (): number[] {
+    return this.inboundQos2 === null ? [] : [...this.inboundQos2]
+  }
+
   clearInboundQos2 (): void {
     this.inboundQos2 = null
   }
