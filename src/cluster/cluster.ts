@@ -224,6 +224,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     if (known !== undefined) this.dropPeer(name)
     const box = new Outbox(name, incarnation, this.keys.inbox(name), this)
     this.outboxes.set(name, box)
+    this.engine.router.addRemoteNode(box)
     return box
   }
 

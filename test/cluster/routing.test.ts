@@ -167,3 +167,16 @@ test('a publish that no other node subscribes to costs no Redis command; one wit
   const used = await xadds() - before
   t.assert.ok(used >= 1 && used <= 10, `100 messages to one node in ${used} XADDs (batched)`)
 })
+
+test('a direct message reaches its addressee on another node (direct_messaging on every node)', { skip }, async (t: TestContext) => {
+  const redis = await startRedis(t)
+  const [a, , c] = await startCluster(t, redis, ['a', 'b', 'c'], { direct_messaging: true })
+  const device = await connect(t, c!.url, { clientId: 'device-42' })
+  const got = nextMessages(device, 1)
+  const pub = await connect(t, a!.url, { clientId: 'ops' })
+  await pub.publishAsync('$direct/device-42', 'reboot', { qos: 1 })
+  const [m] = await got
+  t.assert.equal(m!.topic, '$direct/device-42')
+  t.assert.equal(m!.payload.toString(), 'reboot')
+  t.assert.equal(m!.packet.qos, 1)
+})

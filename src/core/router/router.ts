@@ -68,6 +68,8 @@ export class Router {
   /** Shared groups with members on remote nodes, keyed by group. */
   private readonly remoteShared = new TopicTree<RemoteShareGroup>()
   private readonly remotePicks: RemoteNode[] = []
+  /** Every remote node, routes or not (a direct message for a client not here goes to them). */
+  private readonly remoteNodes = new Map<string, RemoteNode>()
   private localStamp = 0
   private stamp = 0
   // Per-route scratch, reused across calls.
@@ -183,8 +185,14 @@ export class Router {
     return true
   }
 
-  /** Drops every route of the node named `name` (it left the cluster); returns how many there were. */
+  /** `node` is another live node of the cluster. */
+  addRemoteNode (node: RemoteNode): void {
+    this.remoteNodes.set(node.name, node)
+  }
+
+  /** Forgets the node named `name` and every route of it (it left the cluster); returns how many routes there were. */
   removeRemoteNode (name: string): number {
+    this.remoteNodes.delete(name)
     const filters: string[] = []
     for (const [filter, key] of this.remote.entries()) if (key === name) filters.push(filter)
     for (const filter of filters) this.remote.remove(filter, name)
@@ -240,6 +248,7 @@ export class Router {
    * node); never to remote nodes again. Returns the number of sessions it was delivered to.
    */
   routeFromNode (msg: Message, now: number, groups: readonly string[] | null): number {
+    if (this.isDirect(msg.topic)) return this.routeDirect(msg, now, false)
     const stamp = ++this.stamp
     this.localStamp = stamp
     this.current = msg
@@ -371,9 +380,18 @@ export class Router {
     this.sharedPicks.push(members[offline])
   }
 
-  private routeDirect (msg: Message, now: number): number {
+  /**
+   * A direct message goes to its addressee's session here; when no session here has that client
+   * id, every other node gets one copy (`toRemote`) and the one holding the client delivers it.
+   */
+  private routeDirect (msg: Message, now: number, toRemote = true): number {
     const session = this.engine.sessions.get(msg.topic.slice(DIRECT_PREFIX.length))
-    if (session === undefined || !this.engine.canDeliver(session, msg.topic)) return 0
+    if (session === undefined) {
+      if (!toRemote) return 0
+      for (const node of this.remoteNodes.values()) node.forward(msg, now, null)
+      return this.remoteNodes.size
+    }
+    if (!this.engine.canDeliver(session, msg.topic)) return 0
     return session.deliver(msg, msg.qos, false, null, now) ? 1 : 0
   }
 }
