@@ -109,6 +109,9 @@ export class Cluster implements ClusterPort, OutboxHost {
   private readonly inboxHandlers = new Map<string, InboxHandler>()
   private readonly pending = new Map<string, PendingRequest>()
   private requestSeq = 0
+  /** Where the log tail reads next; `logEpoch` changes when a rejoin moves it. */
+  private logCursor = '0-0'
+  private logEpoch = 0
   private logReader: RedisConnection | null = null
   private inboxReader: RedisConnection | null = null
   private readers: Promise<void>[] = []
@@ -171,15 +174,15 @@ export class Cluster implements ClusterPort, OutboxHost {
       throw new BrokerError('BRK_ERR_CLUSTER_CONFIG', `cluster: Redis at ${where} has maxmemory-policy ${policy}, which may evict keys (routes, ` +
         'queued messages) without a word; set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction)')
     }
-    const last = await this.link.command(['XREVRANGE', this.keys.log, '+', '-', 'COUNT', '1']) as string[][]
-    const from = last.length > 0 ? String(last[0]?.[0]) : '0-0'
     await this.membership.join()
     this.engine.cluster = this
+    // From its own join entry on: what came before is in the routes hashes read now (read twice is harmless).
+    this.logCursor = this.membership.joinedLogId
     await this.loadPeers()
     await this.ensureInboxGroup()
     this.logReader = await this.link.blocking()
     this.inboxReader = await this.link.blocking()
-    this.readers = [this.tailLog(this.logReader, from), this.readInbox(this.inboxReader)]
+    this.readers = [this.tailLog(this.logReader), this.readInbox(this.inboxReader)]
     this.membership.start()
     this.log.info({ node: this.selfName, incarnation: this.incarnation, redis: where, peers: [...this.outboxes.keys()] }, 'joined the cluster')
   }
@@ -370,17 +373,19 @@ export class Cluster implements ClusterPort, OutboxHost {
 
   // --- the change log ------------------------------------------------------------------------
 
-  private async tailLog (reader: RedisConnection, from: string): Promise<void> {
-    let last = from
+  private async tailLog (reader: RedisConnection): Promise<void> {
     while (!this.closing) {
+      const epoch = this.logEpoch
       let reply: Reply
       try {
-        reply = await reader.command(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(READ_BLOCK_MS), 'STREAMS', this.keys.log, last])
+        reply = await reader.command(['XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(READ_BLOCK_MS), 'STREAMS', this.keys.log, this.logCursor])
       } catch (err) {
         if (this.closing) return
         await this.pauseAfter(err, 'log')
         continue
       }
+      if (epoch !== this.logEpoch) continue // a rejoin moved the cursor meanwhile
+      let last = this.logCursor
       const entries = streamEntries(reply)
       const answer = new Set<string>()
       for (const [id, f] of entries) {
@@ -389,6 +394,7 @@ export class Cluster implements ClusterPort, OutboxHost {
         this.applyLogEntry(id, f)
         if (f.b === '1' && f.n !== undefined) answer.add(f.n)
       }
+      this.logCursor = last
       for (const origin of answer) {
         void this.append(this.keys.inbox(origin), ['k', 'applied', 'n', this.selfName, 'u', last]).catch(() => undefined)
       }
@@ -401,6 +407,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     const incarnation = Number(f.i ?? 0)
     switch (f.k) {
       case 'join':
+        for (const sender of [...this.received.keys()]) if (sender.startsWith(`${name}/`)) this.received.delete(sender)
         this.dropPeer(name)
         this.peer(name, incarnation)
         this.joinedAt.set(name, id)
@@ -440,6 +447,12 @@ export class Cluster implements ClusterPort, OutboxHost {
           'BLOCK', String(READ_BLOCK_MS), 'STREAMS', stream, cursor])
       } catch (err) {
         if (this.closing) return
+        if (isErrorReply(err) && String((err as Error).message).startsWith('NOGROUP')) {
+          // Redis lost the stream (restarted without its data): make it again, read from the start
+          await this.ensureInboxGroup().catch(() => undefined)
+          cursor = '0-0'
+          continue
+        }
         await this.pauseAfter(err, 'inbox')
         continue
       }
@@ -619,6 +632,15 @@ export class Cluster implements ClusterPort, OutboxHost {
   private async rejoined (): Promise<void> {
     this.received.clear()
     this.removed.clear()
+    this.logEpoch++
+    this.logCursor = this.membership.joinedLogId
+    for (const name of [...this.outboxes.keys()]) this.dropPeer(name)
+    try {
+      await this.loadPeers()
+      await this.ensureInboxGroup()
+    } catch (err) {
+      this.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'cluster: after rejoining, the other nodes could not be read; the change log brings them')
+    }
     for (const key of this.engine.router.localRouteKeys()) this.added.add(key)
     this.schedule()
   }

@@ -60,6 +60,8 @@ export interface ClusterNode {
 export class Membership {
   /** This node's incarnation: a new one at every join, cluster-wide unique. */
   incarnation = 0
+  /** The id of this incarnation's `join` entry in the change log (where this node starts reading it). */
+  joinedLogId = '0-0'
   /** Redis time minus local time, in ms (from the last heartbeat's round trip). */
   offsetMs = 0
   /** Every node's lease deadline (Redis time, ms), as of the last heartbeat. */
@@ -86,8 +88,8 @@ export class Membership {
     const before = Date.now()
     const reply = await this.link.script(JOIN,
       [this.keys.nodes, this.keys.node(o.name), this.keys.incarnation, this.keys.routes(o.name), this.keys.log],
-      [o.name, String(o.leaseMs), String(o.pid), o.host, o.version, o.figures().advertise, String(LOG_MAX_LENGTH)]) as string[]
-    this.setOffset(before, Number(reply[reply.length - 1]))
+      [o.name, String(o.leaseMs), String(o.pid), o.host, o.version, o.figures().advertise, String(LOG_MAX_LENGTH), String(this.incarnation)]) as string[]
+    this.setOffset(before, Number(reply[reply[0] === 'ok' ? 2 : 4]))
     if (reply[0] === 'taken') {
       const [, host, pid, heartbeat] = reply
       const seen = heartbeat === '' ? 'unknown' : `${Math.max(0, Math.round((Number(reply[4]) - Number(heartbeat)) / 1000))} s ago`
@@ -96,6 +98,7 @@ export class Membership {
         'give this node another name (--node-name or node_name), or stop the other one')
     }
     this.incarnation = Number(reply[1])
+    this.joinedLogId = String(reply[3])
     this.state = 'up'
   }
 

@@ -13,10 +13,11 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 /**
  * JOIN. KEYS: nodes, node hash, incarnation counter, routes hash, log.
- * ARGV: name, lease ms, pid, host, version, advertise, log max length.
+ * ARGV: name, lease ms, pid, host, version, advertise, log max length, this process's previous
+ * incarnation (0 at its first join).
  * Refuses a name whose lease still runs: {'taken', host, pid, last heartbeat, now}. Otherwise takes
- * a new incarnation, replaces the node's hash and routes (a previous incarnation's are stale) and
- * announces the join: {'ok', incarnation, now}.
+ * a new incarnation (above the previous one even when Redis lost its counter), replaces the node's hash and routes (a previous incarnation's are stale) and
+ * announces the join: {'ok', incarnation, now, id of the join entry in the log}.
  */
 export const JOIN = `${NOW}
 local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -25,13 +26,17 @@ if lease and tonumber(lease) > now then
   return {'taken', h[1] or '', h[2] or '', h[3] or '', tostring(now)}
 end
 local inc = redis.call('INCR', KEYS[3])
+if inc <= tonumber(ARGV[8]) then
+  inc = tonumber(ARGV[8]) + 1
+  redis.call('SET', KEYS[3], inc)
+end
 redis.call('DEL', KEYS[2], KEYS[4])
 redis.call('HSET', KEYS[2], 'incarnation', inc, 'pid', ARGV[3], 'host', ARGV[4], 'version', ARGV[5],
   'advertise', ARGV[6], 'state', 'up', 'started', now, 'heartbeat', now,
   'clients', 0, 'subscriptions', 0, 'rate_in', 0, 'rate_out', 0)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'k', 'join', 'n', ARGV[1], 'i', inc)
-return {'ok', tostring(inc), tostring(now)}
+local id = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*', 'k', 'join', 'n', ARGV[1], 'i', inc)
+return {'ok', tostring(inc), tostring(now), id}
 `
 
 /**
