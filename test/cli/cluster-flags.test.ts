@@ -2,9 +2,9 @@
  * `start`/`restart --cluster URL --node-name NAME`: the flags reach the configuration (validated as
  * the file is: a bad URL is exit 78 naming cluster.redis, in the CLI, with --foreground, and in the
  * daemon entry), the node name is what the broker reports, `restart` reuses both, and the Redis
- * password never shows in `state` or `restart`. A broker that joins a cluster needs the cluster
- * code and a Redis, so the running brokers here get only --node-name; --cluster is followed up to
- * the start (prepareStart) and through a broker whose ConfigSource carries it (in this process).
+ * password never shows in `state` or `restart`. The running brokers here get only --node-name, and
+ * --cluster is followed up to the start (prepareStart) and through a broker whose ConfigSource
+ * carries it (in this process); brokers that really join a cluster are in test/cluster/.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
