@@ -98,6 +98,9 @@ export class Cluster implements ClusterPort, OutboxHost {
   private routeWrite: Promise<void> = Promise.resolve()
   /** SUBACKs waiting for the routes of the current tick. */
   private tickBarrier: { promise: Promise<void>; resolve: () => void } | null = null
+  /** The last barrier written and not yet confirmed (a SUBACK for a filter it carries waits for it too). */
+  private sentBarrier: Promise<void> | null = null
+  private barrierWarnedAt = 0
   private readonly barriers: Barrier[] = []
   /** The log id each peer has applied up to (from its answers), and the id of its join. */
   private readonly applied = new Map<string, string>()
@@ -275,10 +278,32 @@ export class Cluster implements ClusterPort, OutboxHost {
 
   routesSettled (): Promise<void> | null {
     if (this.added.size > 0) {
-      this.tickBarrier ??= newBarrier()
+      this.tickBarrier ??= this.newBarrier()
       return this.tickBarrier.promise
     }
-    return this.tickBarrier?.promise ?? null
+    return this.tickBarrier?.promise ?? this.sentBarrier
+  }
+
+  /**
+   * A SUBACK barrier, resolved when every node has applied the tick's routes, or after two
+   * heartbeats at most: a SUBACK is never held longer by a slow node or a Redis that does not answer.
+   */
+  private newBarrier (): { promise: Promise<void>; resolve: () => void } {
+    let settle = noop
+    const promise = new Promise<void>((resolve) => { settle = resolve })
+    const timer = setTimeout(() => {
+      if (Date.now() - this.barrierWarnedAt > 10_000) {
+        this.barrierWarnedAt = Date.now()
+        this.log.warn({ waited_ms: this.config.heartbeat * 2000 }, 'cluster: new routes were not confirmed by every node in time (Redis or a node is slow); SUBACK sent anyway')
+      }
+      settle()
+    }, this.config.heartbeat * 2000)
+    timer.unref()
+    void promise.then(() => {
+      clearTimeout(timer)
+      if (this.sentBarrier === promise) this.sentBarrier = null
+    })
+    return { promise, resolve: () => { settle() } }
   }
 
   flush (): Promise<void> {
@@ -318,6 +343,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     this.removed.clear()
     const barrier = this.tickBarrier
     this.tickBarrier = null
+    if (barrier !== null) this.sentBarrier = barrier.promise
     this.routeWrite = this.routeWrite.then(async () => {
       for (;;) {
         try {
@@ -359,8 +385,6 @@ export class Cluster implements ClusterPort, OutboxHost {
             break
           }
         }
-      } else {
-        this.log.warn({ waited_ms: this.config.lease * 1000 }, 'cluster: a node did not confirm new routes within the lease; SUBACK sent anyway')
       }
       if (waiting) {
         i++
@@ -668,12 +692,6 @@ export class Cluster implements ClusterPort, OutboxHost {
     }
     this.pending.clear()
   }
-}
-
-function newBarrier (): { promise: Promise<void>; resolve: () => void } {
-  let settle = noop
-  const promise = new Promise<void>((resolve) => { settle = resolve })
-  return { promise, resolve: () => { settle() } }
 }
 
 function noop (): void {}

@@ -39,3 +39,18 @@ test('after Redis comes back empty, the nodes rejoin and route to each other aga
   await pub.publishAsync('x/2', 'after', { qos: 1 })
   t.assert.equal((await next)[0]!.payload.toString(), 'after')
 })
+
+test('while Redis is paused (SIGSTOP), new clients are still accepted and served locally', { skip }, async (t: TestContext) => {
+  const redis = await startRedis(t)
+  const [a] = await startCluster(t, redis, ['a', 'b'])
+  redis.pause()
+  t.after(() => { redis.resume() })
+  const started = Date.now()
+  const sub = await connect(t, a!.url, { clientId: 'late-sub' })
+  t.assert.ok(Date.now() - started < 3000, `CONNACK after ${Date.now() - started} ms`)
+  await sub.subscribeAsync('here/#', { qos: 0 })
+  const pub = await connect(t, a!.url, { clientId: 'late-pub' })
+  const next = nextMessages(sub, 1)
+  await pub.publishAsync('here/1', 'local', { qos: 1 })
+  t.assert.equal((await next)[0]!.payload.toString(), 'local')
+})
