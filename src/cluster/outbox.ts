@@ -16,6 +16,11 @@ import { encodeForwarded } from './wire.js'
 const BATCH_MESSAGES = 64
 const BATCH_BYTES = 64 * 1024
 const RETRY_MS = 500
+/**
+ * Bytes an outbox may hold unsent (Redis slow or away) before QoS 0 messages for the node are
+ * dropped and counted; QoS 1/2 ones are held by their publishers' inflight windows instead.
+ */
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024
 
 /** One inbox entry waiting to be sent. */
 interface Batch {
@@ -59,10 +64,16 @@ export class Outbox implements RemoteNode {
   private readonly waiters: Waiter[] = []
   /** Messages forwarded (for `cluster status` and $SYS). */
   forwarded = 0
+  /** Bytes of the batches not yet in Redis. */
+  private unsentBytes = 0
 
   constructor (readonly name: string, readonly incarnation: number, private readonly stream: string, private readonly host: OutboxHost) {}
 
   forward (msg: Message, now: number, groups: readonly string[] | null): void {
+    if (msg.qos === 0 && this.unsentBytes > MAX_UNSENT_BYTES) {
+      this.host.dropped(1)
+      return
+    }
     const part = encodeForwarded(msg, groups, this.host.offsetMs, now)
     let batch = this.open
     if (batch === null || batch.parts.length >= BATCH_MESSAGES || batch.bytes + part.length > BATCH_BYTES) {
@@ -73,6 +84,7 @@ export class Outbox implements RemoteNode {
     }
     batch.parts.push(part)
     batch.bytes += part.length
+    this.unsentBytes += part.length
     if (msg.qos > 0) batch.durable = true
     this.forwarded++
   }
@@ -123,7 +135,10 @@ export class Outbox implements RemoteNode {
   /** `batch` is in Redis (or given up): off the queue, and its waiters answered. */
   private done (batch: Batch): void {
     const i = this.queue.indexOf(batch)
-    if (i >= 0) this.queue.splice(i, 1)
+    if (i >= 0) {
+      this.queue.splice(i, 1)
+      this.unsentBytes -= batch.bytes
+    }
     const upTo = this.queue.length === 0 ? this.seq : (this.queue[0] as Batch).seq - 1
     if (upTo <= this.sentUpTo) return
     this.sentUpTo = upTo
