@@ -73,11 +73,15 @@ export class ClusterRequestError extends Error {
   }
 }
 
-/** Cross-node figures for `cluster status`, `$SYS` and `state`. */
+/** Cross-node figures for `$SYS` and `state`, counted since start. */
 export interface ClusterCounters {
+  /** Messages handed to other nodes (one per node a message went to). */
   forwarded: number
+  /** Messages received from other nodes. */
   received: number
+  /** Messages for other nodes dropped: QoS 0 while Redis was away or slow, or for a node that left. */
   dropped: number
+  /** Batches received twice (a resend after a lost reply) and dropped. */
   duplicates: number
 }
 

@@ -46,7 +46,9 @@ export interface OutboxHost {
   schedule (): void
   /** Appends one entry to `stream` (XADD); rejects when Redis does not take it. */
   append (stream: string, fields: (string | Buffer)[]): Promise<unknown>
-  /** A QoS 0 batch was dropped (Redis unreachable). */
+  /** Cross-node figures: `forwarded` grows here with every message handed to the outbox. */
+  readonly counters: { forwarded: number }
+  /** Messages were dropped (Redis unreachable, or the node left). */
   dropped (messages: number): void
   readonly closing: boolean
 }
@@ -62,8 +64,6 @@ export class Outbox implements RemoteNode {
   /** Every batch up to this sequence number is in Redis (or was dropped). */
   private sentUpTo = 0
   private readonly waiters: Waiter[] = []
-  /** Messages forwarded (for `cluster status` and $SYS). */
-  forwarded = 0
   /** Bytes of the batches not yet in Redis. */
   private unsentBytes = 0
 
@@ -86,7 +86,7 @@ export class Outbox implements RemoteNode {
     batch.bytes += part.length
     this.unsentBytes += part.length
     if (msg.qos > 0) batch.durable = true
-    this.forwarded++
+    this.host.counters.forwarded++
   }
 
   /** Starts sending what is queued, unless a send runs (it takes the new batches next). Once per tick. */
