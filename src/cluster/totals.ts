@@ -58,6 +58,8 @@ export function clusterSysValues (t: ClusterTotals): Record<string, number> {
 }
 
 const STALE_MS = 1000
+/** How long `state` and `sys` wait for Redis before showing the last totals read. */
+const READ_WAIT_MS = 1000
 
 export class ClusterTotalsCache {
   private last: ClusterTotals | null = null
@@ -75,6 +77,15 @@ export class ClusterTotalsCache {
       return this.last
     }).finally(() => { this.reading = null })
     return this.reading
+  }
+
+  /** Reads the totals now; when Redis does not answer within a second, the last ones read (null before any). */
+  current (): Promise<ClusterTotals | null> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<null>((resolve) => { timer = setTimeout(() => { resolve(null) }, READ_WAIT_MS) })
+    return Promise.race([this.refresh(), late])
+      .then((t) => t ?? this.latest(), () => this.latest())
+      .finally(() => { clearTimeout(timer) })
   }
 
   /**

@@ -128,7 +128,7 @@ export interface State {
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
   event_loop: { lag_ms: number; lag_p99_ms: number }
   load_average: [number, number, number]
-  /** A cluster node: the cluster's totals (src/cluster/totals.ts); null on a standalone broker. */
+  /** A cluster node: the cluster's totals (src/cluster/totals.ts); null on a standalone broker (or before Redis first answered). */
   cluster: ClusterTotals | null
   warnings: string[]
 }

@@ -35,7 +35,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
     }
   })
 
-  server.handle('state', async () => state(broker, broker.cluster === null ? null : await broker.cluster.totals.refresh()))
+  server.handle('state', async () => state(broker, broker.cluster === null ? null : await broker.cluster.totals.current()))
 
   server.handle('cluster.status', async () => {
     const cluster = broker.cluster

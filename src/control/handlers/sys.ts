@@ -20,7 +20,7 @@ export function registerSysHandlers (server: ControlServer, broker: BrokerView):
     const cluster = broker.cluster
     const emit = async (): Promise<void> => {
       // A cluster node reads the cluster totals for each snapshot (one read of Redis).
-      const totals = cluster === null ? null : await cluster.totals.refresh().catch(() => cluster.totals.latest())
+      const totals = cluster === null ? null : await cluster.totals.current()
       if (stopped) return
       const now = Date.now()
       const source: SysSource = totals === null ? broker : { ...broker, clusterValues: () => clusterSysValues(totals) }
