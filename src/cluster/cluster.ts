@@ -28,6 +28,7 @@ import { ROUTES } from './scripts.js'
 import { decodeBatch } from './wire.js'
 import { ClientRegistry } from './client-registry.js'
 import type { ClientClaim } from '../core/cluster-port.js'
+import { ClusterTotalsCache } from './totals.js'
 
 const READ_BLOCK_MS = 1000
 const READ_COUNT = 256
@@ -92,6 +93,8 @@ export class Cluster implements ClusterPort, OutboxHost {
   readonly counters: ClusterCounters = { forwarded: 0, received: 0, dropped: 0, duplicates: 0 }
   /** Which node holds which client id (one session per id cluster-wide). */
   readonly clients: ClientRegistry
+  /** Cluster totals for `state`, `sys` and `$SYS` (cluster/totals.ts). */
+  readonly totals = new ClusterTotalsCache(this)
   changeCount = 0
   closing = false
   private readonly outboxes = new Map<string, Outbox>()
@@ -119,6 +122,8 @@ export class Cluster implements ClusterPort, OutboxHost {
   /** Where the log tail reads next; `logEpoch` changes when a rejoin moves it. */
   private logCursor = '0-0'
   private logEpoch = 0
+  /** Messages forwarded to nodes that have since left (their outboxes are gone). */
+  private forwardedToGone = 0
   private logReader: RedisConnection | null = null
   private inboxReader: RedisConnection | null = null
   private readers: Promise<void>[] = []
@@ -242,6 +247,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     const box = this.outboxes.get(name)
     if (box === undefined) return
     this.outboxes.delete(name)
+    this.forwardedToGone += box.forwarded
     for (const [id, p] of this.pending) {
       if (p.node !== name) continue
       this.pending.delete(id)
@@ -576,6 +582,14 @@ export class Cluster implements ClusterPort, OutboxHost {
       out.set(name, s.status === 'fulfilled' ? { result: s.value } : { error: s.reason as ClusterRequestError })
     })
     return out
+  }
+
+  /** Messages this node handed to other nodes since it started (`counters.forwarded` kept up to date). */
+  forwardedTotal (): number {
+    let n = this.forwardedToGone
+    for (const box of this.outboxes.values()) n += box.forwarded
+    this.counters.forwarded = n
+    return n
   }
 
   /** The names of the live nodes other than this one. */
