@@ -122,8 +122,6 @@ export class Cluster implements ClusterPort, OutboxHost {
   /** Where the log tail reads next; `logEpoch` changes when a rejoin moves it. */
   private logCursor = '0-0'
   private logEpoch = 0
-  /** Messages forwarded to nodes that have since left (their outboxes are gone). */
-  private forwardedToGone = 0
   private logReader: RedisConnection | null = null
   private inboxReader: RedisConnection | null = null
   private readers: Promise<void>[] = []
@@ -247,7 +245,6 @@ export class Cluster implements ClusterPort, OutboxHost {
     const box = this.outboxes.get(name)
     if (box === undefined) return
     this.outboxes.delete(name)
-    this.forwardedToGone += box.forwarded
     for (const [id, p] of this.pending) {
       if (p.node !== name) continue
       this.pending.delete(id)
@@ -582,14 +579,6 @@ export class Cluster implements ClusterPort, OutboxHost {
       out.set(name, s.status === 'fulfilled' ? { result: s.value } : { error: s.reason as ClusterRequestError })
     })
     return out
-  }
-
-  /** Messages this node handed to other nodes since it started (`counters.forwarded` kept up to date). */
-  forwardedTotal (): number {
-    let n = this.forwardedToGone
-    for (const box of this.outboxes.values()) n += box.forwarded
-    this.counters.forwarded = n
-    return n
   }
 
   /** The names of the live nodes other than this one. */

@@ -71,7 +71,6 @@ export class ClusterTotalsCache {
   /** Reads the totals now (one read shared by concurrent callers). */
   refresh (): Promise<ClusterTotals> {
     this.reading ??= this.cluster.status().then((nodes) => {
-      this.cluster.forwardedTotal()
       this.last = clusterTotals(nodes, this.cluster.counters)
       this.readAt = Date.now()
       return this.last
@@ -94,7 +93,6 @@ export class ClusterTotalsCache {
    */
   latest (): ClusterTotals | null {
     if (Date.now() - this.readAt >= STALE_MS) this.refresh().catch(() => undefined)
-    this.cluster.forwardedTotal()
     return this.last === null ? null : { ...this.last, ...countersOf(this.cluster.counters) }
   }
 }
