@@ -81,6 +81,11 @@ export function summarizeCluster (scenarios: ClusterScenario[], setups: SetupNam
   })
 }
 
+/** 1.001, 0.016, 0.00023: three decimals, or two significant digits below 0.01. */
+function small (v: number): string {
+  return v >= 0.01 ? v.toFixed(3) : Number(v.toPrecision(2)).toString()
+}
+
 function percent (v: number): string {
   return `${Math.round(v * 100)} %`
 }
@@ -89,8 +94,8 @@ function percent (v: number): string {
 function perMessage (calls: Record<string, number>): string {
   const entries = Object.entries(calls).sort((a, b) => b[1] - a[1])
   const total = entries.reduce((a, [, v]) => a + v, 0)
-  const shown = entries.filter(([, v]) => v >= 0.00005).map(([k, v]) => `${k.toUpperCase()} ${v < 0.01 ? v.toFixed(4) : v.toFixed(3)}`)
-  return `${shown.join(', ')} (total ${total < 0.01 ? total.toFixed(4) : total.toFixed(3)})`
+  const shown = entries.slice(0, 10).map(([k, v]) => `${k.toUpperCase()} ${small(v)}`)
+  return `${shown.join(', ')}${entries.length > 10 ? ', …' : ''} (total ${small(total)})`
 }
 
 export function clusterMarkdown (h: ClusterHeader, setups: SetupName[], summaries: ClusterScenarioSummary[], runs: ClusterRunRecord[]): string {
