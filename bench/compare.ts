@@ -122,7 +122,7 @@ async function main (): Promise<void> {
   }
   const aedes = packageVersion('aedes')
   const mqemitterRedis = packageVersion('mqemitter-redis')
-  const redis = redisVersion()
+  const redis = clusterScenarios.length > 0 ? redisVersion() : null
   if (clusterScenarios.length > 0 && redis === null) fail('the cluster scenarios need redis-server: apt-get install redis-server', 69)
   if (clusterScenarios.length > 0 && brokers.includes('aedes') && mqemitterRedis === null) {
     if (args.brokers !== undefined) fail('mqemitter-redis is not installed: npm ci (it is a devDependency)', 69)
@@ -133,6 +133,9 @@ async function main (): Promise<void> {
     brokers = brokers.filter((b) => b !== 'aedes')
     notes.push('Aedes is not installed (npm ci installs the devDependencies): left out')
   }
+
+  const setups = clusterSetups(brokers).filter((s) => s !== 'aedes-cluster' || mqemitterRedis !== null)
+  if (clusterScenarios.length > 0 && setups.length === 0) fail('the cluster scenarios run ours and aedes (--brokers ours,aedes)')
 
   const pin = pinning()
   if (pin.note !== null) notes.push(pin.note)
@@ -163,7 +166,6 @@ async function main (): Promise<void> {
 
   const runs: RunRecord[] = []
   let clusterRuns: ClusterRunRecord[] = []
-  const setups = clusterSetups(brokers).filter((s) => s !== 'aedes-cluster' || mqemitterRedis !== null)
   const todo = scenarios.filter((s) => !skipped.has(s.name))
   const total = todo.length * rounds * brokers.length
   let n = 0
