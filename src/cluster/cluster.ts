@@ -331,6 +331,15 @@ export class Cluster implements ClusterPort, OutboxHost {
     return this.link.command(['XADD', stream, '*', ...fields])
   }
 
+  async backlog (stream: string): Promise<number> {
+    return Number(await this.link.command(['XLEN', stream]))
+  }
+
+  /** As for a connection (`max_outgoing_bytes`), and at least 64 MiB: a node carries many clients' traffic. */
+  get maxUnsentBytes (): number {
+    return Math.max(this.engine.config.max_outgoing_bytes, 64 * 1024 * 1024)
+  }
+
   durableChange (): void {
     this.changeCount++
   }

@@ -16,11 +16,9 @@ import { encodeBody, encodeHead } from './wire.js'
 const BATCH_MESSAGES = 256
 const BATCH_BYTES = 256 * 1024
 const RETRY_MS = 500
-/**
- * Bytes an outbox may hold unsent (Redis slow or away) before QoS 0 messages for the node are
- * dropped and counted; QoS 1/2 ones are held by their publishers' inflight windows instead.
- */
-const MAX_UNSENT_BYTES = 64 * 1024 * 1024
+/** Unread entries in the node's inbox above which this node sends it nothing more until it catches up. */
+const MAX_BACKLOG = 64
+const BACKLOG_POLL_MS = 5
 
 /** One inbox entry waiting to be sent. */
 interface Batch {
@@ -48,6 +46,13 @@ export interface OutboxHost {
   schedule (): void
   /** Appends one entry to `stream` (XADD); rejects when Redis does not take it. */
   append (stream: string, fields: (string | Buffer)[]): Promise<unknown>
+  /** Entries in `stream` (XLEN): those the node has not read and handed on yet. */
+  backlog (stream: string): Promise<number>
+  /**
+   * Bytes an outbox may hold unsent (Redis slow or away, the node behind) before QoS 0 messages for
+   * the node are dropped and counted; QoS 1/2 ones are held by their publishers' inflight windows.
+   */
+  readonly maxUnsentBytes: number
   /** Cross-node figures: `forwarded` grows here with every message handed to the outbox. */
   readonly counters: { forwarded: number }
   /** A QoS 1/2 message entered an outbox (ClusterPort.changeCount grows). */
@@ -70,11 +75,13 @@ export class Outbox implements RemoteNode {
   private readonly waiters: Waiter[] = []
   /** Bytes of the batches not yet in Redis. */
   private unsentBytes = 0
+  /** The node left: nothing more is sent. */
+  private gone = false
 
   constructor (readonly name: string, readonly incarnation: number, private readonly stream: string, private readonly host: OutboxHost) {}
 
   forward (msg: Message, now: number, groups: readonly string[] | null): void {
-    if (msg.qos === 0 && this.unsentBytes > MAX_UNSENT_BYTES) {
+    if (msg.qos === 0 && this.unsentBytes > this.host.maxUnsentBytes) {
       this.host.dropped(1)
       return
     }
@@ -115,40 +122,46 @@ export class Outbox implements RemoteNode {
 
   private async pump (): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.gone) {
         this.open = null
         const batches = this.queue.slice()
-        const results = await Promise.allSettled(batches.map((b) => this.host.append(this.stream, [
+        const sends = batches.map((b) => this.host.append(this.stream, [
           'k', 'msgs', 'n', this.host.selfName, 'i', String(this.host.incarnation), 's', String(b.seq), 'd', Buffer.concat(b.parts, b.bytes),
-        ])))
-        let failed = false
-        for (let i = 0; i < batches.length; i++) {
-          const batch = batches[i] as Batch
-          // after a failure, later batches go again too (in order; the receiver drops what it has)
-          if (results[i]?.status === 'fulfilled' && !failed) {
-            this.done(batch)
-            continue
-          }
-          failed = true
-          if (!batch.durable || this.host.closing) {
-            this.host.dropped(batch.count)
-            this.done(batch)
-          }
+        ]))
+        const backlog = this.host.backlog(this.stream) // in the same pipeline: how far the node is behind
+        const results = await Promise.allSettled(sends)
+        // the batches up to the first failure are in Redis; after a failure, later ones go again
+        // too (in order; the receiver drops what it has), except QoS 0-only ones, dropped
+        let sent = 0
+        while (sent < results.length && results[sent]?.status === 'fulfilled') sent++
+        const failed = batches.slice(sent)
+        const kept = failed.filter((b) => b.durable && !this.host.closing)
+        for (const b of failed) if (!kept.includes(b)) this.host.dropped(b.count)
+        const later = this.queue.slice(batches.length)
+        for (const b of batches) this.unsentBytes -= b.bytes
+        for (const b of kept) this.unsentBytes += b.bytes
+        this.queue.length = 0
+        this.queue.push(...kept, ...later)
+        this.settle()
+        if (kept.length > 0) {
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+          continue
         }
-        if (failed && this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+        // Backpressure: while the node has more unread entries than MAX_BACKLOG, send nothing more
+        // (QoS 1/2 publishers wait for their acks; QoS 0 beyond the byte limit is dropped here).
+        let behind = await backlog.catch(() => 0)
+        while (behind > MAX_BACKLOG && !this.gone && !this.host.closing) {
+          await new Promise((resolve) => setTimeout(resolve, BACKLOG_POLL_MS))
+          behind = await this.host.backlog(this.stream).catch(() => 0)
+        }
       }
     } finally {
       this.sending = null
     }
   }
 
-  /** `batch` is in Redis (or given up): off the queue, and its waiters answered. */
-  private done (batch: Batch): void {
-    const i = this.queue.indexOf(batch)
-    if (i >= 0) {
-      this.queue.splice(i, 1)
-      this.unsentBytes -= batch.bytes
-    }
+  /** Answers the waiters of every batch no longer queued (in Redis, or given up). */
+  private settle (): void {
     const upTo = this.queue.length === 0 ? this.seq : (this.queue[0] as Batch).seq - 1
     if (upTo <= this.sentUpTo) return
     this.sentUpTo = upTo
@@ -159,10 +172,11 @@ export class Outbox implements RemoteNode {
 
   /** Forgets what waits (the node left): QoS 1/2 publishers waiting on it are answered. */
   discard (): void {
-    for (const batch of this.queue.slice()) {
-      this.host.dropped(batch.count)
-      this.done(batch)
-    }
+    this.gone = true
+    for (const batch of this.queue) this.host.dropped(batch.count)
+    this.queue.length = 0
+    this.unsentBytes = 0
     this.open = null
+    this.settle()
   }
 }
