@@ -74,6 +74,12 @@ export class ReplicatedStore implements Store {
     }
   }
 
+  /** Forgets which accounts and rules Redis holds (before seeding it: every record goes, as new). */
+  forgetShared (): void {
+    this.accountStamps.clear()
+    this.ruleIds.clear()
+  }
+
   private replicating (): StateSink | null {
     return this.local ? null : this.sink
   }

@@ -6,7 +6,9 @@
  * - Join (a step of Cluster.join, after the log position is noted): when Redis holds the state
  *   (`P:state` is set), it replaces what this node's store had (HSCAN of every hash, in chunks,
  *   the hashes read side by side); the engine's restore then loads it into memory. On the first
- *   node ever (no `P:state`), this node's store seeds Redis instead.
+ *   node ever (no `P:state`), this node's store seeds Redis instead. After a rejoin (the log tail
+ *   skips the meantime) Redis's state replaces memory and store again, or, when Redis lost its
+ *   data (no `P:state` any more), this node seeds it again.
  * - Local changes: the ReplicatedStore hands them to the StateWriter (per tick, atomic with their
  *   change-log entry).
  * - Changes of other nodes: each `state` entry of the change log names the keys it changed; they
@@ -61,7 +63,7 @@ export class SharedState {
     this.keys = new StateKeys(cluster.keys.prefix)
     this.writer = new StateWriter(cluster.link, this.keys, cluster.keys.log, cluster, log)
     cluster.onLog(STATE_LOG_KIND, (fields) => { this.received(fields) })
-    cluster.onJoin(() => this.sync())
+    cluster.onJoin((again) => this.sync(again))
     this.writer.onRefused = (kind, id) => { this.renumber(kind, id) }
   }
 
@@ -79,13 +81,13 @@ export class SharedState {
 
   // --- join ----------------------------------------------------------------------------------
 
-  private async sync (): Promise<void> {
+  private async sync (again: boolean): Promise<void> {
     const started = Date.now()
     const seed = await this.cluster.link.command(['SET', this.keys.seeded, `${this.cluster.selfName} ${new Date().toISOString()}`, 'NX']) === 'OK'
-    const counts = seed ? await this.seed() : await this.load()
+    const counts = seed ? await this.seed() : again ? await this.resync() : await this.load()
     this.joinFigures = { how: seed ? 'seeded' : 'loaded', ...counts, ms: Date.now() - started }
     this.log.info({ ...this.joinFigures }, seed
-      ? 'cluster: Redis held no cluster state yet; seeded it from this node\'s store'
+      ? 'cluster: Redis held no cluster state; seeded it from this node\'s store'
       : 'cluster: took the cluster\'s retained messages, accounts and rules from Redis')
   }
 
@@ -96,6 +98,7 @@ export class SharedState {
     for await (const msg of inner.loadRetained()) messages.push(msg)
     const records = await Promise.all(RECORD_KINDS.map((kind) => inner.loadRecords(kind)))
     this.store.attach(this.writer)
+    this.store.forgetShared()
     for (const msg of messages) this.store.setRetained(msg)
     let count = 0
     RECORD_KINDS.forEach((kind, i) => {
@@ -142,6 +145,37 @@ export class SharedState {
     await inner.flush()
     this.store.attach(this.writer)
     return { retained: topics.size, records: recordCount }
+  }
+
+  /**
+   * After a rejoin (the log entries of the meantime are skipped): Redis's state replaces this
+   * node's, in memory and in its store, but for the keys with a change of this node's own on its way.
+   */
+  private async resync (): Promise<{ retained: number; records: number }> {
+    const [retained, ...records] = await Promise.all(SHARED_HASHES.map((h) => this.scan(this.keys.of(h))))
+    const local = await Promise.all(RECORD_KINDS.map((kind) => this.store.inner.loadRecords(kind)))
+    const now = Date.now()
+    let recordCount = 0
+    this.store.locally(() => {
+      const topics = new Set<string>()
+      for (const [topic, value] of retained ?? []) {
+        topics.add(topic)
+        if (!this.writer.holds('retained', topic)) this.applySafely('retained', topic, value, now)
+      }
+      for (const [topic] of [...this.engine.retained.entries()]) {
+        if (!topic.startsWith('$SYS/') && !topics.has(topic) && !this.writer.holds('retained', topic)) this.engine.retained.delete(topic)
+      }
+      RECORD_KINDS.forEach((kind, i) => {
+        const ids = new Set<string>()
+        for (const [id, value] of records[i] ?? []) {
+          ids.add(id)
+          recordCount++
+          if (!this.writer.holds(kind, id)) this.applySafely(kind, id, value, now)
+        }
+        for (const { id } of local[i] ?? []) if (!ids.has(id) && !this.writer.holds(kind, id)) this.applySafely(kind, id, null, now)
+      })
+    })
+    return { retained: retained?.length ?? 0, records: recordCount }
   }
 
   /** Every field of hash `key` (HSCAN in chunks), values as bytes. */
@@ -201,13 +235,7 @@ export class SharedState {
         keys.forEach((key, j) => {
           if (this.writer.holds(hash, key)) return
           const value = values[j]
-          try {
-            if (hash === 'retained') this.applyRetained(key, Buffer.isBuffer(value) ? value : null, now)
-            else this.applyRecord(hash, key, Buffer.isBuffer(value) ? value : null)
-            done.push(key)
-          } catch (err) {
-            this.log.error({ hash, key, reason: err instanceof Error ? err.message : String(err) }, 'cluster: a change of the shared state could not be applied')
-          }
+          if (this.applySafely(hash, key, Buffer.isBuffer(value) ? value : null, now)) done.push(key)
         })
       })
     })
@@ -233,6 +261,18 @@ export class SharedState {
     })().catch((err: unknown) => {
       this.log.error({ kind, id: n, reason: err instanceof Error ? err.message : String(err) }, 'cluster: a rule whose id another node took could not be added again')
     })
+  }
+
+  /** Applies Redis's `value` of `key` in `hash` (null: none), or logs why it cannot; true when applied. */
+  private applySafely (hash: SharedHash, key: string, value: Buffer | null, now: number): boolean {
+    try {
+      if (hash === 'retained') this.applyRetained(key, value, now)
+      else this.applyRecord(hash, key, value)
+      return true
+    } catch (err) {
+      this.log.error({ hash, key, reason: err instanceof Error ? err.message : String(err) }, 'cluster: a change of the shared state could not be applied')
+      return false
+    }
   }
 
   private applyRetained (topic: string, value: Buffer | null, now: number): void {

@@ -223,6 +223,27 @@ test('while Redis does not answer, a QoS 1 retained PUBLISH stays unacknowledged
   t.assert.equal(b!.broker.engine.retained.get('away/1')?.payload.toString(), 'later')
 })
 
+test('after Redis comes back empty, the rejoining nodes seed it again: retained messages and accounts are back, and changes flow again', { skip }, async (t: TestContext) => {
+  const redis = await startRedis(t)
+  const [a, b] = await startCluster(t, redis, ['a', 'b'])
+  const pub = await connect(t, a!.url, { clientId: 'pub-lost' })
+  const onB = applied(b!, 'retained', 'lost/1')
+  await pub.publishAsync('lost/1', 'kept', { qos: 1, retain: true })
+  await onB
+  await a!.broker.engine.access.setAccount('dave', '$2b$10$abcdefghijklmnopqrstuuS5ZQzC1bRYq0TGbQ5yR2qg3jUuKKQ8a')
+  const incarnations = [a!.broker.cluster!.incarnation, b!.broker.cluster!.incarnation]
+  await redis.kill()
+  await redis.restart()
+  await until(() => a!.broker.cluster!.incarnation !== incarnations[0] && b!.broker.cluster!.incarnation !== incarnations[1], 'both nodes rejoined', 15_000)
+  await until(() => a!.broker.sharedState?.joinFigures?.how === 'seeded' || b!.broker.sharedState?.joinFigures?.how === 'seeded', 'a node seeded Redis again', 5000)
+  t.assert.deepEqual(await hashKeys(t, redis, 'mqttd:retained'), ['lost/1'])
+  t.assert.deepEqual(await hashKeys(t, redis, 'mqttd:records:account'), ['dave'])
+  const again = applied(b!, 'retained', 'lost/2')
+  await pub.publishAsync('lost/2', 'after', { qos: 1, retain: true })
+  await again
+  t.assert.equal(b!.broker.engine.retained.get('lost/2')?.payload.toString(), 'after')
+})
+
 test('a standalone broker keeps its state in its own store only (no Redis)', async (t: TestContext) => {
   const node = await startBroker(t)
   t.assert.equal(node.broker.sharedState, null)
