@@ -20,7 +20,7 @@ const CANCEL_GRACE_MS = 2000
 
 export default class SysCommand extends BaseCommand<typeof SysCommand> {
   static override summary = 'Watch the broker\'s $SYS values live, with their change per second.'
-  static override description = `Shows the values of the $SYS/broker/... tree (Mosquitto's names: clients/connected, messages/received, load/bytes/sent/1min, ...) read over the control channel, refreshed in place on a terminal, with a Δ/s column (change per second since the previous snapshot). When stdout is not a terminal, one table is printed per snapshot. Ctrl-C stops and exits 0, as does a reader of stdout that leaves (| head) or a broker that shuts down (with a note on stderr); a lost connection exits 69.
+  static override description = `Shows the values of the $SYS/broker/... tree (Mosquitto's names: clients/connected, messages/received, load/bytes/sent/1min, ...) read over the control channel, refreshed in place on a terminal, with a Δ/s column (change per second since the previous snapshot). When stdout is not a terminal, one table is printed per snapshot. Ctrl-C stops and exits 0, as does a reader of stdout that leaves (| head) or a broker that shuts down (with a note on stderr); a lost connection exits 69. On a cluster node the tree also holds the cluster's figures (--filter cluster): cluster/nodes, cluster/clients/connected, cluster/subscriptions/count, cluster/publish/messages/received_per_s and sent_per_s, cluster/messages/forwarded, received, dropped and duplicates.
 
 --filter selects keys by glob: '*' within one level, '#' or '**' for any number of levels; a pattern matching a key's first levels selects everything below them ('clients/*', 'load/*/received', '**/1min'). Repeat it for a union.
 

@@ -27,6 +27,8 @@ export default class Trace extends BaseCommand<typeof Trace> {
 
 Each line: time (µs), ← in / → out, client, packet type, q<QoS> m<packet id> r<retain> d<dup>, "topic", size in bytes, payload, rc=<reason code>, and for an outgoing PUBLISH the time since the message reached the broker (+210µs).
 
+On a cluster node the trace follows its clients and topics on every node: the other nodes stream their events to this one, and each event names the node the packet passed through (client@node on the line, "node" under --json).
+
 --payload preview (default) shows the first 64 bytes (UTF-8, else base64 as b64:…), full the whole payload (up to 512 KiB), none nothing. --json prints one TraceEvent per line (NDJSON).
 
 The broker never slows down for a trace: when this reader falls behind, events are dropped and "dropped N events" is printed on stderr. Stops on Ctrl-C, after --duration or after --count events, all with exit 0.`

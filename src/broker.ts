@@ -22,7 +22,8 @@ import { ControlServer } from './control/server.js'
 import { Engine } from './core/engine.js'
 import type { Logger } from './log.js'
 import { MetricsSampler } from './metrics/sampler.js'
-import { SysTreePublisher } from './core/sys-tree.js'
+import { SysTreePublisher, type SysValues } from './core/sys-tree.js'
+import { clusterSysValues } from './cluster/totals.js'
 import { socketPathIn } from './host/data-dir.js'
 import { makeDir } from './host/make-dir.js'
 import { createStore } from './store/create.js'
@@ -104,6 +105,12 @@ export class Broker {
       ? null
       : new Cluster(this.engine, config.cluster, { nodeName: config.node_name, version: this.version, figures: () => this.figures() }, this.log)
     this.sharedState = this.cluster === null || replicated === null ? null : new SharedState(this.cluster, this.engine, replicated, this.log)
+  }
+
+  /** The `$SYS/broker/cluster/...` values of a cluster node (the totals last read), null when standalone. */
+  clusterValues (): SysValues | null {
+    const totals = this.cluster?.totals.latest() ?? null
+    return totals === null ? null : clusterSysValues(totals)
   }
 
   /** What this node reports to the cluster with each heartbeat. */

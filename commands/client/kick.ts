@@ -6,11 +6,11 @@ export type ClientKickResult = Methods['client.kick']['result']
 
 export default class ClientKick extends BaseCommand<typeof ClientKick> {
   static override summary = 'Disconnect a client (MQTT 5: DISCONNECT 0x98 Administrative action).'
-  static override description = `Closes the client's connection. A persistent session stays (the client can reconnect and resume) unless --discard-session, which also removes an offline session.
+  static override description = `Closes the client's connection, on whichever cluster node holds it (this node is asked first, then the others). A persistent session stays (the client can reconnect and resume) unless --discard-session, which also removes an offline session.
 
-Prints "kicked <id>", or "<id> was offline" when the session had no connection. With --json: {client_id, kicked, session_discarded}.
+Prints "kicked <id>", or "<id> was offline" when the session had no connection. With --json: {client_id, kicked, session_discarded, node}.
 
-Exit codes: 0 done (also when the client was offline), 65 no session with that client id, 69 broker not running.`
+Exit codes: 0 done (also when the client was offline), 65 no session with that client id (on any node), 69 broker not running.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> sensor-17',

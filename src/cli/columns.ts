@@ -3,15 +3,15 @@
  * the JSON field names where a column shows one field, so that what a table shows is what
  * `--filter` and `--sort` take.
  */
-import type { SubscriptionSummary } from '../control/schema.js'
+import type { NodeRow, SubscriptionSummary } from '../control/schema.js'
 import { rowFields } from './filter.js'
 import type { Column } from './output.js'
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no')
 
-/** Fields of a subscription row (`subscription list`, the subscriptions of `client show`): every JSON key. */
-export const SUBSCRIPTION_FIELDS = rowFields<SubscriptionSummary>({
-  client_id: true, filter: true, qos: true, no_local: true, retain_as_published: true, retain_handling: true, share_group: true, subscription_id: true,
+/** Fields of a row of `subscription list`: every JSON key (the subscriptions of `client show` have all but `node`). */
+export const SUBSCRIPTION_FIELDS = rowFields<NodeRow<SubscriptionSummary>>({
+  client_id: true, filter: true, qos: true, no_local: true, retain_as_published: true, retain_handling: true, share_group: true, subscription_id: true, node: true,
 })
 
 /** client_id (optional), filter, qos, no local, retain as published, retain handling, share group, subscription id. */

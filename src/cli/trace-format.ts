@@ -4,7 +4,8 @@
  *   12:00:01.123456 ← c1 PUBLISH q1 m7 r0 d0 "s/t1" 12B "23.5" +210µs
  *   12:00:01.123470 → c1 PUBACK m7 4B rc=0x00
  *
- * Local wall-clock time with µs, ← inbound / → outbound, client id, packet type, then what the
+ * Local wall-clock time with µs, ← inbound / → outbound, client id (on a cluster node followed by
+ * `@node`, the node the packet passed through), packet type, then what the
  * packet has: QoS, packet id, RETAIN and DUP flags, topic (quoted as JSON), size on the wire,
  * payload (quoted UTF-8, or `b64:` then base64; `…` when cut), reason code, and for an outgoing
  * PUBLISH the time since the message reached the broker. Colour only where chalk enables it (a TTY
@@ -31,7 +32,7 @@ export function clockTime (tsUs: number): string {
 export function formatTraceEvent (e: TraceEvent): string {
   const parts: string[] = [chalk.dim(clockTime(e.ts_us))]
   parts.push(e.dir === 'in' ? chalk.green('←') : chalk.cyan('→'))
-  parts.push(chalk.bold(e.client_id === '' ? '-' : e.client_id))
+  parts.push(chalk.bold(e.client_id === '' ? '-' : e.client_id) + (e.node === undefined ? '' : chalk.dim(`@${e.node}`)))
   parts.push(e.type === 'PUBLISH' ? chalk.yellow(e.type) : e.type)
   if (e.qos !== undefined) parts.push(`q${e.qos}`)
   if (e.packet_id !== undefined) parts.push(`m${e.packet_id}`)

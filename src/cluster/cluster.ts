@@ -28,6 +28,7 @@ import { ROUTES } from './scripts.js'
 import { decodeBatch } from './wire.js'
 import { ClientRegistry } from './client-registry.js'
 import type { ClientClaim } from '../core/cluster-port.js'
+import { ClusterTotalsCache } from './totals.js'
 
 const READ_BLOCK_MS = 1000
 const READ_COUNT = 256
@@ -73,11 +74,15 @@ export class ClusterRequestError extends Error {
   }
 }
 
-/** Cross-node figures for `cluster status`, `$SYS` and `state`. */
+/** Cross-node figures for `$SYS` and `state`, counted since start. */
 export interface ClusterCounters {
+  /** Messages handed to other nodes (one per node a message went to). */
   forwarded: number
+  /** Messages received from other nodes. */
   received: number
+  /** Messages for other nodes dropped: QoS 0 while Redis was away or slow, or for a node that left. */
   dropped: number
+  /** Batches received twice (a resend after a lost reply) and dropped. */
   duplicates: number
 }
 
@@ -88,6 +93,8 @@ export class Cluster implements ClusterPort, OutboxHost {
   readonly counters: ClusterCounters = { forwarded: 0, received: 0, dropped: 0, duplicates: 0 }
   /** Which node holds which client id (one session per id cluster-wide). */
   readonly clients: ClientRegistry
+  /** Cluster totals for `state`, `sys` and `$SYS` (cluster/totals.ts). */
+  readonly totals = new ClusterTotalsCache(this)
   changeCount = 0
   closing = false
   private readonly outboxes = new Map<string, Outbox>()

@@ -1,7 +1,7 @@
 /**
  * Outbox: another node as the router's remote target (core/router/remote-node.ts). Messages the
  * router hands it are gathered per tick and appended to the node's inbox stream as batches (one
- * XADD per 64 messages or 64 KiB), every outbox's batches of a tick in one pipelined write.
+ * XADD per 256 messages or 256 KiB), every outbox's batches of a tick in one pipelined write.
  *
  * Each batch carries this node's name, incarnation and a sequence number, so the receiver drops a
  * batch it has seen (a resend after a lost reply): QoS 2 stays exactly once. Order holds: one send
@@ -11,16 +11,23 @@
  */
 import type { Message } from '../protocol/message.js'
 import type { RemoteNode } from '../core/router/remote-node.js'
-import { encodeForwarded } from './wire.js'
+import { encodeBody, encodeHead } from './wire.js'
 
-const BATCH_MESSAGES = 64
-const BATCH_BYTES = 64 * 1024
+const BATCH_MESSAGES = 256
+const BATCH_BYTES = 256 * 1024
 const RETRY_MS = 500
+/**
+ * Bytes an outbox may hold unsent (Redis slow or away) before QoS 0 messages for the node are
+ * dropped and counted; QoS 1/2 ones are held by their publishers' inflight windows instead.
+ */
+const MAX_UNSENT_BYTES = 64 * 1024 * 1024
 
 /** One inbox entry waiting to be sent. */
 interface Batch {
   seq: number
+  /** Per message its head and its body (encoded once for every node it goes to). */
   parts: Buffer[]
+  count: number
   bytes: number
   /** Holds a QoS 1/2 message: retried until it is in Redis. */
   durable: boolean
@@ -41,7 +48,9 @@ export interface OutboxHost {
   schedule (): void
   /** Appends one entry to `stream` (XADD); rejects when Redis does not take it. */
   append (stream: string, fields: (string | Buffer)[]): Promise<unknown>
-  /** A QoS 0 batch was dropped (Redis unreachable). */
+  /** Cross-node figures: `forwarded` grows here with every message handed to the outbox. */
+  readonly counters: { forwarded: number }
+  /** Messages were dropped (Redis unreachable, or the node left). */
   dropped (messages: number): void
   readonly closing: boolean
 }
@@ -57,24 +66,32 @@ export class Outbox implements RemoteNode {
   /** Every batch up to this sequence number is in Redis (or was dropped). */
   private sentUpTo = 0
   private readonly waiters: Waiter[] = []
-  /** Messages forwarded (for `cluster status` and $SYS). */
-  forwarded = 0
+  /** Bytes of the batches not yet in Redis. */
+  private unsentBytes = 0
 
   constructor (readonly name: string, readonly incarnation: number, private readonly stream: string, private readonly host: OutboxHost) {}
 
   forward (msg: Message, now: number, groups: readonly string[] | null): void {
-    const part = encodeForwarded(msg, groups, this.host.offsetMs, now)
+    if (msg.qos === 0 && this.unsentBytes > MAX_UNSENT_BYTES) {
+      this.host.dropped(1)
+      return
+    }
+    const head = encodeHead(msg, groups, now)
+    const body = encodeBody(msg, this.host.offsetMs)
+    const size = head.length + body.length
     let batch = this.open
-    if (batch === null || batch.parts.length >= BATCH_MESSAGES || batch.bytes + part.length > BATCH_BYTES) {
-      batch = { seq: ++this.seq, parts: [], bytes: 0, durable: false }
+    if (batch === null || batch.count >= BATCH_MESSAGES || batch.bytes + size > BATCH_BYTES) {
+      batch = { seq: ++this.seq, parts: [], count: 0, bytes: 0, durable: false }
       this.queue.push(batch)
       this.open = batch
       this.host.schedule()
     }
-    batch.parts.push(part)
-    batch.bytes += part.length
+    batch.parts.push(head, body)
+    batch.count++
+    batch.bytes += size
+    this.unsentBytes += size
     if (msg.qos > 0) batch.durable = true
-    this.forwarded++
+    this.host.counters.forwarded++
   }
 
   /** Starts sending what is queued, unless a send runs (it takes the new batches next). Once per tick. */
@@ -109,7 +126,7 @@ export class Outbox implements RemoteNode {
           }
           failed = true
           if (!batch.durable || this.host.closing) {
-            this.host.dropped(batch.parts.length)
+            this.host.dropped(batch.count)
             this.done(batch)
           }
         }
@@ -123,7 +140,10 @@ export class Outbox implements RemoteNode {
   /** `batch` is in Redis (or given up): off the queue, and its waiters answered. */
   private done (batch: Batch): void {
     const i = this.queue.indexOf(batch)
-    if (i >= 0) this.queue.splice(i, 1)
+    if (i >= 0) {
+      this.queue.splice(i, 1)
+      this.unsentBytes -= batch.bytes
+    }
     const upTo = this.queue.length === 0 ? this.seq : (this.queue[0] as Batch).seq - 1
     if (upTo <= this.sentUpTo) return
     this.sentUpTo = upTo
@@ -135,7 +155,7 @@ export class Outbox implements RemoteNode {
   /** Forgets what waits (the node left): QoS 1/2 publishers waiting on it are answered. */
   discard (): void {
     for (const batch of this.queue.slice()) {
-      this.host.dropped(batch.parts.length)
+      this.host.dropped(batch.count)
       this.done(batch)
     }
     this.open = null

@@ -29,7 +29,7 @@ export const METHOD_PARAMS = {
   'node.stop': none,
   'cluster.status': none,
   state: none,
-  'client.list': z.object({ state: z.enum(['online', 'offline', 'all']).optional() }).strict(),
+  'client.list': z.object({ state: z.enum(['online', 'offline', 'all']).optional(), node: z.string().optional() }).strict(),
   'client.show': z.object({ client_id: z.string() }).strict(),
   'client.kick': z.object({ client_id: z.string(), discard_session: flag }).strict(),
   'subscription.list': z.object({ client_id: z.string().optional(), match: z.string().optional() }).strict(),

@@ -128,8 +128,13 @@ export interface State {
   memory: { rss_bytes: number; heap_used_bytes: number; heap_total_bytes: number; external_bytes: number }
   event_loop: { lag_ms: number; lag_p99_ms: number }
   load_average: [number, number, number]
+  /** A cluster node: the cluster's totals (src/cluster/totals.ts); null on a standalone broker (or before Redis first answered). */
+  cluster: ClusterTotals | null
   warnings: string[]
 }
+
+import type { ClusterTotals } from '../cluster/totals.js'
+export type { ClusterTotals }
 
 import type { AuthFailure } from '../auth/authenticate.js'
 import type { ImportCounts } from '../auth/access-control.js'
@@ -143,6 +148,18 @@ export type AuthFailures = { total: number } & Record<AuthFailure, number>
 export interface ListResult<T> {
   items: T[]
   total: number
+}
+
+/** A row of a list made across the nodes of a cluster: `node` names the node that holds it (a standalone broker: its own name). */
+export type NodeRow<T> = T & { node: string }
+
+/**
+ * A list made across the nodes of a cluster: `nodes`, those whose rows it holds (a standalone
+ * broker: itself); `unreachable`, those that did not answer in time (their rows are missing).
+ */
+export interface ClusterListResult<T> extends ListResult<NodeRow<T>> {
+  nodes: string[]
+  unreachable: string[]
 }
 
 /** An account as listed (never its password hash). */
@@ -293,10 +310,12 @@ export interface Methods {
   /** Every node of the cluster (live, leaving, or down with its lease run out); INVALID on a standalone broker. */
   'cluster.status': { params: MethodParams['cluster.status']; result: ClusterStatus }
   state: { params: MethodParams['state']; result: State }
-  'client.list': { params: MethodParams['client.list']; result: ListResult<ClientSummary> }
-  'client.show': { params: MethodParams['client.show']; result: ClientDetail }
-  'client.kick': { params: MethodParams['client.kick']; result: KickResult }
-  'subscription.list': { params: MethodParams['subscription.list']; result: ListResult<SubscriptionSummary> }
+  /** The clients of every node (or of `node`); NOT_FOUND for a `node` that is not a live node of the cluster. */
+  'client.list': { params: MethodParams['client.list']; result: ClusterListResult<ClientSummary> }
+  /** Found on whichever node holds the client (this one first); NOT_FOUND when none does. */
+  'client.show': { params: MethodParams['client.show']; result: NodeRow<ClientDetail> }
+  'client.kick': { params: MethodParams['client.kick']; result: NodeRow<KickResult> }
+  'subscription.list': { params: MethodParams['subscription.list']; result: ClusterListResult<SubscriptionSummary> }
   'retained.list': { params: MethodParams['retained.list']; result: ListResult<RetainedSummary> }
   'retained.clear': { params: MethodParams['retained.clear']; result: RetainedClearResult }
   /** `persisted`: keys whose value was saved with `config set --persist` (applied over the file at start). */

@@ -33,6 +33,10 @@
  * - `store/healthy` (ours): 1, or 0 while the store cannot write (a full disk; `mqttctl status`
  *   and `state` say why).
  * - `heap/current|maximum`: V8 heap in use (bytes; maximum sampled once a second); `rss` (ours).
+ * - `cluster/...` (a cluster node only; ours): `cluster/nodes` live nodes, `cluster/clients/connected`
+ *   and `cluster/subscriptions/count` summed over them, `cluster/publish/messages/received_per_s|sent_per_s`
+ *   their summed rates (as of their last heartbeats), and this node's cross-node messages
+ *   `cluster/messages/forwarded|received|dropped|duplicates` (src/cluster/totals.ts).
  * - `uptime` is published as "N seconds" (a number in the map); `version` as "mqttd version X".
  * Not published: `messages/dropped` (no such topic in Mosquitto: see `publish/messages/dropped`),
  * the deprecated aliases `clients/active|inactive`, `publish/bytes/*`, `store/messages/bytes`.
@@ -57,6 +61,8 @@ export interface SysSource {
   readonly version: string
   readonly engine: Engine
   readonly metrics: MetricsSampler
+  /** A cluster node's `cluster/...` values (nodes, clients, cross-node messages); null or absent when standalone. */
+  readonly clusterValues?: () => SysValues | null
 }
 
 /** Prefix of every topic of the tree. */
@@ -127,6 +133,8 @@ export function sysValues (src: SysSource, now = Date.now()): SysValues {
       values[`load/${name}/${minutes}min`] = Math.round(load * 100) / 100
     }
   }
+  const cluster = src.clusterValues?.() ?? null
+  if (cluster !== null) Object.assign(values, cluster)
   return values
 }
 

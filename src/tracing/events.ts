@@ -47,6 +47,8 @@ export interface TraceEvent {
   reason_code?: number
   /** For an outgoing PUBLISH: µs from the arrival of the message at the broker to this delivery. */
   latency_us?: number
+  /** On a cluster node: the node whose connection the packet passed through (absent on a standalone broker). */
+  node?: string
 }
 
 /** Now, in µs since the epoch. */

@@ -186,9 +186,9 @@ test('client kick: disconnects (v5 reason 0x98), says when the client was offlin
   t.assert.equal(again.code, 0, again.stderr)
   t.assert.equal(again.stdout, 'victim was offline\n')
 
-  const discard = await mqttctlJson<{ client_id: string; kicked: boolean; session_discarded: boolean }>(['client', 'kick', 'victim', '--discard-session', ...socket])
+  const discard = await mqttctlJson<{ client_id: string; kicked: boolean; session_discarded: boolean; node: string }>(['client', 'kick', 'victim', '--discard-session', ...socket])
   t.assert.equal(discard.code, 0, discard.stderr)
-  t.assert.deepEqual(discard.json, { client_id: 'victim', kicked: false, session_discarded: true })
+  t.assert.deepEqual(discard.json, { client_id: 'victim', kicked: false, session_discarded: true, node: broker.config.node_name })
   t.assert.equal(broker.engine.sessions.get('victim'), undefined)
 })
 

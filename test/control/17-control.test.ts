@@ -184,7 +184,7 @@ test('params are checked against the method schema before dispatch; the connecti
   const status = await raw.ask({ id: ++id, method: 'node.status', params: {} })
   t.assert.equal((status.result as { state: string }).state, 'running')
   const noParams = await raw.ask({ id: ++id, method: 'client.list' })
-  t.assert.deepEqual(noParams.result, { items: [], total: 0 }, 'absent params are an empty object')
+  t.assert.deepEqual(noParams.result, { items: [], total: 0, nodes: [broker.config.node_name], unreachable: [] }, 'absent params are an empty object')
 })
 
 test('the offline admin channel checks params as the broker does', async (t: TestContext) => {

@@ -1,12 +1,12 @@
 /** `mqttctl client list`: the sessions the broker holds, online and offline, as a table. */
-import type { ClientSummary } from '../../control/schema.js'
-import { rowFields, type ListPage } from '../filter.js'
+import type { ClientSummary, NodeRow } from '../../control/schema.js'
+import { rowFields } from '../filter.js'
 import { renderTable } from '../output.js'
 import { ago } from '../time.js'
-import { listView, type ListFlags, type ViewIo } from './view.js'
+import { listView, type ListFlags, type NodeListPage, type ViewIo } from './view.js'
 
 /** Fields `--filter` and `--sort` accept: every key of a row of `--json` (the compiler checks). */
-export const CLIENT_FIELDS = rowFields<ClientSummary>({
+export const CLIENT_FIELDS = rowFields<NodeRow<ClientSummary>>({
   client_id: true,
   user: true,
   peer: true,
@@ -26,23 +26,32 @@ export const CLIENT_FIELDS = rowFields<ClientSummary>({
   output_dropped: true,
   messages_in: true,
   messages_out: true,
+  node: true,
 })
 
 export interface ClientListFlags extends ListFlags {
   state: string
+  node?: string | undefined
 }
 
-export function clientListView (io: ViewIo<ClientListFlags>): Promise<ListPage<ClientSummary>> {
+export function clientListView (io: ViewIo<ClientListFlags>): Promise<NodeListPage<NodeRow<ClientSummary>>> {
   const state = io.flags.state as 'online' | 'offline' | 'all'
+  const node = io.flags.node
+  let severalNodes = false
   return listView(io, {
     fields: CLIENT_FIELDS,
     noun: 'clients',
-    fetch: () => io.request('client.list', { state }),
+    fetch: async () => {
+      const result = await io.request('client.list', { state, ...(node === undefined ? {} : { node }) })
+      severalNodes = result.nodes.length + result.unreachable.length > 1
+      return result
+    },
     empty: (total) => (total === 0 ? 'no clients' : `no clients match (of ${total})`),
     render: (rows) => {
       const now = Date.now()
       return renderTable(rows, [
         { header: 'client_id', get: (c) => c.client_id },
+        ...(severalNodes ? [{ header: 'node', get: (c: NodeRow<ClientSummary>) => c.node }] : []),
         { header: 'user', get: (c) => c.user },
         { header: 'peer', get: (c) => c.peer },
         { header: 'protocol', get: (c) => c.protocol },

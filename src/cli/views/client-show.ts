@@ -1,4 +1,4 @@
-/** `mqttctl client show ID`: one session's connection, MQTT 5 limits, will, counters and subscriptions. */
+/** `mqttctl client show ID`: one session (on whichever cluster node holds it): its node, connection, MQTT 5 limits, will, counters and subscriptions. */
 import type { ClientDetail } from '../../control/schema.js'
 import { subscriptionColumns } from '../columns.js'
 import { chalk, humanBytes, renderFields, renderTable } from '../output.js'
@@ -12,6 +12,7 @@ export async function clientShowView (io: ViewIo<object>): Promise<ClientDetail>
   const now = Date.now()
   const fields: Array<[string, unknown]> = [
     ['client_id', c.client_id],
+    ['node', c.node],
     ['state', c.state === 'online' ? chalk.green('online') : chalk.yellow('offline')],
     ['user', c.user],
     ['peer', c.peer],

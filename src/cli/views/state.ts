@@ -1,9 +1,9 @@
 /**
  * `mqttctl state`: one snapshot of the node (uptime, the configuration it runs with, listeners,
- * sessions, messages, memory, event loop) as key: value lines and a table of listeners. The
+ * sessions, messages, memory, event loop; on a cluster node the cluster's totals) as key: value lines and a table of listeners. The
  * password of a `--cluster` Redis URL is redacted, in --json too.
  */
-import type { State } from '../../control/schema.js'
+import type { ClusterTotals, State } from '../../control/schema.js'
 import { describeConfigSource, redactedConfigSource } from '../config-source.js'
 import { uptime } from '../durations.js'
 import { chalkStderr, humanBytes, humanRate, renderFields, renderTable } from '../output.js'
@@ -34,6 +34,7 @@ export async function stateView (io: ViewIo<object>): Promise<State> {
     ['memory', `rss ${humanBytes(s.memory.rss_bytes)}, heap ${humanBytes(s.memory.heap_used_bytes)} / ${humanBytes(s.memory.heap_total_bytes)}`],
     ['event loop lag', `${s.event_loop.lag_ms} ms (p99 ${s.event_loop.lag_p99_ms} ms)`],
     ['load average', s.load_average.join(' ')],
+    ...(s.cluster === null ? [] : clusterLines(s.cluster)),
   ]))
   io.log('')
   io.log(renderTable(s.listeners, [
@@ -43,6 +44,15 @@ export async function stateView (io: ViewIo<object>): Promise<State> {
   ]))
   for (const w of s.warnings) io.note(chalkStderr.yellow(`warning: ${w}`))
   return s
+}
+
+/** A cluster node's `cluster` lines: the nodes up and their totals, then this node's cross-node messages. */
+function clusterLines (c: ClusterTotals): Array<[string, string]> {
+  return [
+    ['cluster', `${c.nodes_up} node${c.nodes_up === 1 ? '' : 's'} up (of ${c.nodes}), ${c.clients} clients, ${c.subscriptions} subscriptions, ` +
+      `messages in ${humanRate(c.messages_in_per_s)}, out ${humanRate(c.messages_out_per_s)}`],
+    ['cross-node messages', `${c.forwarded} forwarded, ${c.received} received, ${c.dropped} dropped, ${c.duplicates} duplicates dropped`],
+  ]
 }
 
 /** `0`, or `5 (3 bad password, 2 unknown user)`: the reasons that occurred. */

@@ -40,11 +40,26 @@ export interface ListFlags {
   limit?: number | undefined
 }
 
+/** A page of a list made across the nodes of a cluster: `unreachable` names the nodes whose rows are missing. */
+export type NodeListPage<R> = ListPage<R> & { unreachable: string[] }
+
 /**
  * What list views share: parse the list flags first (a bad one fails before the broker is asked),
  * fetch the rows, filter/sort/cut them; under --json return the page, else let `render` print it
  * (with the "showing N of M" note when rows were cut) or print `empty(total)` when nothing is left.
+ * The rows of a list made across nodes are filtered, sorted and cut together; the nodes that did
+ * not answer are said on stderr and kept in the page (`unreachable`).
  */
+export async function listView<F extends ListFlags, R extends object> (
+  io: ViewIo<F>,
+  spec: {
+    fields: readonly string[]
+    noun: string
+    fetch: () => Promise<{ items: R[]; total: number; unreachable: string[] }>
+    empty: (total: number) => string | Promise<string>
+    render: (rows: R[]) => string
+  }
+): Promise<NodeListPage<R>>
 export async function listView<F extends ListFlags, R extends object> (
   io: ViewIo<F>,
   spec: {
@@ -54,10 +69,24 @@ export async function listView<F extends ListFlags, R extends object> (
     empty: (total: number) => string | Promise<string>
     render: (rows: R[]) => string
   }
+): Promise<ListPage<R>>
+export async function listView<F extends ListFlags, R extends object> (
+  io: ViewIo<F>,
+  spec: {
+    fields: readonly string[]
+    noun: string
+    fetch: () => Promise<{ items: R[]; total: number; unreachable?: string[] }>
+    empty: (total: number) => string | Promise<string>
+    render: (rows: R[]) => string
+  }
 ): Promise<ListPage<R>> {
   const query = parseListQuery(io.flags, spec.fields)
   const result = await spec.fetch()
-  const page = applyListQuery(result.items, query)
+  const unreachable = result.unreachable
+  const page = unreachable === undefined ? applyListQuery(result.items, query) : { ...applyListQuery(result.items, query), unreachable }
+  if (unreachable !== undefined && unreachable.length > 0) {
+    io.note(`no answer in time from node${unreachable.length === 1 ? '' : 's'} ${unreachable.join(', ')}: ${unreachable.length === 1 ? 'its' : 'their'} ${spec.noun} are missing`)
+  }
   if (io.json) return page
   if (page.items.length === 0) {
     io.note(await spec.empty(result.total))

@@ -15,7 +15,7 @@ import { registerSysHandlers } from './sys.js'
 export function registerControlHandlers (server: ControlServer, broker: BrokerView): void {
   const admin = new Admin(broker.engine)
   registerNodeHandlers(server, broker)
-  registerClientHandlers(server, admin)
+  registerClientHandlers(server, broker, admin)
   registerRetainedHandlers(server, admin)
   registerConfigHandlers(server, broker)
   registerTraceHandlers(server, broker)

@@ -4,7 +4,7 @@ import { ConfigError } from '../../config/errors.js'
 import { isLoopbackHost } from '../../config/exposure.js'
 import { readMemory } from '../../metrics/memory.js'
 import { ControlError, type ControlServer } from '../server.js'
-import { ControlErrorCode, type State } from '../schema.js'
+import { ControlErrorCode, type ClusterTotals, type State } from '../schema.js'
 import type { BrokerView } from './context.js'
 
 export function registerNodeHandlers (server: ControlServer, broker: BrokerView): void {
@@ -35,7 +35,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
     }
   })
 
-  server.handle('state', () => state(broker))
+  server.handle('state', async () => state(broker, broker.cluster === null ? null : await broker.cluster.totals.current()))
 
   server.handle('cluster.status', async () => {
     const cluster = broker.cluster
@@ -44,7 +44,7 @@ export function registerNodeHandlers (server: ControlServer, broker: BrokerView)
   })
 }
 
-function state (broker: BrokerView): State {
+function state (broker: BrokerView, cluster: ClusterTotals | null): State {
   const engine = broker.engine
   const c = engine.counters
   const m = broker.metrics
@@ -106,6 +106,7 @@ function state (broker: BrokerView): State {
     memory: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, heap_total_bytes: mem.heapTotal, external_bytes: mem.external },
     event_loop: { lag_ms: round(lag.mean), lag_p99_ms: round(lag.p99) },
     load_average: loadavg().map(round) as [number, number, number],
+    cluster,
     warnings,
   }
 }

@@ -6,13 +6,19 @@
  * server bounds it (a slow reader loses events, counted, and never slows the broker). Cancelling
  * the stream, or the reader going away, stops the session; when the last one stops,
  * `engine.tracer.active` is false again and tracing costs nothing.
+ *
+ * On a cluster node the trace runs on every node (src/control/handlers/trace-relay.ts): the other
+ * nodes stream their events here, and every event, this node's too, carries its `node`.
  */
 import { parseTraceSelectors, TraceSpecError } from '../../tracing/filters.js'
 import { ControlError, type ControlServer } from '../server.js'
 import { ControlErrorCode } from '../schema.js'
 import type { BrokerView } from './context.js'
+import { startLocalTrace, TraceRelay } from './trace-relay.js'
 
 export function registerTraceHandlers (server: ControlServer, broker: BrokerView): void {
+  const relay = broker.cluster === null ? null : new TraceRelay(broker.cluster, broker.tracer, broker.log)
+  const node = broker.config.node_name
   server.stream('trace.start', (params, sink) => {
     let selectors
     try {
@@ -21,11 +27,12 @@ export function registerTraceHandlers (server: ControlServer, broker: BrokerView
       if (err instanceof TraceSpecError) throw new ControlError(ControlErrorCode.Invalid, err.message)
       throw err
     }
-    const stop = broker.tracer.start({ ...selectors, emit: (event) => { sink.emit(event) } })
-    broker.log.info({ clients: selectors.clients, topics: selectors.topics, payload: selectors.payload }, 'trace started')
+    if (relay === null) return startLocalTrace(broker.tracer, broker.log, selectors, (event) => { sink.emit(event) })
+    const stopHere = startLocalTrace(broker.tracer, broker.log, selectors, (event) => { sink.emit({ ...event, node }) })
+    const stopThere = relay.follow(selectors, (event) => { sink.emit(event) })
     return () => {
-      stop()
-      broker.log.info({ clients: selectors.clients, topics: selectors.topics }, 'trace stopped')
+      stopHere()
+      stopThere()
     }
   })
 }
