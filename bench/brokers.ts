@@ -10,6 +10,8 @@
  *   `max_queued_messages 0` (no limits: with its stock limits it drops QoS 1/2 messages at
  *   saturation, which would flatter it), `log_type none`, `persistence false`,
  *   `set_tcp_nodelay true`.
+ * As a cluster node (the cluster scenarios, cluster-setups.ts) ours also gets `--node-name` and
+ * `--cluster redis://…`, and Aedes `--redis redis://…` (mqemitter-redis, aedes-server.ts).
  * The command runs through `sh -c 'ulimit -n …; exec "$@"'` and taskset, both of which exec, so
  * the child's pid is the broker's (for /proc/<pid>/status). Output goes to a log file in the
  * run's temp dir, shown when a broker fails to start.
@@ -42,10 +44,13 @@ export interface RunningBroker {
   logTail (): string
 }
 
+/** A node of a cluster: its name and the Redis of the cluster. */
+export interface ClusterNode { name: string; redis: string }
+
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 10_000
 
-function command (name: BrokerName, port: number, dir: string, nodeOptions: string[]): string[] {
+function command (name: BrokerName, port: number, dir: string, nodeOptions: string[], node: ClusterNode | null): string[] {
   switch (name) {
     case 'ours': {
       const config = join(dir, 'broker.yaml')
@@ -53,11 +58,13 @@ function command (name: BrokerName, port: number, dir: string, nodeOptions: stri
         'store: memory', 'sys_interval: 0', 'log_level: warn',
         'max_inflight: 65535', 'max_queued_messages: 10000000', 'max_outgoing_bytes: 1073741824', 'max_connections: 0', '',
       ].join('\n'))
-      return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--host', '127.0.0.1', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data')]
+      return [process.execPath, ...nodeOptions, join(ROOT, 'bin', 'run.js'), 'start', '--foreground', '--host', '127.0.0.1', '--port', String(port), '--config', config, '--data-dir', join(dir, 'data'),
+        ...(node === null ? [] : ['--node-name', node.name, '--cluster', node.redis])]
     }
     case 'aedes':
-      return [process.execPath, join(ROOT, 'dist', 'bench', 'aedes-server.js'), '--port', String(port)]
+      return [process.execPath, join(ROOT, 'dist', 'bench', 'aedes-server.js'), '--port', String(port), ...(node === null ? [] : ['--redis', node.redis])]
     case 'mosquitto': {
+      if (node !== null) throw new Error('mosquitto has no cluster mode here')
       const path = mosquittoPath()
       if (path === null) throw new Error('mosquitto is not installed (apt-get install mosquitto)')
       const config = join(dir, 'mosquitto.conf')
@@ -70,9 +77,9 @@ function command (name: BrokerName, port: number, dir: string, nodeOptions: stri
   }
 }
 
-/** Starts `name`; `nodeOptions` are Node.js flags for our broker only. */
-export async function startBroker (name: BrokerName, port: number, dir: string, prefix: string[], nodeOptions: string[] = []): Promise<RunningBroker> {
-  const argv = [...prefix, ...command(name, port, dir, nodeOptions)]
+/** Starts `name`; `nodeOptions` are Node.js flags for our broker only; `node` makes it a cluster node. */
+export async function startBroker (name: BrokerName, port: number, dir: string, prefix: string[], nodeOptions: string[] = [], node: ClusterNode | null = null): Promise<RunningBroker> {
+  const argv = [...prefix, ...command(name, port, dir, nodeOptions, node)]
   const logPath = join(dir, `${name}.log`)
   const log = openSync(logPath, 'a')
   const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log], cwd: dir })
@@ -109,7 +116,7 @@ export async function startBroker (name: BrokerName, port: number, dir: string, 
   return { name, pid: child.pid ?? -1, port, stop, exited: () => exit, logTail }
 }
 
-function canConnect (port: number): Promise<boolean> {
+export function canConnect (port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port })
     s.once('connect', () => {

@@ -3,7 +3,7 @@
  *
  *   npm run bench -- [--quick] [--rounds 3] [--scenarios fan-in-100-q0,conn-10k]
  *                    [--brokers ours,aedes,mosquitto] [--port 18830] [--json] [--list]
- *                    [--node-options '--max-semi-space-size=4']
+ *                    [--node-options '--max-semi-space-size=4'] [--cluster]
  *
  * For every scenario, `--rounds` rounds; in each round every broker once, in turn (A B C A B C …),
  * each run on a fresh broker process pinned to CPU 0 while the load generator (`mqttctl bench`
@@ -13,15 +13,26 @@
  * one JSON document with --json; progress on stderr. `--node-options` starts our broker's Node.js
  * with those flags (to measure a heap setting; the generator and Aedes keep the defaults). Needs Linux, `taskset`, and for Mosquitto
  * `apt-get install mosquitto`; a missing Mosquitto or Aedes is reported and skipped.
+ *
+ * The cluster scenarios (cluster-scenarios.ts: cross-node and local traffic of a two-node mqttd
+ * cluster, a two-node Aedes cluster with mqemitter-redis and a standalone mqttd, every server
+ * process on CPU 0, a redis-server of the run's own included) run with --cluster, or when
+ * --scenarios names them; not by default: they need redis-server, and the default run is already
+ * an hour. `--brokers ours` keeps ours-cluster and ours, `--brokers aedes` aedes-cluster. Their
+ * report follows the standalone one (JSON: the `cluster` key).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BROKERS, ROOT, mosquittoPath, startBroker, type BrokerName, type RunningBroker } from './brokers.js'
+import { clusterMarkdown, summarizeCluster } from './cluster-report.js'
+import { runClusterScenarios, type ClusterRunRecord } from './cluster-run.js'
+import { CLUSTER_SCENARIOS, SETUPS, type ClusterScenario, type SetupName } from './cluster-scenarios.js'
 import { runGenerator } from './generator.js'
-import { figuresOf, invalidity, markdown, summarize, type RunRecord } from './report.js'
+import { figuresOf, invalidity, markdown, markdownHeader, summarize, type RunRecord } from './report.js'
 import { SCENARIOS } from './scenarios.js'
+import { redisVersion } from './redis-server.js'
 import { describeMachine, fdLimitPrefix, fileLimits, pinning, rssKiB } from './system.js'
 
 const { values: args } = parseArgs({
@@ -32,6 +43,7 @@ const { values: args } = parseArgs({
     brokers: { type: 'string' },
     port: { type: 'string', default: '18830' },
     'node-options': { type: 'string' },
+    cluster: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -56,12 +68,17 @@ function sleep (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function aedesVersion (): string | null {
+function packageVersion (name: string): string | null {
   try {
-    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', 'aedes', 'package.json'), 'utf8')) as { version: string }).version
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
   } catch {
     return null
   }
+}
+
+/** Setups of the cluster scenarios that `--brokers` keeps (ours: ours-cluster and ours; aedes: aedes-cluster). */
+function clusterSetups (brokers: BrokerName[]): SetupName[] {
+  return SETUPS.filter((s) => brokers.includes(s === 'aedes-cluster' ? 'aedes' : 'ours'))
 }
 
 async function main (): Promise<void> {
@@ -71,6 +88,8 @@ async function main (): Promise<void> {
   }
   if (args.list) {
     for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(16)} ${s.description}\n`)
+    process.stdout.write('\ncluster scenarios (--cluster; ours-cluster, aedes-cluster and ours standalone):\n')
+    for (const s of CLUSTER_SCENARIOS) process.stdout.write(`${s.name.padEnd(28)} ${s.description}\n`)
     return
   }
   const rounds = Number(args.rounds)
@@ -78,13 +97,15 @@ async function main (): Promise<void> {
   const basePort = Number(args.port)
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65000) fail('--port must be between 1024 and 65000')
 
-  const scenarios = args.scenarios === undefined
-    ? SCENARIOS
-    : args.scenarios.split(',').map((n) => {
-      const s = SCENARIOS.find((x) => x.name === n.trim())
-      if (s === undefined) fail(`unknown scenario '${n}' (npm run bench -- --list)`)
-      return s
-    })
+  const named = args.scenarios?.split(',').map((n) => n.trim())
+  for (const n of named ?? []) {
+    if (!SCENARIOS.some((x) => x.name === n) && !CLUSTER_SCENARIOS.some((x) => x.name === n)) fail(`unknown scenario '${n}' (npm run bench -- --list)`)
+  }
+  const scenarios = named === undefined
+    ? (args.cluster ? [] : SCENARIOS)
+    : named.map((n) => SCENARIOS.find((x) => x.name === n)).filter((s) => s !== undefined)
+  const namedCluster = named?.map((n) => CLUSTER_SCENARIOS.find((x) => x.name === n)).filter((s) => s !== undefined) ?? []
+  const clusterScenarios: ClusterScenario[] = namedCluster.length > 0 ? namedCluster : args.cluster ? CLUSTER_SCENARIOS : []
   const notes: string[] = []
   let brokers: BrokerName[] = BROKERS
   if (args.brokers !== undefined) {
@@ -99,12 +120,22 @@ async function main (): Promise<void> {
     brokers = brokers.filter((b) => b !== 'mosquitto')
     notes.push('Mosquitto is not installed (apt-get install mosquitto): left out')
   }
-  const aedes = aedesVersion()
+  const aedes = packageVersion('aedes')
+  const mqemitterRedis = packageVersion('mqemitter-redis')
+  const redis = clusterScenarios.length > 0 ? redisVersion() : null
+  if (clusterScenarios.length > 0 && redis === null) fail('the cluster scenarios need redis-server: apt-get install redis-server', 69)
+  if (clusterScenarios.length > 0 && brokers.includes('aedes') && mqemitterRedis === null) {
+    if (args.brokers !== undefined) fail('mqemitter-redis is not installed: npm ci (it is a devDependency)', 69)
+    notes.push('mqemitter-redis is not installed (npm ci installs the devDependencies): the Aedes cluster is left out')
+  }
   if (brokers.includes('aedes') && aedes === null) {
     if (args.brokers !== undefined) fail('aedes is not installed: npm ci (it is a devDependency)', 69)
     brokers = brokers.filter((b) => b !== 'aedes')
     notes.push('Aedes is not installed (npm ci installs the devDependencies): left out')
   }
+
+  const setups = clusterSetups(brokers).filter((s) => s !== 'aedes-cluster' || mqemitterRedis !== null)
+  if (clusterScenarios.length > 0 && setups.length === 0) fail('the cluster scenarios run ours and aedes (--brokers ours,aedes)')
 
   const pin = pinning()
   if (pin.note !== null) notes.push(pin.note)
@@ -134,6 +165,7 @@ async function main (): Promise<void> {
   process.on('SIGTERM', onSignal)
 
   const runs: RunRecord[] = []
+  let clusterRuns: ClusterRunRecord[] = []
   const todo = scenarios.filter((s) => !skipped.has(s.name))
   const total = todo.length * rounds * brokers.length
   let n = 0
@@ -176,6 +208,23 @@ async function main (): Promise<void> {
         }
       }
     }
+    if (clusterScenarios.length > 0 && !interrupted) {
+      clusterRuns = await runClusterScenarios(clusterScenarios, {
+        rounds,
+        quick: args.quick,
+        setups,
+        tmp,
+        serverPrefix: [...fd, ...pin.broker],
+        generatorPrefix: [...fd, ...pin.generator],
+        nodeOptions,
+        nextPorts: () => { // fresh ports per run, above the standalone runs' range: no TIME_WAIT left over
+          const k = (n++ % 50) * 2
+          return [basePort + 100 + k, basePort + 101 + k]
+        },
+        interrupted: () => interrupted,
+        note,
+      })
+    }
   } finally {
     await live.broker?.stop()
     rmSync(tmp, { recursive: true, force: true })
@@ -183,6 +232,16 @@ async function main (): Promise<void> {
 
   const machine = describeMachine(mosquitto, aedes)
   const summaries = summarize(scenarios, brokers, runs, skipped)
+  const cluster = clusterScenarios.length === 0
+    ? null
+    : {
+        header: {
+          redis,
+          mqemitter_redis: mqemitterRedis,
+          placement: pin.note === null ? 'every server process (both nodes and Redis, or the standalone broker) pinned to CPU 0 (taskset -c 0), the load generator to CPU 1' : pin.note,
+        },
+        setups,
+      }
   const header = {
     machine,
     rounds,
@@ -191,8 +250,15 @@ async function main (): Promise<void> {
     pinning: pin.note === null ? 'each broker pinned to CPU 0 (taskset -c 0), the load generator (mqttctl bench, 1 worker) to CPU 1' : pin.note,
     notes: interrupted ? [...notes, 'interrupted before the end'] : notes,
   }
-  if (args.json) process.stdout.write(JSON.stringify({ ...header, scenarios: summaries, runs }, null, 2) + '\n')
-  else process.stdout.write(markdown(header, summaries, runs))
+  const clusterSummaries = cluster === null ? [] : summarizeCluster(clusterScenarios, cluster.setups, clusterRuns)
+  if (args.json) {
+    const clusterDoc = cluster === null ? {} : { cluster: { ...cluster.header, setups: cluster.setups, scenarios: clusterSummaries, runs: clusterRuns } }
+    process.stdout.write(JSON.stringify({ ...header, scenarios: summaries, runs, ...clusterDoc }, null, 2) + '\n')
+  } else {
+    if (scenarios.length > 0 || cluster === null) process.stdout.write(markdown(header, summaries, runs))
+    else process.stdout.write(markdownHeader(header).join('\n') + '\n\n')
+    if (cluster !== null) process.stdout.write((scenarios.length > 0 ? '\n' : '') + clusterMarkdown(cluster.header, cluster.setups, clusterSummaries, clusterRuns))
+  }
   if (interrupted) process.exitCode = 130
 }
 

@@ -86,7 +86,8 @@ export function summarize (scenarios: Scenario[], brokers: BrokerName[], runs: R
   })
 }
 
-function num (v: number | null): string {
+/** A figure as the tables show it (thousands separated, three significant digits below 1000). */
+export function num (v: number | null): string {
   if (v === null) return '–'
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US')
   if (Math.abs(v) >= 100) return v.toFixed(0)
@@ -94,7 +95,7 @@ function num (v: number | null): string {
   return v.toFixed(3).replace(/\.?0+$/, '') || '0'
 }
 
-function ratio (v: number | null): string {
+export function ratio (v: number | null): string {
   return v === null ? '–' : `${v.toFixed(2)}x`
 }
 
@@ -107,7 +108,8 @@ export interface ReportHeader {
   notes: string[]
 }
 
-export function markdown (h: ReportHeader, summaries: ScenarioSummary[], runs: RunRecord[]): string {
+/** The title and the lines on the machine, the pinning and the rounds. */
+export function markdownHeader (h: ReportHeader): string[] {
   const out: string[] = []
   const m = h.machine
   out.push(`# mqttd benchmark${h.quick ? ' (quick smoke run: not for comparison)' : ''}`, '')
@@ -117,6 +119,11 @@ export function markdown (h: ReportHeader, summaries: ScenarioSummary[], runs: R
   out.push(`- ${h.pinning}`)
   out.push(`- ${h.rounds} round(s), brokers alternating within each round (${h.brokers.join(', ')}); a fresh broker process per run; medians of the valid runs`)
   for (const n of h.notes) out.push(`- ${n}`)
+  return out
+}
+
+export function markdown (h: ReportHeader, summaries: ScenarioSummary[], runs: RunRecord[]): string {
+  const out = markdownHeader(h)
   out.push('')
   const cols = h.brokers
   const withMosquitto = cols.includes('mosquitto') && cols.includes('ours')

@@ -1,7 +1,8 @@
 /**
  * What the comparison harness needs from the machine: CPU pinning (taskset, two cores), the
  * open-file limit (a 10k connection storm needs >10k descriptors in the broker and in the
- * generator), a process's resident memory (/proc/<pid>/status VmRSS), and a description of the
+ * generator), a process's resident memory (/proc/<pid>/status VmRSS), the CPU time of a process
+ * (/proc/<pid>/stat) and of each core (/proc/stat) for the cluster runs, and a description of the
  * machine for the report. Linux only.
  */
 import { execFileSync } from 'node:child_process'
@@ -52,6 +53,40 @@ export function rssKiB (pid: number): number | null {
     return m === null ? null : Number(m[1])
   } catch {
     return null
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 on Linux). */
+const TICKS_PER_S = ((): number => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** User + system CPU seconds a process has used so far, or null when it is gone. */
+export function cpuSeconds (pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S
+  } catch {
+    return null
+  }
+}
+
+/** Busy and total seconds of each CPU so far (/proc/stat: busy = all but idle and iowait). */
+export function cpuTimes (): Array<{ busy: number; total: number }> {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).map((l) => {
+      const v = l.trim().split(/\s+/).slice(1, 9).map(Number)
+      const total = v.reduce((a, b) => a + b, 0)
+      return { busy: (total - v[3] - v[4]) / TICKS_PER_S, total: total / TICKS_PER_S }
+    })
+  } catch {
+    return []
   }
 }
 

@@ -51,6 +51,7 @@ Rates are per second of the measured window (after --warmup); MB/s counts payloa
 
   static override flags = {
     url: Flags.string({ char: 'u', summary: 'Broker: mqtt://[user[:password]@]host[:port].', default: 'mqtt://127.0.0.1:1883' }),
+    'sub-url': Flags.string({ summary: 'sub, pubsub: subscribers connect here instead of --url (e.g. another node of a cluster: publishers on one node, subscribers on the other).' }),
     topology: Flags.string({ summary: 'pubsub: who hears whom.', options: ['fan-in', 'fan-out', 'pairs'], default: 'fan-in' }),
     clients: Flags.integer({ char: 'n', summary: 'Publishers (conn: connections; default pub 1, fan-in 10, fan-out 1, pairs 10, conn 1000).', min: 1 }),
     subscribers: Flags.integer({ summary: 'Subscribers (default fan-in 1, fan-out 10, pairs = --clients, sub 1).', min: 1 }),
@@ -82,6 +83,7 @@ Rates are per second of the measured window (after --warmup); MB/s counts payloa
     try {
       options = buildOptions(this.args.scenario as 'pub', {
         url: f.url,
+        subUrl: f['sub-url'],
         topology: f.topology as 'fan-in',
         clients: f.clients,
         subscribers: f.subscribers,

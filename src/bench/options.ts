@@ -11,6 +11,8 @@ export class BenchUsageError extends Error {}
 
 export interface BenchFlags {
   url: string
+  /** sub, pubsub: subscribers connect here instead of `url` (another node of a cluster). */
+  subUrl?: string | undefined
   topology: Topology
   clients?: number | undefined
   subscribers?: number | undefined
@@ -54,6 +56,8 @@ export function parseUrl (url: string): BenchOptions['endpoint'] {
 
 export function buildOptions (scenario: Scenario, f: BenchFlags): BenchOptions {
   const endpoint = parseUrl(f.url)
+  if (f.subUrl !== undefined && scenario !== 'sub' && scenario !== 'pubsub') throw new BenchUsageError('--sub-url is for sub and pubsub only')
+  const subEndpoint = f.subUrl === undefined ? endpoint : parseUrl(f.subUrl)
   if (f.qos !== 0 && f.qos !== 1 && f.qos !== 2) throw new BenchUsageError('--qos must be 0, 1 or 2')
   if (f.mqttVersion !== '3.1.1' && f.mqttVersion !== '5') throw new BenchUsageError("--mqtt-version must be '3.1.1' or '5'")
   if (f.messages !== undefined && f.durationMs !== undefined && f.durationMs !== null) throw new BenchUsageError('give --messages or --duration, not both')
@@ -87,6 +91,7 @@ export function buildOptions (scenario: Scenario, f: BenchFlags): BenchOptions {
   return {
     scenario,
     endpoint,
+    subEndpoint,
     topology: f.topology,
     clients,
     subscribers,

@@ -19,6 +19,8 @@ export type Topology = 'fan-in' | 'fan-out' | 'pairs'
 export interface BenchOptions {
   scenario: Scenario
   endpoint: Endpoint
+  /** Where subscribers connect (`--sub-url`; the same as `endpoint` unless given), e.g. another node of a cluster. */
+  subEndpoint: Endpoint
   topology: Topology
   /** Publishers (conn: connections to open). */
   clients: number

@@ -45,9 +45,10 @@ export interface BenchResult {
 
 /** The configuration as reported (`config` of the result). */
 export function describeConfig (o: BenchOptions): Record<string, unknown> {
-  const { endpoint } = o
+  const { endpoint, subEndpoint } = o
   return {
     url: `mqtt://${endpoint.host}:${endpoint.port}`,
+    ...(subEndpoint === endpoint ? {} : { sub_url: `mqtt://${subEndpoint.host}:${subEndpoint.port}` }),
     clients: o.clients,
     subscribers: o.scenario === 'pubsub' || o.scenario === 'sub' ? o.subscribers : 0,
     messages: o.messages,

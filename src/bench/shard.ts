@@ -86,7 +86,7 @@ export class Shard {
     const base = { version: o.version, keepalive: 0, clean: true }
     const subBase = o.persistent ? { ...base, clean: false, sessionExpiry: PERSISTENT_EXPIRY_S } : base
     await eachLimited(this.subSpecs, CONNECT_CONCURRENCY, async (spec) => {
-      const conn = await BenchConnection.open(o.endpoint, { ...subBase, clientId: `${o.idPrefix}-s${spec.index}` })
+      const conn = await BenchConnection.open(o.subEndpoint, { ...subBase, clientId: `${o.idPrefix}-s${spec.index}` })
       const sub: Subscriber = { spec, conn, trackers: new Map(), unexpected: 0 }
       this.subscribers.push(sub)
       await conn.subscribe([spec.filter], o.qos)
@@ -161,7 +161,7 @@ export class Shard {
     // persistent sessions would outlive the run: a clean connection with each client id ends them
     const o = this.o
     await eachLimited(this.subscribers, CONNECT_CONCURRENCY, async (s) => {
-      const conn = await BenchConnection.open(o.endpoint, { version: o.version, keepalive: 0, clean: true, clientId: `${o.idPrefix}-s${s.spec.index}` }).catch(() => null)
+      const conn = await BenchConnection.open(o.subEndpoint, { version: o.version, keepalive: 0, clean: true, clientId: `${o.idPrefix}-s${s.spec.index}` }).catch(() => null)
       conn?.close()
     })
   }

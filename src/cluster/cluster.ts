@@ -333,6 +333,10 @@ export class Cluster implements ClusterPort, OutboxHost {
     return this.link.command(['XADD', stream, '*', ...fields])
   }
 
+  durableChange (): void {
+    this.changeCount++
+  }
+
   dropped (messages: number): void {
     this.counters.dropped += messages
   }

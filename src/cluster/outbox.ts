@@ -50,6 +50,8 @@ export interface OutboxHost {
   append (stream: string, fields: (string | Buffer)[]): Promise<unknown>
   /** Cross-node figures: `forwarded` grows here with every message handed to the outbox. */
   readonly counters: { forwarded: number }
+  /** A QoS 1/2 message entered an outbox (ClusterPort.changeCount grows). */
+  durableChange (): void
   /** Messages were dropped (Redis unreachable, or the node left). */
   dropped (messages: number): void
   readonly closing: boolean
@@ -90,7 +92,10 @@ export class Outbox implements RemoteNode {
     batch.count++
     batch.bytes += size
     this.unsentBytes += size
-    if (msg.qos > 0) batch.durable = true
+    if (msg.qos > 0) {
+      batch.durable = true
+      this.host.durableChange() // the publisher's ack waits for it (ClusterPort.flush)
+    }
     this.host.counters.forwarded++
   }
 

@@ -5,6 +5,8 @@
  */
 import { describe, test, type TestContext } from 'node:test'
 import { startBroker } from '../helpers/broker.js'
+import { startCluster } from '../helpers/cluster.js'
+import { redisMissing, startRedis } from '../helpers/redis-server.js'
 import { BenchUsageError, buildOptions, type BenchFlags } from '../../src/bench/options.js'
 import { runBench } from '../../src/bench/run.js'
 import { until } from '../helpers/messages.js'
@@ -50,6 +52,19 @@ describe('mqttctl bench engine', () => {
       t.assert.ok(persistentSeen > 0, `a persistent subscriber session existed during the run (${mqttVersion})`)
       await until(() => broker.engine.sessions.size === 0, 'every session gone after the run')
     }
+  })
+
+  test('--sub-url: publishers on one cluster node, subscribers on the other (QoS 0 and 1), nothing lost', { skip: redisMissing ?? false }, async (t: TestContext) => {
+    const redis = await startRedis(t)
+    const [a, b] = await startCluster(t, redis, ['a', 'b'])
+    for (const qos of [0, 1]) {
+      const r = await bench('pubsub', a.url, { subUrl: b.url, clients: 3, subscribers: 1, messages: 200, qos })
+      t.assert.equal(r.valid, true, JSON.stringify(r.errors))
+      t.assert.equal(r.received?.messages, 600)
+      t.assert.equal(r.config.sub_url, b.url)
+    }
+    await until(() => a.broker.engine.sessions.size + b.broker.engine.sessions.size === 0, 'every session gone on both nodes')
+    t.assert.throws(() => buildOptions('conn', flags(a.url, { subUrl: b.url })), BenchUsageError)
   })
 
   test('pubsub fan-in: 2 publishers × 200 QoS 1 messages to 1 subscriber, nothing lost or duplicated', async (t: TestContext) => {

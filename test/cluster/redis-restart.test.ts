@@ -54,3 +54,21 @@ test('while Redis is paused (SIGSTOP), new clients are still accepted and served
   await pub.publishAsync('here/1', 'local', { qos: 1 })
   t.assert.equal((await next)[0]!.payload.toString(), 'local')
 })
+
+test('a QoS 1 message for another node is acknowledged only once it is in Redis: none while Redis is paused, then it arrives', { skip }, async (t: TestContext) => {
+  const redis = await startRedis(t)
+  const [a, b] = await startCluster(t, redis, ['a', 'b'])
+  const sub = await connect(t, b!.url, { clientId: 'far' })
+  await sub.subscribeAsync('far/#', { qos: 1 })
+  const pub = await connect(t, a!.url, { clientId: 'near' })
+  redis.pause()
+  t.after(() => { redis.resume() })
+  let acked = false
+  const arrived = nextMessages(sub, 1, 10_000)
+  const ack = pub.publishAsync('far/1', 'waits', { qos: 1 }).then(() => { acked = true })
+  await new Promise((resolve) => setTimeout(resolve, 700)) // no event to await: an ack must NOT come
+  t.assert.equal(acked, false, 'no PUBACK while the copy for node b is not in Redis')
+  redis.resume()
+  await ack
+  t.assert.equal((await arrived)[0]!.payload.toString(), 'waits')
+})
