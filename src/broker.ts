@@ -9,7 +9,9 @@
  *
  * With `cluster` in the config the broker is one node of a cluster (src/cluster): it joins after
  * opening the store and before restoring sessions (whose routes it mirrors), and leaves after its
- * connections have closed and the store is flushed.
+ * connections have closed and the store is flushed. The engine's store is then a ReplicatedStore:
+ * retained messages, accounts and rules are the cluster's (src/cluster/shared-state.ts), taken
+ * from Redis at the join, before the engine restores them.
  */
 import { createRequire } from 'node:module'
 import type { Config, ConfigSource, ListenerType } from './config/types.js'
@@ -33,6 +35,8 @@ import { type ReloadTrigger, reload } from './reload.js'
 import type { ReloadResult } from './control/schema.js'
 import { Tracer } from './tracing/tracer.js'
 import { Cluster } from './cluster/cluster.js'
+import { ReplicatedStore } from './cluster/replicated-store.js'
+import { SharedState } from './cluster/shared-state.js'
 import type { NodeFigures } from './cluster/membership.js'
 import { hostname } from 'node:os'
 import { type RunningListener, openListener } from './transport/listener.js'
@@ -58,6 +62,8 @@ export class Broker {
   readonly log: Logger
   /** This node's cluster (config `cluster`); null on a standalone broker. */
   readonly cluster: Cluster | null
+  /** The cluster-wide retained messages, accounts and rules (src/cluster/shared-state.ts); null when standalone. */
+  readonly sharedState: SharedState | null
   /** Control socket path: `<data_dir>/mqttctl.sock`. */
   readonly controlSocketPath: string
   /** Called when an operator asks for a stop (`mqttctl stop`); the process glue closes the broker. */
@@ -88,13 +94,17 @@ export class Broker {
       ? { overrides: structuredClone(config) }
       : { ...(deps.source.file === null ? {} : { file: deps.source.file }), overrides: deps.source.overrides }
     this.reopenLog = deps.reopenLog
-    this.engine = new Engine(config, deps.logger, deps.store ?? createStore(config), this.tracer)
+    const store = deps.store ?? createStore(config)
+    // on a cluster node the retained messages, accounts and rules are also written to Redis
+    const replicated = config.cluster === undefined ? null : new ReplicatedStore(store)
+    this.engine = new Engine(config, deps.logger, replicated ?? store, this.tracer)
     this.metrics = new MetricsSampler(this.engine.counters, (err) => { this.engine.admission.descriptorsExhausted(err, 'a memory reading') })
     this.sysTree = new SysTreePublisher(this)
     this.controlSocketPath = socketPathIn(config.data_dir)
     this.cluster = config.cluster === undefined
       ? null
       : new Cluster(this.engine, config.cluster, { nodeName: config.node_name, version: this.version, figures: () => this.figures() }, this.log)
+    this.sharedState = this.cluster === null || replicated === null ? null : new SharedState(this.cluster, this.engine, replicated, this.log)
   }
 
   /** The `$SYS/broker/cluster/...` values of a cluster node (the totals last read), null when standalone. */
@@ -130,6 +140,7 @@ export class Broker {
     await this.cluster?.join()
     await this.engine.restore()
     await this.cluster?.reconcileSessions()
+    this.sharedState?.ready()
     this.engine.start()
     this.metrics.start()
     try {
@@ -158,6 +169,7 @@ export class Broker {
     } catch (err) {
       await Promise.all(this.running.map((l) => l.close()))
       this.running = []
+      await this.sharedState?.close()
       await this.cluster?.leave()
       throw err
     }
@@ -216,6 +228,7 @@ export class Broker {
       await Promise.all(this.running.map((l) => l.close()))
       await this.engine.shutdown()
       this.metrics.stop()
+      await this.sharedState?.close()
       await this.engine.store.flush()
       await this.cluster?.leave()
       await this.engine.store.close()

@@ -2,7 +2,8 @@
  * AccessControl: accounts, IP rules and topic rules, as the broker holds them in memory and the
  * Store keeps them (records `account`, `ip_rule`, `topic_rule`), and the decisions made from them.
  *
- * One instance lives in the broker (changes arrive over the control channel and apply at once);
+ * One instance lives in the broker (changes arrive over the control channel and apply at once;
+ * on a cluster node, changes other nodes made arrive through `applyRecord`);
  * mqttctl makes another over the data dir of a stopped broker (src/control/offline-admin.ts). Every change is
  * written to the Store and awaited (`store.flush()`) before the method resolves, so a reply to
  * mqttctl means the change survives a crash.
@@ -109,24 +110,65 @@ export class AccessControl {
   /** Reads every account and rule from the Store (start-up). */
   async load (): Promise<void> {
     for (const { id, value } of await this.store.loadRecords('account')) {
-      const a = parse(accountSchema, 'account', id, value)
-      this.accounts.set(a.username, { username: a.username, hash: a.hash, createdAt: a.created_at, updatedAt: a.updated_at, lastLogin: a.last_login })
+      const a = accountOf(id, value, null)
+      this.accounts.set(a.username, a)
     }
     for (const { id, value } of await this.store.loadRecords('ip_rule')) {
-      const r = parse(ipRuleSchema, 'ip_rule', id, value)
-      let cidr: Cidr
-      try {
-        cidr = parseCidr(r.cidr)
-      } catch (err) {
-        throw new Error(`stored ip_rule record '${id}' is invalid: ${(err as Error).message}`)
-      }
-      this.ipRules.push({ id: r.id, cidr, action: r.action, skipAuth: r.skip_auth, createdAt: r.created_at, hits: 0 })
+      const r = ipRuleOf(id, value, 0)
+      this.ipRules.push(r)
       this.nextIpRuleId = Math.max(this.nextIpRuleId, r.id + 1)
     }
     for (const { id, value } of await this.store.loadRecords('topic_rule')) {
-      const r = parse(topicRuleSchema, 'topic_rule', id, value)
-      this.topicRules.push({ id: r.id, subject: r.subject, user: r.user, topic: r.topic, access: r.access, effect: r.effect, createdAt: r.created_at })
+      const r = topicRuleOf(id, value)
+      this.topicRules.push(r)
       this.nextTopicRuleId = Math.max(this.nextTopicRuleId, r.id + 1)
+    }
+    this.generation++
+  }
+
+  /**
+   * Applies a record that another node of the cluster changed (`value` null: deleted) to memory
+   * and, like every change here, to the Store. A new id moves the next id past it; an account
+   * keeps the later of its two last logins (a login is noted by the node it happened on only).
+   */
+  applyRecord (kind: SharedRecordKind, id: string, value: unknown): void {
+    if (kind === 'account') {
+      const previous = this.accounts.get(id)
+      if (value === null) {
+        this.removeAccount(id)
+        return
+      }
+      const account = accountOf(id, value, previous?.lastLogin ?? null)
+      this.accounts.set(account.username, account)
+      this.putAccount(account)
+      this.generation++
+      if (previous?.hash !== account.hash) this.onAccountChange?.(account.username)
+      return
+    }
+    const n = Number(id)
+    if (kind === 'ip_rule') {
+      const previous = this.ipRules.find((r) => r.id === n)
+      const rest = this.ipRules.filter((r) => r !== previous)
+      if (value === null) this.store.deleteRecord(kind, id)
+      else {
+        const rule = ipRuleOf(id, value, previous?.hits ?? 0)
+        rest.push(rule)
+        rest.sort((a, b) => a.id - b.id)
+        this.nextIpRuleId = Math.max(this.nextIpRuleId, rule.id + 1)
+        this.store.putRecord(kind, id, value)
+      }
+      this.ipRules = rest
+    } else {
+      const rest = this.topicRules.filter((r) => r.id !== n)
+      if (value === null) this.store.deleteRecord(kind, id)
+      else {
+        const rule = topicRuleOf(id, value)
+        rest.push(rule)
+        rest.sort((a, b) => a.id - b.id)
+        this.nextTopicRuleId = Math.max(this.nextTopicRuleId, rule.id + 1)
+        this.store.putRecord(kind, id, value)
+      }
+      this.topicRules = rest
     }
     this.generation++
   }
@@ -385,6 +427,32 @@ export class AccessControl {
     }
     return allowed
   }
+}
+
+/** The record kinds a cluster shares (settings stay per node). */
+export type SharedRecordKind = Exclude<RecordKind, 'setting'>
+
+/** An account record as the Store holds it; `lastLogin`, when later, replaces the record's. */
+function accountOf (id: string, value: unknown, lastLogin: number | null): Account {
+  const a = parse(accountSchema, 'account', id, value)
+  const last = lastLogin === null || (a.last_login !== null && a.last_login > lastLogin) ? a.last_login : lastLogin
+  return { username: a.username, hash: a.hash, createdAt: a.created_at, updatedAt: a.updated_at, lastLogin: last }
+}
+
+function ipRuleOf (id: string, value: unknown, hits: number): IpRule {
+  const r = parse(ipRuleSchema, 'ip_rule', id, value)
+  let cidr: Cidr
+  try {
+    cidr = parseCidr(r.cidr)
+  } catch (err) {
+    throw new Error(`stored ip_rule record '${id}' is invalid: ${(err as Error).message}`)
+  }
+  return { id: r.id, cidr, action: r.action, skipAuth: r.skip_auth, createdAt: r.created_at, hits }
+}
+
+function topicRuleOf (id: string, value: unknown): TopicRule {
+  const r = parse(topicRuleSchema, 'topic_rule', id, value)
+  return { id: r.id, subject: r.subject, user: r.user, topic: r.topic, access: r.access, effect: r.effect, createdAt: r.created_at }
 }
 
 function parse<T> (schema: z.ZodType<T>, kind: RecordKind, id: string, value: unknown): T {

@@ -117,6 +117,7 @@ export class Cluster implements ClusterPort, OutboxHost {
   private readonly handlers = new Map<string, RequestHandler>()
   private readonly logHandlers = new Map<string, LogHandler>()
   private readonly inboxHandlers = new Map<string, InboxHandler>()
+  private readonly joinSteps: Array<(again: boolean) => Promise<void>> = []
   private readonly pending = new Map<string, PendingRequest>()
   private requestSeq = 0
   /** Where the log tail reads next; `logEpoch` changes when a rejoin moves it. */
@@ -189,6 +190,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     // From its own join entry on: what came before is in the routes hashes read now (read twice is harmless).
     this.logCursor = this.membership.joinedLogId
     await this.loadPeers()
+    for (const step of this.joinSteps) await step(false)
     await this.ensureInboxGroup()
     this.logReader = await this.link.blocking()
     this.inboxReader = await this.link.blocking()
@@ -610,6 +612,15 @@ export class Cluster implements ClusterPort, OutboxHost {
       'k', kind, 'n', this.selfName, 'i', String(this.incarnation), ...fields]))
   }
 
+  /**
+   * Runs `step` at every join, once the log position is noted and the node has joined, before the
+   * log tail starts (entries from the noted position on are applied afterwards, even those `step`
+   * saw); and again (`again` true) after a rejoin, whose log position skips what came meanwhile.
+   */
+  onJoin (step: (again: boolean) => Promise<void>): void {
+    this.joinSteps.push(step)
+  }
+
   /** Takes inbox entries of kind `kind` (sent with `sendTo`) with `handler`. */
   onInbox (kind: string, handler: InboxHandler): void {
     this.inboxHandlers.set(kind, handler)
@@ -681,6 +692,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     for (const name of [...this.outboxes.keys()]) this.dropPeer(name)
     try {
       await this.loadPeers()
+      for (const step of this.joinSteps) await step(true)
       await this.ensureInboxGroup()
     } catch (err) {
       this.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'cluster: after rejoining, the other nodes could not be read; the change log brings them')
@@ -723,7 +735,8 @@ export function compareIds (a: string, b: string): number {
   return Number(am) - Number(bm) || Number(as) - Number(bs)
 }
 
-function splitKeys (joined: string | undefined): string[] {
+/** NUL-separated keys (routes, changed state keys) as a list. */
+export function splitKeys (joined: string | undefined): string[] {
   return joined === undefined || joined === '' ? [] : joined.split('\u0000')
 }
 

@@ -7,6 +7,7 @@
  *   cluster cost one round trip, not one per command. While Redis is unreachable a command fails at
  *   once (no offline queue): the caller decides whether to retry (QoS 1/2) or drop (QoS 0).
  * - `script(lua, keys, args)` runs a Lua script by its SHA1 (EVALSHA), loading it on NOSCRIPT.
+ * - `binaryCommand(args)` is `command` with bulk replies as Buffers (values that are bytes).
  * - `blocking()` opens a connection of its own for one blocking reader (XREAD/XREADGROUP BLOCK),
  *   whose bulk replies are Buffers (message payloads are bytes, not text).
  *
@@ -91,6 +92,14 @@ export class RedisLink implements RedisConnection {
 
   command (args: readonly (string | Buffer)[]): Promise<Reply> {
     return this.client.sendCommand(args) as Promise<Reply>
+  }
+
+  /**
+   * Sends one raw command on the shared connection (in order with `command` and `script`) whose
+   * bulk replies are Buffers: values that are bytes (retained messages).
+   */
+  binaryCommand (args: readonly (string | Buffer)[]): Promise<Reply> {
+    return this.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).sendCommand(args) as Promise<Reply>
   }
 
   /** Runs `lua` with `keys` and `args` (EVALSHA, falling back to EVAL once when Redis lacks the script). */
