@@ -97,6 +97,9 @@ export class Cluster implements ClusterPort, OutboxHost {
   readonly totals = new ClusterTotalsCache(this)
   changeCount = 0
   closing = false
+  /** The promise flush() last made, and the outboxes' batch numbers it covers. */
+  private flushing: Promise<void> | null = null
+  private flushingKey = -1
   private readonly outboxes = new Map<string, Outbox>()
   /** Route keys added / removed since the last route write. */
   private readonly added = new Set<string>()
@@ -315,10 +318,21 @@ export class Cluster implements ClusterPort, OutboxHost {
     return { promise, resolve: () => { settle() } }
   }
 
+  /**
+   * One promise serves every caller until a new batch opens in some outbox (every QoS 1/2 publish
+   * of a tick asks, and most land in the same batches): no promise per message.
+   */
   flush (): Promise<void> {
+    let key = 0
+    for (const box of this.outboxes.values()) key += box.batchSeq
+    if (this.flushing !== null && key === this.flushingKey) return this.flushing
     const waits: Promise<void>[] = []
     for (const box of this.outboxes.values()) waits.push(box.settled())
-    return Promise.all(waits).then(noop)
+    const flushing = Promise.all(waits).then(noop)
+    this.flushing = flushing
+    this.flushingKey = key
+    void flushing.then(() => { if (this.flushing === flushing) this.flushing = null })
+    return flushing
   }
 
   // --- OutboxHost ----------------------------------------------------------------------------

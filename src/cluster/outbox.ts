@@ -112,6 +112,11 @@ export class Outbox implements RemoteNode {
     if (this.sending === null && this.queue.length > 0) this.sending = this.pump()
   }
 
+  /** The sequence number of the newest batch (grows when a batch opens). */
+  get batchSeq (): number {
+    return this.seq
+  }
+
   /** Resolves once every batch made so far is in Redis (or dropped). */
   settled (): Promise<void> {
     const seq = this.seq
