@@ -3,13 +3,14 @@
  * engine's ClusterPort and assembles the parts:
  *
  * - membership (cluster/membership.ts): join under a unique name, heartbeats, leave;
- * - routes: the distinct filters of this node's subscribers, written per tick to the node's routes
- *   hash and announced in the change log (one script call per tick); every node tails the log into
- *   its router's remote trie. A SUBACK that added a filter waits until every live node has applied
- *   it (each answers into this node's inbox);
+ * - routes (cluster/route-mirror.ts): this node's distinct filters, written per tick and announced
+ *   in the change log, and the SUBACK barrier; here, the log tail that applies the other nodes'
+ *   entries to the router's remote trie (and hands other kinds to onLog handlers);
  * - outboxes (cluster/outbox.ts): messages for other nodes, batched per tick into their inboxes;
  * - the inbox: batches from other nodes, read with XREADGROUP on a connection of its own, routed to
- *   local sessions, acknowledged (XACK, XDEL) once the local hand-off is durable.
+ *   local sessions, acknowledged (XACK, XDEL) once the local hand-off is durable; requests and
+ *   answers (cluster/requests.ts), and entries for onInbox handlers;
+ * - client ids (cluster/client-registry.ts): one session per client id cluster-wide.
  *
  * Nothing here runs on the publish path but the router's hand-off to an outbox (no Redis read).
  */
@@ -24,8 +25,10 @@ import { ClusterKeys, INBOX_GROUP, LOG_MAX_LENGTH } from './keys.js'
 import { Membership, type NodeFigures, type ClusterNode } from './membership.js'
 import { Outbox, type OutboxHost } from './outbox.js'
 import { type RedisConnection, RedisLink, type Reply, isErrorReply } from './redis.js'
-import { ROUTES } from './scripts.js'
 import { decodeBatch } from './wire.js'
+import { ClusterRequestError, type RequestHandler, Requests } from './requests.js'
+import { splitKeys, streamEntries } from './streams.js'
+import { RouteMirror, type RouteMirrorHost } from './route-mirror.js'
 import { ClientRegistry } from './client-registry.js'
 import type { ClientClaim } from '../core/cluster-port.js'
 import { ClusterTotalsCache } from './totals.js'
@@ -42,37 +45,11 @@ export interface ClusterOptions {
   figures: () => NodeFigures
 }
 
-/** A SUBACK barrier: the log entry that carried new routes, and who has applied it. */
-interface Barrier {
-  readonly id: string
-  readonly resolve: () => void
-  readonly deadline: number
-}
-
-/** Answers a request another node sent (`Cluster.serve`); what it returns (JSON) goes back. */
-export type RequestHandler = (params: unknown, from: string) => unknown
-
 /** Applies a change-log entry of another node (`Cluster.onLog`): its fields as text, and its id. */
 export type LogHandler = (fields: Readonly<Record<string, string>>, id: string) => void
 
 /** Takes an inbox entry of another kind (`Cluster.onInbox`): its text fields, its `d` field as bytes. */
 export type InboxHandler = (fields: Readonly<Record<string, string>>, data: Buffer | undefined) => void
-
-/** A request to another node that waits for its answer. */
-interface PendingRequest {
-  readonly node: string
-  readonly resolve: (value: unknown) => void
-  readonly reject: (err: Error) => void
-  readonly timer: NodeJS.Timeout
-}
-
-/** A request another node could not answer: no such node, it failed, or no answer in time. */
-export class ClusterRequestError extends Error {
-  override readonly name = 'ClusterRequestError'
-  constructor (message: string, readonly reason: 'unknown-node' | 'failed' | 'timeout') {
-    super(message)
-  }
-}
 
 /** Cross-node figures for `$SYS` and `state`, counted since start. */
 export interface ClusterCounters {
@@ -86,7 +63,7 @@ export interface ClusterCounters {
   duplicates: number
 }
 
-export class Cluster implements ClusterPort, OutboxHost {
+export class Cluster implements ClusterPort, OutboxHost, RouteMirrorHost {
   readonly keys: ClusterKeys
   readonly link: RedisLink
   readonly membership: Membership
@@ -101,28 +78,15 @@ export class Cluster implements ClusterPort, OutboxHost {
   private flushing: Promise<void> | null = null
   private flushingKey = -1
   private readonly outboxes = new Map<string, Outbox>()
-  /** Route keys added / removed since the last route write. */
-  private readonly added = new Set<string>()
-  private readonly removed = new Set<string>()
+  /** This node's routes as the others see them, and the SUBACK barrier (cluster/route-mirror.ts). */
+  private readonly routes: RouteMirror
   private scheduled = false
-  private routeWrite: Promise<void> = Promise.resolve()
-  /** SUBACKs waiting for the routes of the current tick. */
-  private tickBarrier: { promise: Promise<void>; resolve: () => void } | null = null
-  /** The last barrier written and not yet confirmed (a SUBACK for a filter it carries waits for it too). */
-  private sentBarrier: Promise<void> | null = null
-  private barrierWarnedAt = 0
-  private readonly barriers: Barrier[] = []
-  /** The log id each peer has applied up to (from its answers), and the id of its join. */
-  private readonly applied = new Map<string, string>()
-  private readonly joinedAt = new Map<string, string>()
   /** Per sender `name/incarnation`: the highest batch sequence received (duplicates are dropped). */
   private readonly received = new Map<string, number>()
-  private readonly handlers = new Map<string, RequestHandler>()
   private readonly logHandlers = new Map<string, LogHandler>()
   private readonly inboxHandlers = new Map<string, InboxHandler>()
   private readonly joinSteps: Array<(again: boolean) => Promise<void>> = []
-  private readonly pending = new Map<string, PendingRequest>()
-  private requestSeq = 0
+  private readonly requests: Requests
   /** Where the log tail reads next; `logEpoch` changes when a rejoin moves it. */
   private logCursor = '0-0'
   private logEpoch = 0
@@ -134,7 +98,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     private readonly log: Logger) {
     this.keys = new ClusterKeys(config.prefix)
     this.link = new RedisLink(config.redis, log)
-    this.membership = new Membership(this.link, this.keys, {
+    const membership = this.membership = new Membership(this.link, this.keys, {
       name: options.nodeName,
       host: hostname(),
       pid: process.pid,
@@ -143,7 +107,14 @@ export class Cluster implements ClusterPort, OutboxHost {
       leaseMs: config.lease * 1000,
       figures: options.figures,
     }, log)
+    this.requests = new Requests({
+      selfName: options.nodeName,
+      get incarnation () { return membership.incarnation },
+      isPeer: (name) => this.outboxes.has(name),
+      sendToInbox: (node, fields) => this.append(this.keys.inbox(node), fields),
+    })
     this.clients = new ClientRegistry(this, engine, this.link, this.keys, log)
+    this.routes = new RouteMirror(this, this.link, this.keys, config, log)
     this.membership.onLeases = (leases, now) => { this.leasesChanged(leases, now) }
     this.membership.onRejoined = () => this.rejoined()
   }
@@ -250,28 +221,21 @@ export class Cluster implements ClusterPort, OutboxHost {
     const box = this.outboxes.get(name)
     if (box === undefined) return
     this.outboxes.delete(name)
-    for (const [id, p] of this.pending) {
-      if (p.node !== name) continue
-      this.pending.delete(id)
-      clearTimeout(p.timer)
-      p.reject(new ClusterRequestError(`node "${name}" left the cluster before answering`, 'failed'))
-    }
+    this.requests.nodeGone(name)
     this.engine.router.removeRemoteNode(name)
     box.discard()
-    this.applied.delete(name)
-    this.joinedAt.delete(name)
-    this.checkBarriers()
+    this.routes.forget(name)
   }
 
   // --- ClusterPort -------------------------------------------------------------------------
 
   routeAdded (key: string): void {
-    if (!this.removed.delete(key)) this.added.add(key)
+    this.routes.added1(key)
     this.schedule()
   }
 
   routeRemoved (key: string): void {
-    if (!this.added.delete(key)) this.removed.add(key)
+    this.routes.removed1(key)
     this.schedule()
   }
 
@@ -289,33 +253,7 @@ export class Cluster implements ClusterPort, OutboxHost {
   }
 
   routesSettled (): Promise<void> | null {
-    if (this.added.size > 0) {
-      this.tickBarrier ??= this.newBarrier()
-      return this.tickBarrier.promise
-    }
-    return this.tickBarrier?.promise ?? this.sentBarrier
-  }
-
-  /**
-   * A SUBACK barrier, resolved when every node has applied the tick's routes, or after two
-   * heartbeats at most: a SUBACK is never held longer by a slow node or a Redis that does not answer.
-   */
-  private newBarrier (): { promise: Promise<void>; resolve: () => void } {
-    let settle = noop
-    const promise = new Promise<void>((resolve) => { settle = resolve })
-    const timer = setTimeout(() => {
-      if (Date.now() - this.barrierWarnedAt > 10_000) {
-        this.barrierWarnedAt = Date.now()
-        this.log.warn({ waited_ms: this.config.heartbeat * 2000 }, 'cluster: new routes were not confirmed by every node in time (Redis or a node is slow); SUBACK sent anyway')
-      }
-      settle()
-    }, this.config.heartbeat * 2000)
-    timer.unref()
-    void promise.then(() => {
-      clearTimeout(timer)
-      if (this.sentBarrier === promise) this.sentBarrier = null
-    })
-    return { promise, resolve: () => { settle() } }
+    return this.routes.settled()
   }
 
   /**
@@ -367,68 +305,8 @@ export class Cluster implements ClusterPort, OutboxHost {
   /** End of a tick: the route changes and every outbox's batches leave together. */
   private tick (): void {
     this.scheduled = false
-    if (this.added.size > 0 || this.removed.size > 0) this.writeRoutes()
+    if (this.routes.pending) this.routes.write()
     for (const box of this.outboxes.values()) box.flush()
-  }
-
-  /** Writes the tick's route changes (hash and log entry in one script); retried while Redis is away. */
-  private writeRoutes (): void {
-    const added = [...this.added]
-    const removed = [...this.removed]
-    this.added.clear()
-    this.removed.clear()
-    const barrier = this.tickBarrier
-    this.tickBarrier = null
-    if (barrier !== null) this.sentBarrier = barrier.promise
-    this.routeWrite = this.routeWrite.then(async () => {
-      for (;;) {
-        try {
-          const id = await this.link.script(ROUTES, [this.keys.routes(this.selfName), this.keys.node(this.selfName), this.keys.log], [
-            this.selfName, String(this.incarnation), String(LOG_MAX_LENGTH), added.join('\u0000'), removed.join('\u0000'), barrier === null ? '0' : '1',
-          ])
-          if (barrier !== null) {
-            if (id === null) barrier.resolve() // fenced: the rejoin writes every route again
-            else this.barriers.push({ id: String(id), resolve: barrier.resolve, deadline: Date.now() + this.config.lease * 1000 })
-            this.checkBarriers()
-          }
-          return
-        } catch (err) {
-          if (this.closing) {
-            barrier?.resolve()
-            return
-          }
-          this.log.debug({ reason: err instanceof Error ? err.message : String(err) }, 'cluster: route write failed, retrying')
-          await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS))
-        }
-      }
-    })
-  }
-
-  /** Resolves every barrier that each live peer (that joined before it) has applied, or that timed out. */
-  private checkBarriers (): void {
-    if (this.barriers.length === 0) return
-    const now = Date.now()
-    for (let i = 0; i < this.barriers.length;) {
-      const b = this.barriers[i] as Barrier
-      let waiting = false
-      if (b.deadline > now) {
-        for (const name of this.outboxes.keys()) {
-          const joined = this.joinedAt.get(name)
-          if (joined !== undefined && compareIds(joined, b.id) > 0) continue
-          const upTo = this.applied.get(name)
-          if (upTo === undefined || compareIds(upTo, b.id) < 0) {
-            waiting = true
-            break
-          }
-        }
-      }
-      if (waiting) {
-        i++
-        continue
-      }
-      this.barriers.splice(i, 1)
-      b.resolve()
-    }
   }
 
   // --- the change log ------------------------------------------------------------------------
@@ -458,7 +336,7 @@ export class Cluster implements ClusterPort, OutboxHost {
       for (const origin of answer) {
         void this.append(this.keys.inbox(origin), ['k', 'applied', 'n', this.selfName, 'u', last]).catch(() => undefined)
       }
-      if (entries.length > 0) this.checkBarriers()
+      if (entries.length > 0) this.routes.check()
     }
   }
 
@@ -470,7 +348,7 @@ export class Cluster implements ClusterPort, OutboxHost {
         for (const sender of [...this.received.keys()]) if (sender.startsWith(`${name}/`)) this.received.delete(sender)
         this.dropPeer(name)
         this.peer(name, incarnation)
-        this.joinedAt.set(name, id)
+        this.routes.joined(name, id)
         break
       case 'leave':
         if (this.outboxes.get(name)?.incarnation === incarnation) this.dropPeer(name)
@@ -524,14 +402,11 @@ export class Cluster implements ClusterPort, OutboxHost {
       for (const [id, f, d] of entries) {
         ids.push(id)
         if (f.k === 'msgs') this.deliverBatch(f, d)
-        else if (f.k === 'applied' && f.n !== undefined && f.u !== undefined) {
-          const prev = this.applied.get(f.n)
-          if (prev === undefined || compareIds(f.u, prev) > 0) this.applied.set(f.n, f.u)
-        } else if (f.k === 'req') void this.answer(f)
-        else if (f.k === 'res') this.answered(f)
+        else if (f.k === 'applied' && f.n !== undefined && f.u !== undefined) this.routes.appliedBy(f.n, f.u)
+        else if (f.k === 'req') void this.requests.answer(f)
+        else if (f.k === 'res') this.requests.answered(f)
         else this.dispatchInbox(f, d)
       }
-      this.checkBarriers()
       const durable = this.engine.durableSince(mark)
       const ack = (): void => {
         void this.link.command(['XACK', stream, INBOX_GROUP, ...ids]).then(() => this.link.command(['XDEL', stream, ...ids])).catch(() => undefined)
@@ -570,9 +445,9 @@ export class Cluster implements ClusterPort, OutboxHost {
 
   // --- requests between nodes and the change log, for the other parts of the cluster -----------
 
-  /** Answers requests `method` from other nodes with `handler` (one handler per method). */
+  /** Answers requests `method` from other nodes with `handler` (one handler per method; cluster/requests.ts). */
   serve (method: string, handler: RequestHandler): void {
-    this.handlers.set(method, handler)
+    this.requests.serve(method, handler)
   }
 
   /**
@@ -581,21 +456,7 @@ export class Cluster implements ClusterPort, OutboxHost {
    * answer within `timeoutMs`.
    */
   request (node: string, method: string, params: unknown, timeoutMs = 5000): Promise<unknown> {
-    if (!this.outboxes.has(node)) return Promise.reject(new ClusterRequestError(`no live node "${node}" in the cluster`, 'unknown-node'))
-    const id = `${this.incarnation}.${++this.requestSeq}`
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new ClusterRequestError(`node "${node}" did not answer ${method} within ${timeoutMs} ms`, 'timeout'))
-      }, timeoutMs)
-      timer.unref()
-      this.pending.set(id, { node, resolve, reject, timer })
-      this.append(this.keys.inbox(node), ['k', 'req', 'n', this.selfName, 'q', id, 'm', method, 'p', JSON.stringify(params ?? null)]).catch((err: unknown) => {
-        clearTimeout(timer)
-        this.pending.delete(id)
-        reject(new ClusterRequestError(`cannot reach node "${node}": ${err instanceof Error ? err.message : String(err)}`, 'failed'))
-      })
-    })
+    return this.requests.request(node, method, params, timeoutMs)
   }
 
   /** Asks every live node but this one; resolves with each one's answer or error, by node name. */
@@ -658,31 +519,6 @@ export class Cluster implements ClusterPort, OutboxHost {
     }
   }
 
-  private async answer (f: Record<string, string>): Promise<void> {
-    const from = f.n
-    const id = f.q
-    if (from === undefined || id === undefined) return
-    const handler = f.m === undefined ? undefined : this.handlers.get(f.m)
-    let reply: string[]
-    try {
-      if (handler === undefined) throw new Error(`this node has no handler for ${f.m ?? '?'}`)
-      const result = await handler(JSON.parse(f.p ?? 'null'), from)
-      reply = ['r', JSON.stringify(result ?? null)]
-    } catch (err) {
-      reply = ['e', err instanceof Error ? err.message : String(err)]
-    }
-    await this.append(this.keys.inbox(from), ['k', 'res', 'n', this.selfName, 'q', id, ...reply]).catch(() => undefined)
-  }
-
-  private answered (f: Record<string, string>): void {
-    const pending = f.q === undefined ? undefined : this.pending.get(f.q)
-    if (pending === undefined) return
-    this.pending.delete(f.q as string)
-    clearTimeout(pending.timer)
-    if (f.e !== undefined) pending.reject(new ClusterRequestError(f.e, 'failed'))
-    else pending.resolve(JSON.parse(f.r ?? 'null'))
-  }
-
   // --- membership events ---------------------------------------------------------------------
 
   /** After a heartbeat: peers whose lease ran out are down (no messages sent into a void). */
@@ -694,13 +530,12 @@ export class Cluster implements ClusterPort, OutboxHost {
         this.dropPeer(name)
       }
     }
-    this.checkBarriers()
+    this.routes.check()
   }
 
   /** This node joined again under a new incarnation: its routes are written again in full. */
   private async rejoined (): Promise<void> {
     this.received.clear()
-    this.removed.clear()
     this.logEpoch++
     this.logCursor = this.membership.joinedLogId
     for (const name of [...this.outboxes.keys()]) this.dropPeer(name)
@@ -711,7 +546,7 @@ export class Cluster implements ClusterPort, OutboxHost {
     } catch (err) {
       this.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'cluster: after rejoining, the other nodes could not be read; the change log brings them')
     }
-    for (const key of this.engine.router.localRouteKeys()) this.added.add(key)
+    this.routes.rewriteAll(this.engine.router.localRouteKeys())
     this.schedule()
   }
 
@@ -726,58 +561,13 @@ export class Cluster implements ClusterPort, OutboxHost {
     await this.membership.markLeaving()
     await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
     this.closing = true
-    await this.routeWrite
+    await this.routes.close()
     await this.membership.leave()
     await Promise.all([this.logReader?.close(), this.inboxReader?.close()])
     await Promise.allSettled(this.readers)
     await this.link.close()
-    for (const b of this.barriers.splice(0)) b.resolve()
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer)
-      p.reject(new ClusterRequestError('this node is leaving the cluster', 'failed'))
-    }
-    this.pending.clear()
+    this.requests.close()
   }
 }
 
 function noop (): void {}
-
-/** `a` vs `b` as stream ids (`ms-seq`): negative, 0 or positive. */
-export function compareIds (a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-')
-  const [bm = '0', bs = '0'] = b.split('-')
-  return Number(am) - Number(bm) || Number(as) - Number(bs)
-}
-
-/** NUL-separated keys (routes, changed state keys) as a list. */
-export function splitKeys (joined: string | undefined): string[] {
-  return joined === undefined || joined === '' ? [] : joined.split('\u0000')
-}
-
-/**
- * XREAD/XREADGROUP's reply (one stream) as [id, fields, field `d` as bytes] triples; fields are
- * text, except `d` which stays a Buffer when `binary`.
- */
-function streamEntries (reply: Reply, binary = false): Array<[string, Record<string, string>, Buffer | undefined]> {
-  if (!Array.isArray(reply) || reply.length === 0) return []
-  const stream = reply[0]
-  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return []
-  const out: Array<[string, Record<string, string>, Buffer | undefined]> = []
-  for (const entry of stream[1]) {
-    if (!Array.isArray(entry)) continue
-    const id = String(entry[0])
-    const list = entry[1]
-    const fields: Record<string, string> = {}
-    let data: Buffer | undefined
-    if (Array.isArray(list)) {
-      for (let i = 0; i + 1 < list.length; i += 2) {
-        const name = String(list[i])
-        const value = list[i + 1]
-        if (binary && name === 'd' && Buffer.isBuffer(value)) data = value
-        else fields[name] = String(value)
-      }
-    }
-    out.push([id, fields, data])
-  }
-  return out
-}

@@ -10,7 +10,8 @@
  * A node that answers with an error (its handler threw) fails the call with that error: it is a
  * real answer, not a missing node.
  */
-import { type Cluster, ClusterRequestError } from './cluster.js'
+import type { Cluster } from './cluster.js'
+import { ClusterRequestError } from './requests.js'
 
 /** How long a node waits for the others' answers to an operator call (ms): below mqttctl's --timeout. */
 export const REMOTE_ADMIN_TIMEOUT_MS = 3000
