@@ -42,25 +42,48 @@ async function freePort (): Promise<number> {
   return address.port
 }
 
-/** Resolves once something accepts connections on `port`; rejects after `timeoutMs` or when `child` exits. */
+/**
+ * Resolves once `child` accepts connections on `port` (the server answering there reports the
+ * child's pid: not another test's server that took the port first); rejects after `timeoutMs`,
+ * when `child` exits, or when another process answers.
+ */
 async function accepting (port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`)
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true) })
-      socket.once('error', () => { resolve(false) })
-    })
-    if (ok) return
+    const pid = await serverPid(port)
+    if (pid !== null) {
+      if (pid === child.pid) return
+      throw new Error(`port ${port} is another redis-server's (pid ${pid})`)
+    }
     if (Date.now() > deadline) throw new Error(`redis-server did not accept connections on ${port} within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 
+/** The `process_id` of the redis-server answering on `port`, or null when none answers (yet). */
+function serverPid (port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    let text = ''
+    const socket = createConnection({ host: '127.0.0.1', port }, () => { socket.write('INFO server\r\n') })
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      const m = /process_id:(\d+)/.exec(text)
+      if (m !== null) {
+        socket.destroy()
+        resolve(Number(m[1]))
+      }
+    })
+    socket.once('error', () => { resolve(null) })
+    socket.once('close', () => { resolve(null) })
+  })
+}
+
 /** Starts a redis-server for this test; it is stopped and its directory removed after the test. */
 export async function startRedis (t: TestContext, args: readonly string[] = []): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'mqttd-redis-'))
-  const port = await freePort()
+  let port = await freePort()
   let child: ChildProcess | null = null
   const launch = async (): Promise<void> => {
     const c = spawn('redis-server', [
@@ -83,7 +106,17 @@ export async function startRedis (t: TestContext, args: readonly string[] = []):
     await stop('SIGKILL')
     await rm(dir, { recursive: true, force: true })
   })
-  await launch()
+  // The port was free a moment ago; another test's server may have taken it since: try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch()
+      break
+    } catch (err) {
+      await stop('SIGKILL')
+      if (attempt >= 5) throw err
+      port = await freePort()
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
