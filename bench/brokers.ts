@@ -79,10 +79,26 @@ function command (name: BrokerName, port: number, dir: string, nodeOptions: stri
 
 /** Starts `name`; `nodeOptions` are Node.js flags for our broker only; `node` makes it a cluster node. */
 export async function startBroker (name: BrokerName, port: number, dir: string, prefix: string[], nodeOptions: string[] = [], node: ClusterNode | null = null): Promise<RunningBroker> {
-  const argv = [...prefix, ...command(name, port, dir, nodeOptions, node)]
-  const logPath = join(dir, `${name}.log`)
+  const server = await startServer(name, [...prefix, ...command(name, port, dir, nodeOptions, node)], port, dir, join(dir, `${name}.log`))
+  return { name, ...server }
+}
+
+/** A server process of a run: its output in a log file, up once it accepts connections on its port. */
+export interface RunningServer {
+  pid: number
+  port: number
+  /** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once it exited. */
+  stop (): Promise<void>
+  /** Exit code/signal if it has exited. */
+  exited (): string | null
+  /** The last lines of its log. */
+  logTail (): string
+}
+
+/** Spawns `argv` in `dir` (output to `logPath`) and resolves once it accepts connections on `port`; rejects, stopped, if it exits or does not within READY_TIMEOUT_MS. */
+export async function startServer (what: string, argv: string[], port: number, dir: string, logPath: string): Promise<RunningServer> {
   const log = openSync(logPath, 'a')
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log], cwd: dir })
+  const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', log, log], cwd: dir })
   closeSync(log)
   let exit: string | null = null
   const exited = new Promise<void>((resolve) => {
@@ -109,11 +125,21 @@ export async function startBroker (name: BrokerName, port: number, dir: string, 
   while (!(await canConnect(port))) {
     if (exit !== null || Date.now() > deadline) {
       await stop()
-      throw new Error(`${name} did not start on port ${port}${exit !== null ? ` (exited: ${exit})` : ''}\n${logTail()}`)
+      throw new Error(`${what} did not start on port ${port}${exit !== null ? ` (exited: ${exit})` : ''}\n${logTail()}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  return { name, pid: child.pid ?? -1, port, stop, exited: () => exit, logTail }
+  return { pid: child.pid ?? -1, port, stop, exited: () => exit, logTail }
+}
+
+/** A port that was free a moment ago (bound on 127.0.0.1:0 and released). */
+export async function freePort (): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => { resolve() }))
+  if (address === null || typeof address === 'string') throw new Error('no free port')
+  return address.port
 }
 
 export function canConnect (port: number): Promise<boolean> {

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import mqtt, { type MqttClient } from 'mqtt'
-import { ROOT } from './brokers.js'
+import { ROOT, freePort } from './brokers.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -45,14 +45,6 @@ function random (): number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 async function waitForPort (port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs

@@ -9,16 +9,12 @@
  * `commandStats()` reads `INFO commandstats` (calls per command) over a plain socket: one inline
  * command and one bulk reply, no client library.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { join } from 'node:path'
-import { canConnect } from './brokers.js'
+import { freePort, startServer } from './brokers.js'
 
 export const REDIS_ARGS = ['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--client-output-buffer-limit', 'pubsub 0 0 0']
-
-const READY_TIMEOUT_MS = 10_000
-const STOP_TIMEOUT_MS = 10_000
 
 export interface BenchRedis {
   url: string
@@ -37,52 +33,17 @@ export function redisVersion (): string | null {
   return /v=(\S+)/.exec(r.stdout)?.[1] ?? 'unknown'
 }
 
-/** A port that was free a moment ago (bound on 127.0.0.1:0 and released). */
-export async function freePort (): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => { resolve() }))
-  if (address === null || typeof address === 'string') throw new Error('no free port')
-  return address.port
-}
-
 export async function startRedis (dir: string, prefix: string[]): Promise<BenchRedis> {
   const port = await freePort()
-  const logPath = join(dir, 'redis.log')
-  const log = openSync(logPath, 'a')
   const argv = [...prefix, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...REDIS_ARGS]
-  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log], cwd: dir })
-  closeSync(log)
-  let exit: string | null = null
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = signal ?? String(code)
-      resolve()
-    })
-  })
-  const stop = async (): Promise<void> => {
-    if (exit !== null) return
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, STOP_TIMEOUT_MS)
-    await exited
-    clearTimeout(timer)
-  }
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (!(await canConnect(port))) {
-    if (exit !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`redis-server did not start on port ${port}${exit !== null ? ` (exited: ${exit})` : ''}\n${readFileSync(logPath, 'utf8').slice(-1000)}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  const server = await startServer('redis-server', argv, port, dir, join(dir, 'redis.log'))
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
-    pid: child.pid ?? -1,
+    pid: server.pid,
     commandStats: async () => parseCommandStats(await infoSection(port, 'commandstats')),
-    exited: () => exit,
-    stop,
+    exited: server.exited,
+    stop: server.stop,
   }
 }
 
