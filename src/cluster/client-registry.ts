@@ -22,6 +22,7 @@ import type { InflightRecord, QueuedDelivery } from '../store/store.js'
 import type { ClusterKeys } from './keys.js'
 import type { RedisLink } from './redis.js'
 import { CLAIM, RECONCILE, RELEASE, UNCLAIM } from './scripts.js'
+import { timeLimit } from './time-limit.js'
 
 const TAKEOVER_TIMEOUT_MS = 5000
 /** A claim Redis does not answer within this long (paused, overloaded) lets the CONNECT go on here. */
@@ -59,7 +60,7 @@ export class ClientRegistry {
   async claim (clientId: string, username: string | undefined, cleanStart: boolean): Promise<ClientClaim> {
     let previous: string | null
     try {
-      previous = await withTimeout(this.link.script(CLAIM, [this.keys.clients], [clientId, this.value]) as Promise<string | null>, CLAIM_TIMEOUT_MS)
+      previous = await timeLimit(this.link.script(CLAIM, [this.keys.clients], [clientId, this.value]) as Promise<string | null>, CLAIM_TIMEOUT_MS)
     } catch (err) {
       // Redis away: this node serves its own clients as a standalone broker would.
       this.log.debug({ clientId, reason: err instanceof Error ? err.message : String(err) }, 'cluster: client id not claimed (Redis unreachable)')
@@ -148,13 +149,4 @@ function shiftExpiry<T extends QueuedDelivery> (d: T, deltaMs: number): T {
   if (d.msg.expiresAt === 0 || deltaMs === 0) return d
   const msg: Message = { ...d.msg, expiresAt: d.msg.expiresAt + deltaMs }
   return { ...d, msg }
-}
-
-/** `promise`, or a rejection after `ms`. */
-function withTimeout<T> (promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(new Error(`no answer from Redis within ${ms} ms`)) }, ms)
-  })
-  return Promise.race([promise, late]).finally(() => { clearTimeout(timer) })
 }

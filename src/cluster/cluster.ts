@@ -26,7 +26,8 @@ import { Membership, type NodeFigures, type ClusterNode } from './membership.js'
 import { Outbox, type OutboxHost } from './outbox.js'
 import { type RedisConnection, RedisLink, type Reply, isErrorReply } from './redis.js'
 import { decodeBatch } from './wire.js'
-import { ClusterRequestError, type RequestHandler, Requests } from './requests.js'
+import { type RequestHandler, Requests } from './requests.js'
+import { waitAtMost } from './time-limit.js'
 import { splitKeys, streamEntries } from './streams.js'
 import { RouteMirror, type RouteMirrorHost } from './route-mirror.js'
 import { ClientRegistry } from './client-registry.js'
@@ -459,18 +460,6 @@ export class Cluster implements ClusterPort, OutboxHost, RouteMirrorHost {
     return this.requests.request(node, method, params, timeoutMs)
   }
 
-  /** Asks every live node but this one; resolves with each one's answer or error, by node name. */
-  async requestAll (method: string, params: unknown, timeoutMs = 5000): Promise<Map<string, { result?: unknown; error?: ClusterRequestError }>> {
-    const names = [...this.outboxes.keys()]
-    const settled = await Promise.allSettled(names.map((n) => this.request(n, method, params, timeoutMs)))
-    const out = new Map<string, { result?: unknown; error?: ClusterRequestError }>()
-    names.forEach((name, i) => {
-      const s = settled[i] as PromiseSettledResult<unknown>
-      out.set(name, s.status === 'fulfilled' ? { result: s.value } : { error: s.reason as ClusterRequestError })
-    })
-    return out
-  }
-
   /** The names of the live nodes other than this one. */
   peers (): string[] {
     return [...this.outboxes.keys()]
@@ -559,7 +548,7 @@ export class Cluster implements ClusterPort, OutboxHost, RouteMirrorHost {
   /** Leaves the cluster (after the engine has closed its connections) and closes the connections to Redis. */
   async leave (): Promise<void> {
     await this.membership.markLeaving()
-    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+    await waitAtMost(this.flush(), 2000)
     this.closing = true
     await this.routes.close()
     await this.membership.leave()

@@ -15,6 +15,7 @@
  * as forwarded messages do (cluster/wire.ts); the message is encoded when it leaves, never on the
  * publish path.
  */
+import { waitAtMost } from './time-limit.js'
 import type { SharedRecordKind } from '../auth/access-control.js'
 import type { Logger } from '../log.js'
 import type { Message } from '../protocol/message.js'
@@ -97,7 +98,7 @@ export class StateWriter implements StateSink {
 
   /** Waits up to `timeoutMs` for what is queued, then gives up retrying (the node is leaving). */
   async close (timeoutMs: number): Promise<void> {
-    await Promise.race([this.settled(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())])
+    await waitAtMost(this.settled(), timeoutMs)
     this.closing = true
   }
 

@@ -7,6 +7,7 @@
  * `ClusterTotalsCache.latest()` is synchronous for the `$SYS` publisher: it returns the last totals
  * read and starts a new read when they are older than a second.
  */
+import { timeLimit } from './time-limit.js'
 import type { Cluster, ClusterCounters } from './cluster.js'
 import type { ClusterNode } from './membership.js'
 
@@ -80,11 +81,7 @@ export class ClusterTotalsCache {
 
   /** Reads the totals now; when Redis does not answer within a second, the last ones read (null before any). */
   current (): Promise<ClusterTotals | null> {
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<null>((resolve) => { timer = setTimeout(() => { resolve(null) }, READ_WAIT_MS) })
-    return Promise.race([this.refresh(), late])
-      .then((t) => t ?? this.latest(), () => this.latest())
-      .finally(() => { clearTimeout(timer) })
+    return timeLimit(this.refresh(), READ_WAIT_MS).catch(() => this.latest())
   }
 
   /**
