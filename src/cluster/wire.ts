@@ -28,6 +28,8 @@ export interface Forwarded {
 const FLAG_RETAIN = 4
 const FLAG_PROPERTIES = 8
 const NO_GROUPS = Buffer.from([0, 0])
+/** The head of most messages (no share group, no expiry): one Buffer for all (a batch copies it). */
+const PLAIN_HEAD = Buffer.alloc(6)
 
 /** The body of each message, for the clock offset it was encoded with (a message is immutable). */
 const bodies = new WeakMap<Message, { offsetMs: number; body: Buffer }>()
@@ -36,6 +38,7 @@ const bodies = new WeakMap<Message, { offsetMs: number; body: Buffer }>()
 export function encodeHead (msg: Message, groups: readonly string[] | null, now: number): Buffer {
   const left = msg.expiresAt === 0 ? 0 : Math.min(0xFFFFFFFF, Math.max(1, msg.expiresAt - now))
   if (groups === null || groups.length === 0) {
+    if (left === 0) return PLAIN_HEAD
     const out = Buffer.allocUnsafe(6)
     NO_GROUPS.copy(out, 0)
     out.writeUInt32BE(left, 2)
